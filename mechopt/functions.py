@@ -1,0 +1,230 @@
+"""Scalar functions of data: payoffs of an amount of data and costs of an agent's own contribution.
+
+Each function is vectorized: parameters are scalars or arrays of shape ``(n,)`` (one value per
+agent) and broadcast against the leading axis of ``x``.  Every function gives its value and
+first and second derivatives; where a disciplined-convex (DCP) form exists, ``dcp`` returns the
+cvxpy expression.  ``concave`` / ``convex`` are declared properties that solvers and certificates
+rely on; a user-supplied function declares them itself.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import cvxpy as cp
+import numpy as np
+
+ArrayLike = float | np.ndarray
+
+
+def _param(name: str, value: ArrayLike, *, positive: bool = False, nonneg: bool = False) -> np.ndarray:
+    arr = np.asarray(value, dtype=float)
+    if arr.ndim > 1:
+        raise ValueError(f"{name}: expected a scalar or a 1-d array of per-agent values, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name}: values must be finite")
+    if positive and np.any(arr <= 0):
+        raise ValueError(f"{name}: values must be > 0, got min {arr.min():g}")
+    if nonneg and np.any(arr < 0):
+        raise ValueError(f"{name}: values must be >= 0, got min {arr.min():g}")
+    return arr
+
+
+def _bc(p: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Broadcast a per-agent parameter against the leading (agent) axis of ``x``."""
+    if p.ndim == 1 and np.ndim(x) > 1:
+        return p.reshape(p.shape + (1,) * (np.ndim(x) - 1))
+    return p
+
+
+class NoDCPForm(NotImplementedError):
+    """Raised by :meth:`ScalarFunction.dcp` when a function has no DCP expression."""
+
+
+class ScalarFunction(ABC):
+    """f(x) with derivatives, vectorized over agents and evaluation points."""
+
+    concave: bool = False
+    convex: bool = False
+
+    @abstractmethod
+    def value(self, x: ArrayLike) -> np.ndarray: ...
+
+    @abstractmethod
+    def d1(self, x: ArrayLike) -> np.ndarray: ...
+
+    @abstractmethod
+    def d2(self, x: ArrayLike) -> np.ndarray: ...
+
+    def dcp(self, x: cp.Expression) -> cp.Expression:
+        """The cvxpy expression of f(x); raises :class:`NoDCPForm` when none exists."""
+        raise NoDCPForm(f"{type(self).__name__} has no DCP expression")
+
+
+@dataclass(frozen=True)
+class PowerLaw(ScalarFunction):
+    """Power-law accuracy ``top - alpha (x + shift)^(-beta)``.
+
+    ``shift=0, top=1`` is 001 (3); ``shift=1`` is 003 (12); 001 Example 1 uses
+    ``top=8, alpha=1, beta=1, shift=0``.  Concave and increasing for alpha, beta > 0.
+    """
+
+    alpha: ArrayLike
+    beta: ArrayLike
+    shift: float = 0.0
+    top: ArrayLike = 1.0
+    concave = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "alpha", _param("alpha", self.alpha, positive=True))
+        object.__setattr__(self, "beta", _param("beta", self.beta, positive=True))
+        object.__setattr__(self, "top", _param("top", self.top))
+        if not (np.isfinite(self.shift) and self.shift >= 0):
+            raise ValueError(f"shift: must be a finite number >= 0, got {self.shift}")
+
+    def _base(self, x: ArrayLike) -> np.ndarray:
+        with np.errstate(divide="ignore"):
+            return np.asarray(x, dtype=float) + self.shift
+
+    def value(self, x: ArrayLike) -> np.ndarray:
+        a, b = _bc(self.alpha, np.asarray(x)), _bc(self.beta, np.asarray(x))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return _bc(self.top, np.asarray(x)) - a * self._base(x) ** (-b)
+
+    def d1(self, x: ArrayLike) -> np.ndarray:
+        a, b = _bc(self.alpha, np.asarray(x)), _bc(self.beta, np.asarray(x))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return a * b * self._base(x) ** (-b - 1.0)
+
+    def d2(self, x: ArrayLike) -> np.ndarray:
+        a, b = _bc(self.alpha, np.asarray(x)), _bc(self.beta, np.asarray(x))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return -a * b * (b + 1.0) * self._base(x) ** (-b - 2.0)
+
+    def dcp(self, x: cp.Expression) -> cp.Expression:
+        if self.beta.ndim == 0:
+            return self.top - cp.multiply(self.alpha, cp.power(x + self.shift, -float(self.beta)))
+        terms = [cp.power(x + self.shift, -float(b)) for b in self.beta]
+        return self.top - cp.multiply(self.alpha, cp.hstack(terms))
+
+
+@dataclass(frozen=True)
+class PACBound(ScalarFunction):
+    """ERM generalization bound 001 (2), floored at zero as in 000 (value of data max(0, b(m))).
+
+    ``a(m) = max(0, a0 - (4 + sqrt(2k(2 + log(m/k)))) / sqrt(m))``.  Not concave near the floor;
+    defined as 0 where the bound is negative or m < k e^-2 (where the square root is undefined).
+    """
+
+    a0: ArrayLike
+    k: ArrayLike
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "a0", _param("a0", self.a0))
+        object.__setattr__(self, "k", _param("k", self.k, positive=True))
+
+    def _parts(self, x: ArrayLike):
+        m = np.asarray(x, dtype=float)
+        k, a0 = _bc(self.k, m), _bc(self.a0, m)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inner = 2.0 * k * (2.0 + np.log(m / k))
+            h = np.sqrt(np.where(inner > 0, inner, np.nan))
+            raw = a0 - (4.0 + h) / np.sqrt(m)
+        active = np.isfinite(raw) & (raw > 0)
+        return m, k, h, raw, active
+
+    def value(self, x: ArrayLike) -> np.ndarray:
+        _, _, _, raw, active = self._parts(x)
+        return np.where(active, raw, 0.0)
+
+    def d1(self, x: ArrayLike) -> np.ndarray:
+        m, k, h, _, active = self._parts(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            hp = k / (m * h)
+            g1 = hp * m**-0.5 - 0.5 * (4.0 + h) * m**-1.5
+        return np.where(active, -g1, 0.0)
+
+    def d2(self, x: ArrayLike) -> np.ndarray:
+        m, k, h, _, active = self._parts(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            hp = k / (m * h)
+            hpp = -k / (m**2 * h) - k**2 / (m**2 * h**3)
+            g2 = hpp * m**-0.5 - hp * m**-1.5 + 0.75 * (4.0 + h) * m**-2.5
+        return np.where(active, -g2, 0.0)
+
+
+@dataclass(frozen=True)
+class Quadratic(ScalarFunction):
+    """``slope x + curvature x^2 / 2 + intercept``: linear costs c_i s_i + d_i when curvature = 0."""
+
+    slope: ArrayLike
+    intercept: ArrayLike = 0.0
+    curvature: ArrayLike = 0.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "slope", _param("slope", self.slope))
+        object.__setattr__(self, "intercept", _param("intercept", self.intercept))
+        object.__setattr__(self, "curvature", _param("curvature", self.curvature))
+
+    @property
+    def convex(self) -> bool:  # type: ignore[override]
+        return bool(np.all(self.curvature >= 0))
+
+    @property
+    def concave(self) -> bool:  # type: ignore[override]
+        return bool(np.all(self.curvature <= 0))
+
+    def value(self, x: ArrayLike) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        return _bc(self.slope, x) * x + 0.5 * _bc(self.curvature, x) * x**2 + _bc(self.intercept, x)
+
+    def d1(self, x: ArrayLike) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        return _bc(self.slope, x) + _bc(self.curvature, x) * x
+
+    def d2(self, x: ArrayLike) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        return np.broadcast_to(_bc(self.curvature, x), np.broadcast_shapes(x.shape, np.shape(_bc(self.curvature, x)))).astype(float)
+
+    def dcp(self, x: cp.Expression) -> cp.Expression:
+        quad = cp.multiply(0.5 * self.curvature, cp.square(x)) if np.any(self.curvature) else 0.0
+        return cp.multiply(self.slope, x) + quad + self.intercept
+
+
+def Linear(slope: ArrayLike, intercept: ArrayLike = 0.0) -> Quadratic:
+    """Linear cost ``c x + d`` (001 Section 4, 000)."""
+    return Quadratic(slope=slope, intercept=intercept)
+
+
+@dataclass(frozen=True)
+class CallableFunction(ScalarFunction):
+    """A user-supplied function of a numpy array, with optional derivatives.
+
+    Missing derivatives are central finite differences with step ``h``.  ``concave`` and
+    ``convex`` are what the user declares; certificates only rely on them for the search
+    method, and check own-action concavity at the reported point anyway.
+    """
+
+    fn: Callable[[np.ndarray], np.ndarray]
+    derivative: Callable[[np.ndarray], np.ndarray] | None = None
+    second_derivative: Callable[[np.ndarray], np.ndarray] | None = None
+    concave: bool = False  # type: ignore[assignment]
+    convex: bool = False  # type: ignore[assignment]
+    h: float = field(default=1e-5)
+
+    def value(self, x: ArrayLike) -> np.ndarray:
+        return np.asarray(self.fn(np.asarray(x, dtype=float)), dtype=float)
+
+    def d1(self, x: ArrayLike) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        if self.derivative is not None:
+            return np.asarray(self.derivative(x), dtype=float)
+        return (self.value(x + self.h) - self.value(x - self.h)) / (2 * self.h)
+
+    def d2(self, x: ArrayLike) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        if self.second_derivative is not None:
+            return np.asarray(self.second_derivative(x), dtype=float)
+        return (self.d1(x + self.h) - self.d1(x - self.h)) / (2 * self.h)

@@ -1,0 +1,37 @@
+"""The federated-learning data-sharing game of 001 Section 2: u_i(s) = a_i(s) - c_i(s_i)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..functions import ScalarFunction
+from ..payoffs import Payoff
+from ..structured import DiagPlusLowRank
+from .base import ConcaveGame, validate_bounds
+
+
+class DataSharingGame(ConcaveGame):
+    """Agents choose s_i in [0, tau_i]; payoff a(s) from a :class:`~mechopt.payoffs.Payoff`,
+    cost c_i(s_i) from a convex :class:`~mechopt.functions.ScalarFunction`."""
+
+    def __init__(self, payoff: Payoff, cost: ScalarFunction, upper: np.ndarray | float) -> None:
+        upper = np.broadcast_to(np.asarray(upper, dtype=float), (payoff.n,)).copy()
+        self.lower, self.upper = validate_bounds(np.zeros(payoff.n), upper, name="tau")
+        self.payoff, self.cost = payoff, cost
+
+    @property
+    def own_concave(self) -> bool:
+        return self.payoff.own_concave and bool(self.cost.convex)
+
+    def utilities(self, s: np.ndarray) -> np.ndarray:
+        return self.payoff.values(s) - self.cost.value(s)
+
+    def own_gradient(self, s: np.ndarray) -> np.ndarray:
+        return self.payoff.own_derivative(s) - self.cost.d1(s)
+
+    def own_jacobian(self, s: np.ndarray) -> DiagPlusLowRank:
+        J = self.payoff.own_jacobian(s)
+        return DiagPlusLowRank(J.d - self.cost.d2(s), J.U, J.V)
+
+    def deviation_utilities(self, s: np.ndarray, x: np.ndarray) -> np.ndarray:
+        return self.payoff.deviation_values(s, x) - self.cost.value(x)

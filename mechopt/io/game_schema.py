@@ -1,0 +1,143 @@
+"""Schema of the ``[game]`` table of model files and the game it builds (001 Section 2)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ..functions import PACBound, PowerLaw, Quadratic, ScalarFunction
+from ..games import DataSharingGame
+from ..payoffs import IndexPayoff, Payoff, RandomCoverage
+
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+PositiveOrList = Union[Positive, list[Positive]]
+NonNegativeOrList = Union[NonNegative, list[NonNegative]]
+FiniteOrList = Union[Finite, list[Finite]]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PowerLawSpec(Strict):
+    """top - alpha (S + shift)^-beta of the total data S (001 (3), 003 (12))."""
+
+    family: Literal["power_law"]
+    alpha: PositiveOrList
+    beta: PositiveOrList
+    shift: NonNegative = 0.0
+    top: FiniteOrList = 1.0
+
+
+class PACBoundSpec(Strict):
+    """max(0, a0 - (4 + sqrt(2k(2 + log(S/k)))) / sqrt(S)) (001 (2))."""
+
+    family: Literal["pac_bound"]
+    a0: FiniteOrList
+    k: PositiveOrList
+
+
+class LinearDiscoverySpec(Strict):
+    """a(s) = W s (001 Section 2.1)."""
+
+    family: Literal["linear"]
+    W: list[list[Finite]]
+
+
+class RandomCoverageSpec(Strict):
+    """001 (1); q[i][x] in [0, 1)."""
+
+    family: Literal["random_coverage"]
+    q: list[list[Annotated[float, Field(ge=0, lt=1)]]]
+
+
+class GroupedSpec(Strict):
+    """003 Section 5.1: a_i = 1 - 1 / (1 + sum_t w[g(i)][t] * (data of group t))."""
+
+    family: Literal["grouped"]
+    groups: list[Annotated[int, Field(ge=0)]]
+    weights: list[list[NonNegative]]
+
+
+PayoffSpec = Annotated[
+    Union[PowerLawSpec, PACBoundSpec, LinearDiscoverySpec, RandomCoverageSpec, GroupedSpec],
+    Field(discriminator="family"),
+]
+
+
+class CostSpec(Strict):
+    """c_i(s_i) = slope_i s_i + curvature_i s_i^2 / 2 + intercept_i (convex)."""
+
+    slope: NonNegativeOrList
+    intercept: NonNegativeOrList = 0.0
+    curvature: NonNegativeOrList = 0.0
+
+
+def _check_length(name: str, value: object, n: int) -> None:
+    if isinstance(value, list) and len(value) != n:
+        raise ValueError(f"{name}: expected {n} per-agent values (n = {n}), got {len(value)}")
+
+
+class GameSpec(Strict):
+    """Agents 0..n-1 choose s_i in [0, tau_i] and get payoff a_i(s) - c_i(s_i)."""
+
+    n: Annotated[int, Field(ge=1)]
+    tau: PositiveOrList
+    payoff: PayoffSpec
+    cost: CostSpec
+
+    @model_validator(mode="after")
+    def _lengths(self) -> GameSpec:
+        n = self.n
+        _check_length("tau", self.tau, n)
+        for field in ("slope", "intercept", "curvature"):
+            _check_length(f"cost.{field}", getattr(self.cost, field), n)
+        p = self.payoff
+        if isinstance(p, PowerLawSpec):
+            for field in ("alpha", "beta", "top"):
+                _check_length(f"payoff.{field}", getattr(p, field), n)
+        elif isinstance(p, PACBoundSpec):
+            for field in ("a0", "k"):
+                _check_length(f"payoff.{field}", getattr(p, field), n)
+        elif isinstance(p, LinearDiscoverySpec):
+            if len(p.W) != n or any(len(r) != n for r in p.W):
+                raise ValueError(f"payoff.W: expected an n x n matrix (n = {n})")
+        elif isinstance(p, RandomCoverageSpec):
+            if len(p.q) != n or len({len(r) for r in p.q}) != 1:
+                raise ValueError(f"payoff.q: expected n = {n} rows of equal length")
+        elif isinstance(p, GroupedSpec):
+            T = len(p.weights)
+            if len(p.groups) != n or any(len(r) != T for r in p.weights):
+                raise ValueError(f"payoff: expected n = {n} group indices and a square weights matrix")
+            if max(p.groups) >= T:
+                raise ValueError(f"payoff.groups: group indices must lie in 0..{T - 1}")
+        return self
+
+
+def build_function(spec: PowerLawSpec | PACBoundSpec) -> ScalarFunction:
+    if isinstance(spec, PowerLawSpec):
+        return PowerLaw(alpha=np.asarray(spec.alpha), beta=np.asarray(spec.beta), shift=spec.shift, top=np.asarray(spec.top))
+    return PACBound(a0=np.asarray(spec.a0), k=np.asarray(spec.k))
+
+
+def build_payoff(spec: GameSpec) -> Payoff:
+    p = spec.payoff
+    if isinstance(p, (PowerLawSpec, PACBoundSpec)):
+        return IndexPayoff.aggregate(build_function(p), spec.n)
+    if isinstance(p, LinearDiscoverySpec):
+        return IndexPayoff.linear(np.asarray(p.W))
+    if isinstance(p, RandomCoverageSpec):
+        return RandomCoverage(np.asarray(p.q))
+    return IndexPayoff.grouped(np.asarray(p.groups), np.asarray(p.weights))
+
+
+def build_cost(spec: CostSpec) -> Quadratic:
+    return Quadratic(slope=np.asarray(spec.slope), intercept=np.asarray(spec.intercept), curvature=np.asarray(spec.curvature))
+
+
+def build_game(spec: GameSpec) -> DataSharingGame:
+    return DataSharingGame(build_payoff(spec), build_cost(spec.cost), upper=np.asarray(spec.tau, dtype=float))

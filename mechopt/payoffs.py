@@ -1,0 +1,155 @@
+"""Payoffs a_i(s) of a whole contribution profile s, built from the functions of data.
+
+Every payoff gives, vectorized over agents: values a(s), own derivatives da_i/ds_i, the
+Jacobian J_ij = d^2 a_i / ds_i ds_j in aggregate form (diagonal plus low rank), and the
+payoff of each agent after a unilateral deviation (for best-response certificates).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+import numpy as np
+
+from .functions import PowerLaw, Quadratic, ScalarFunction
+from .structured import DiagPlusLowRank
+
+
+class Payoff(ABC):
+    """a: R^n -> R^n, a_i(s) the payoff of agent i at profile s."""
+
+    n: int
+
+    @property
+    @abstractmethod
+    def own_concave(self) -> bool:
+        """Declared: every a_i is concave in s_i."""
+
+    @abstractmethod
+    def values(self, s: np.ndarray) -> np.ndarray: ...
+
+    @abstractmethod
+    def own_derivative(self, s: np.ndarray) -> np.ndarray: ...
+
+    @abstractmethod
+    def own_jacobian(self, s: np.ndarray) -> DiagPlusLowRank: ...
+
+    @abstractmethod
+    def deviation_values(self, s: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """``out[i, j] = a_i(x[i, j], s_-i)`` for candidate own actions ``x`` of shape (n, m)."""
+
+
+@dataclass(frozen=True)
+class IndexPayoff(Payoff):
+    """a_i(s) = f_i(z_i) with a linear index z = E (P s), E of shape (n, k), P of shape (k, n).
+
+    Covers payoffs of the total data (001 (2), (3); 003 (12)), of group totals (003 Section 5.1)
+    and linear discovery a(s) = W s (001 Section 2.1).  Build them with :meth:`aggregate`,
+    :meth:`grouped` and :meth:`linear`.
+    """
+
+    f: ScalarFunction
+    E: np.ndarray
+    P: np.ndarray
+
+    def __post_init__(self) -> None:
+        E, P = np.atleast_2d(np.asarray(self.E, float)), np.atleast_2d(np.asarray(self.P, float))
+        if E.shape[1] != P.shape[0] or E.shape[0] != P.shape[1]:
+            raise ValueError(f"E, P: shapes {E.shape} and {P.shape} do not form an n x n index map")
+        object.__setattr__(self, "E", E)
+        object.__setattr__(self, "P", P)
+        object.__setattr__(self, "n", E.shape[0])
+        object.__setattr__(self, "_own_weight", np.einsum("ik,ki->i", E, P))
+
+    @classmethod
+    def aggregate(cls, f: ScalarFunction, n: int) -> IndexPayoff:
+        """a_i(s) = f_i(s_1 + ... + s_n)."""
+        if n < 1:
+            raise ValueError(f"n: number of agents must be >= 1, got {n}")
+        return cls(f, np.ones((n, 1)), np.ones((1, n)))
+
+    @classmethod
+    def grouped(cls, groups: np.ndarray, weights: np.ndarray, f: ScalarFunction | None = None) -> IndexPayoff:
+        """003 Section 5.1: a_i(s) = f(sum_t w[g(i), t] sum_{j in A_t} s_j).
+
+        ``groups[i]`` is agent i's group in 0..T-1, ``weights`` is the T x T matrix w; the
+        default f is the paper's 1 - 1/(1 + z).
+        """
+        g = np.asarray(groups, dtype=int)
+        w = np.atleast_2d(np.asarray(weights, dtype=float))
+        T = w.shape[0]
+        if w.shape != (T, T):
+            raise ValueError(f"weights: expected a square T x T matrix, got shape {w.shape}")
+        if g.ndim != 1 or g.min() < 0 or g.max() >= T:
+            raise ValueError(f"groups: expected group indices in 0..{T - 1}")
+        membership = np.zeros((T, g.size))
+        membership[g, np.arange(g.size)] = 1.0
+        return cls(f or PowerLaw(alpha=1.0, beta=1.0, shift=1.0), w[g], membership)
+
+    @classmethod
+    def linear(cls, W: np.ndarray) -> IndexPayoff:
+        """Linear discovery a(s) = W s (001 Section 2.1)."""
+        W = np.atleast_2d(np.asarray(W, dtype=float))
+        return cls(Quadratic(slope=1.0), W, np.eye(W.shape[0]))
+
+    @property
+    def own_concave(self) -> bool:
+        return bool(self.f.concave)
+
+    def index(self, s: np.ndarray) -> np.ndarray:
+        return self.E @ (self.P @ s)
+
+    def values(self, s: np.ndarray) -> np.ndarray:
+        return self.f.value(self.index(s))
+
+    def own_derivative(self, s: np.ndarray) -> np.ndarray:
+        return self.f.d1(self.index(s)) * self._own_weight
+
+    def own_jacobian(self, s: np.ndarray) -> DiagPlusLowRank:
+        scale = self.f.d2(self.index(s)) * self._own_weight
+        return DiagPlusLowRank(np.zeros(self.n), scale[:, None] * self.E, self.P.T.copy())
+
+    def deviation_values(self, s: np.ndarray, x: np.ndarray) -> np.ndarray:
+        z = self.index(s)
+        return self.f.value(z[:, None] + self._own_weight[:, None] * (x - s[:, None]))
+
+
+@dataclass(frozen=True)
+class RandomCoverage(Payoff):
+    """Random coverage, 001 (1): a_i(s) = 1 - 1/2 sum_x q_ix prod_j (1 - q_jx)^(s_j).
+
+    ``q`` has shape (n, |X|): agent i's sampling distribution over instances x, entries in [0, 1).
+    """
+
+    q: np.ndarray
+
+    def __post_init__(self) -> None:
+        q = np.atleast_2d(np.asarray(self.q, dtype=float))
+        if np.any(q < 0) or np.any(q >= 1):
+            raise ValueError("q: sampling probabilities must lie in [0, 1)")
+        object.__setattr__(self, "q", q)
+        object.__setattr__(self, "n", q.shape[0])
+        object.__setattr__(self, "_log1mq", np.log1p(-q))
+
+    @property
+    def own_concave(self) -> bool:
+        return True
+
+    def _miss(self, s: np.ndarray) -> np.ndarray:
+        return np.exp(s @ self._log1mq)  # prod_j (1 - q_jx)^(s_j), shape (|X|,)
+
+    def values(self, s: np.ndarray) -> np.ndarray:
+        return 1.0 - 0.5 * self.q @ self._miss(s)
+
+    def own_derivative(self, s: np.ndarray) -> np.ndarray:
+        return -0.5 * (self.q * self._log1mq) @ self._miss(s)
+
+    def own_jacobian(self, s: np.ndarray) -> DiagPlusLowRank:
+        U = -0.5 * self.q * self._log1mq * self._miss(s)[None, :]
+        return DiagPlusLowRank(np.zeros(self.n), U, self._log1mq.copy())
+
+    def deviation_values(self, s: np.ndarray, x: np.ndarray) -> np.ndarray:
+        y = s @ self._log1mq  # (|X|,)
+        shifted = y[None, None, :] + self._log1mq[:, None, :] * (x - s[:, None])[:, :, None]
+        return 1.0 - 0.5 * np.einsum("ix,imx->im", self.q, np.exp(shifted))
