@@ -85,8 +85,9 @@ def kkt_certificate(program: WelfareProgram, b: np.ndarray, s: np.ndarray, *, to
         norm_row[0, :n] = scale * 10.0
         rows.append(norm_row)
         targets.append(np.array([scale * 10.0]))
-    fit = lsq_linear(np.vstack(rows), np.concatenate(targets), bounds=(0.0, np.inf), method="bvls")
-    z = fit.x
+    A, y = np.vstack(rows), np.concatenate(targets)
+    finite = bool(np.all(np.isfinite(A)) and np.all(np.isfinite(y)))
+    z = lsq_linear(A, y, bounds=(0.0, np.inf), method="bvls").x if finite else np.zeros(m)
     if minimum and z[:n].sum() > 0:
         z = z / z[:n].sum()
     residual = M @ z - rhs
@@ -95,7 +96,7 @@ def kkt_certificate(program: WelfareProgram, b: np.ndarray, s: np.ndarray, *, to
     lo_b, hi_s = program.feasible_box()
     diameter = float(np.sqrt(np.sum(lo_b**2) + np.sum(hi_s**2)))
     infeasible = float(max(np.max(np.maximum(g, 0.0)), np.max(np.maximum(-b, 0.0)), np.max(np.maximum(-s, 0.0))))
-    gap = float(comp.sum() + np.linalg.norm(residual) * diameter)
+    gap = float(comp.sum() + np.linalg.norm(residual) * diameter) if finite else float("inf")
     welfare = program.welfare(b, s)
     names = (["min_weights"] if minimum else []) + ["budget", "b_nonneg", "s_nonneg"]
     multipliers = {name: z[k * n:(k + 1) * n] for k, name in enumerate(names)}

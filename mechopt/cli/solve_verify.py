@@ -13,7 +13,7 @@ from rich.table import Table
 from ..io.files import ModelFileError, load_model_file, load_result_file
 from ..queries import query_for, solve_model, verify_result
 
-console = Console()
+console = Console(width=160) if not Console().is_terminal else Console()
 err_console = Console(stderr=True)
 
 

@@ -161,6 +161,8 @@ def polish(program: WelfareProgram, b: np.ndarray, s: np.ndarray, *, zero: float
     x[np.setdiff1d(np.arange(2 * n), free)] = 0.0
     J = _budget_jacobian(program, x[n:])[:, free]
     grad = _objective_gradient(program, x)[free]
+    if not np.all(np.isfinite(grad)):
+        return b, s
     mu = np.linalg.lstsq(J.T, grad, rcond=None)[0]
     h = 1e-6 * max(1.0, float(np.max(np.abs(x))))
     for _ in range(steps):
@@ -174,6 +176,8 @@ def polish(program: WelfareProgram, b: np.ndarray, s: np.ndarray, *, zero: float
             e[j] = h
             H[:, k] = (_objective_gradient(program, x + e)[free] - _objective_gradient(program, x - e)[free]) / (2 * h)
         K = np.block([[H, -J.T], [J, np.zeros((n, n))]])
+        if not (np.all(np.isfinite(K)) and np.all(np.isfinite(resid))):
+            break
         step = np.linalg.lstsq(K, -resid, rcond=None)[0]  # minimum-norm step: optima may form a face
         trial = x.copy()
         trial[free] += step[: free.size]
