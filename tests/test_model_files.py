@@ -1,0 +1,89 @@
+"""Malformed model files give errors naming the bad field (never a silently wrong answer)."""
+
+import copy
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from mechopt.io import ModelFileError, load_model_file
+from mechopt.queries import solve_model
+
+MODELS = Path(__file__).resolve().parents[1] / "models"
+
+
+def nash_model():
+    return tomllib.loads((MODELS / "example1_nash.toml").read_text())
+
+
+def mbeta_model():
+    return tomllib.loads((MODELS / "mbeta_cobb_douglas.toml").read_text())
+
+
+def edit(model, path, value):
+    model = copy.deepcopy(model)
+    *parents, last = path
+    target = model
+    for key in parents:
+        target = target[key]
+    if value is KeyError:
+        del target[last]
+    else:
+        target[last] = value
+    return model
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "field"),
+    [
+        (("game", "n"), 0, "game.n"),
+        (("game", "tau"), -1.0, "game.tau"),
+        (("game", "payoff", "alpha"), -1.0, "game.payoff.power_law.alpha"),
+        (("game", "payoff", "family"), "cubic", "game.payoff"),
+        (("game", "cost", "slope"), [1.0, 2.0, 3.0], "cost.slope"),
+        (("game", "cost", "slope"), "cheap", "game.cost.slope"),
+        (("game", "cost", "colour"), 1, "game.cost.colour"),
+        (("game", "payoff"), KeyError, "game.payoff"),
+        (("solver", ), {"method": "magic"}, "solver.method"),
+        (("kind",), "teleport", "kind"),
+    ],
+)
+def test_nash_model_errors_name_the_field(path, value, field):
+    with pytest.raises(ModelFileError, match=field.replace(".", r"\.")):
+        solve_model(edit(nash_model(), path, value), source="m.toml")
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "field"),
+    [
+        (("p",), [2.0], "p"),
+        (("beta",), 1.5, "beta"),
+        (("n",), 1, "n"),
+        (("utility", "theta"), 1.0, "utility.cobb_douglas.theta"),
+        (("budgets",), [1.0, 2.0], "budgets"),
+        (("cost", "slope"), [0.0, 1.0, 1.0], "cost.slope"),
+    ],
+)
+def test_mbeta_model_errors_name_the_field(path, value, field):
+    with pytest.raises(ModelFileError, match=field.replace(".", r"\.")):
+        solve_model(edit(mbeta_model(), path, value), source="m.toml")
+
+
+def test_invalid_toml_and_missing_kind(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("kind = \n")
+    with pytest.raises(ModelFileError, match="not valid TOML"):
+        load_model_file(bad)
+    bad.write_text("name = 'x'\n")
+    with pytest.raises(ModelFileError, match="'kind'"):
+        load_model_file(bad)
+
+
+def test_every_shipped_model_solves_and_verifies():
+    from mechopt.queries import QUERIES
+
+    for path in sorted(MODELS.glob("*.toml")):
+        raw = load_model_file(path)
+        result = solve_model(raw, source=str(path))
+        report = QUERIES[raw["kind"]].verify(result.to_dict())
+        assert report.agrees, path
