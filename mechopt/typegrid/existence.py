@@ -1,0 +1,111 @@
+"""Does a desirable mechanism exist on a type grid?  (002 Definition 7, Appendix A.1, Theorem 6.)
+
+Three methods answer it and must agree: ``"dag"`` (the fast exact solver), ``"bellman-ford"``
+(Algorithm 1 with networkx) and ``"lp"`` (the existence LP with HiGHS).  The maximal payments
+p^max exist for every IR and IC mechanism; a desirable mechanism exists iff they are weakly budget
+balanced at every true profile.  Every answer carries a certificate checked by
+:mod:`mechopt.typegrid.certificates`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from ..serialization import Serializable
+from ..stats import SolveStats
+from ..status import Status, Termination
+from ..tolerances import FEASIBILITY_TOL
+from .bellman_ford import bellman_ford_max_payments
+from .certificates import Chain, ExistenceCertificate, FarkasRay, certify_chains, certify_payments
+from .dag import chain, dag_max_payments, finite_zero_payment
+from .lp import existence_lp, solve_existence_lp
+from .model import TypeGrid
+from .properties import batches, revenues
+
+Method = Literal["dag", "bellman-ford", "lp"]
+METHODS: tuple[str, ...] = ("dag", "bellman-ford", "lp")
+
+
+@dataclass(frozen=True)
+class ExistenceResult(Serializable):
+    """The answer to 'is there an IC, IR, efficient, weakly budget-balanced mechanism?'."""
+
+    kind: str
+    status: Status
+    """OPTIMAL (exists, revenue-maximal table verified), INFEASIBLE (non-existence verified) or
+    UNVERIFIED (the certificate did not verify)."""
+    exists: bool
+    revenue: float | None
+    """Total revenue sum_t REV(t) of the revenue-maximal desirable mechanism (when it exists)."""
+    min_budget: float
+    """min over true profiles of sum_i p_i^max(t) (>= -tol iff a desirable mechanism exists)."""
+    certificate: ExistenceCertificate
+    stats: SolveStats
+    model: dict[str, Any] | None = None
+    """The model the result is about, for ``mechopt verify``."""
+
+
+def max_payment_table(grid: TypeGrid, method: Literal["dag", "bellman-ford"]) -> tuple[np.ndarray, np.ndarray]:
+    """Maximal payments P[i, r, g] (P[:, 0, :] finite, see :mod:`.dag`) and predecessors."""
+    n, K, G = grid.n, grid.K, grid.K ** (grid.n - 1)
+    P = np.empty((n, K + 1, G))
+    pred = np.empty((n, K + 1, G), dtype=np.int64)
+    for i, g, W in batches(grid):
+        if method == "dag":
+            dist, pr = dag_max_payments(W)
+        else:
+            pairs = [bellman_ford_max_payments(w) for w in W]
+            dist, pr = np.array([d for d, _ in pairs]), np.array([p for _, p in pairs])
+        dist[:, 0] = finite_zero_payment(W, dist)
+        P[i][:, g], pred[i][:, g] = dist.T, pr.T
+    return P, pred
+
+
+def _status(exists: bool, cert: ExistenceCertificate) -> Status:
+    if not cert.verified:
+        return Status.UNVERIFIED
+    return Status.OPTIMAL if exists else Status.INFEASIBLE
+
+
+def _chains(grid: TypeGrid, pred: np.ndarray, P: np.ndarray, profile: np.ndarray) -> tuple[Chain, ...]:
+    out = []
+    for i in range(grid.n):
+        g = int(grid.profile_index(np.delete(profile, i)[None, :])[0])
+        out.append(Chain(i, tuple(chain(pred[i, :, g], int(profile[i]))), float(P[i, profile[i], g])))
+    return tuple(out)
+
+
+def solve_existence(grid: TypeGrid, *, method: Method = "dag", tol: float = FEASIBILITY_TOL) -> ExistenceResult:
+    """Decide existence with ``method`` and certify the answer."""
+    if method not in METHODS:
+        raise ValueError(f"method: expected one of {METHODS}, got {method!r}")
+    t0 = time.perf_counter()
+    ray = None
+    if method == "lp":
+        lp = existence_lp(grid)
+        sol = solve_existence_lp(lp)
+        iterations = sol.iterations
+        P, pred = max_payment_table(grid, "dag") if not sol.feasible else (sol.payments, None)
+        if sol.dual_ray is not None:
+            nz = np.flatnonzero(sol.dual_ray > 0)
+            ray = FarkasRay(tuple(int(k) for k in nz), sol.dual_ray[nz], float("nan"), float("nan"))
+    else:
+        P, pred = max_payment_table(grid, method)
+        iterations = grid.n * grid.K ** (grid.n - 1)
+    prof, rev = revenues(grid, P)
+    k = int(np.argmin(rev))
+    exists = bool(rev[k] >= -tol) if method != "lp" else sol.feasible
+    seconds = time.perf_counter() - t0
+    if exists:
+        cert = certify_payments(grid, P, tol=tol)
+    else:
+        cert = certify_chains(grid, tuple(int(x) for x in prof[k]), _chains(grid, pred, P, prof[k]), ray, tol=tol)
+    stats = SolveStats(method=method, termination=Termination.EXHAUSTIVE, iterations=iterations, seconds=seconds,
+                       parameters={"n": grid.n, "K": grid.K, "eps": grid.eps, "tol": tol,
+                                   "certify_seconds": time.perf_counter() - t0 - seconds})
+    return ExistenceResult("existence", _status(exists, cert), exists, float(rev.sum()) if exists else None,
+                           float(rev[k]), cert, stats)
