@@ -84,24 +84,28 @@ class PowerLaw(ScalarFunction):
         if not (np.isfinite(self.shift) and self.shift >= 0):
             raise ValueError(f"shift: must be a finite number >= 0, got {self.shift}")
 
-    def _base(self, x: ArrayLike) -> np.ndarray:
-        with np.errstate(divide="ignore"):
-            return np.asarray(x, dtype=float) + self.shift
+    def _parts(self, x: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """alpha, beta, the base x + shift and base^(-beta) (as exp(-beta log base): one log and
+        one exp instead of a pow with array exponents)."""
+        x = np.asarray(x, dtype=float)
+        a, b = _bc(self.alpha, x), _bc(self.beta, x)
+        base = x + self.shift
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return a, b, base, np.exp(-b * np.log(base))
 
     def value(self, x: ArrayLike) -> np.ndarray:
-        a, b = _bc(self.alpha, np.asarray(x)), _bc(self.beta, np.asarray(x))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return _bc(self.top, np.asarray(x)) - a * self._base(x) ** (-b)
+        a, _, _, p = self._parts(x)
+        return _bc(self.top, np.asarray(x)) - a * p
 
     def d1(self, x: ArrayLike) -> np.ndarray:
-        a, b = _bc(self.alpha, np.asarray(x)), _bc(self.beta, np.asarray(x))
+        a, b, base, p = self._parts(x)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return a * b * self._base(x) ** (-b - 1.0)
+            return a * b * p / base
 
     def d2(self, x: ArrayLike) -> np.ndarray:
-        a, b = _bc(self.alpha, np.asarray(x)), _bc(self.beta, np.asarray(x))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return -a * b * (b + 1.0) * self._base(x) ** (-b - 2.0)
+        a, b, base, p = self._parts(x)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return -a * b * (b + 1.0) * p / (base * base)
 
     def dcp(self, x: cp.Expression) -> cp.Expression:
         if self.beta.ndim == 0:

@@ -40,31 +40,52 @@ class DiagPlusLowRank:
             return float(np.max(np.abs(self.to_dense())))
         return float(np.max(np.abs(self.d)) + np.max(np.abs(self.U).sum(axis=1)) * np.max(np.abs(self.V)))
 
-    def solve_block(self, idx: np.ndarray, rhs: np.ndarray, shift: float) -> np.ndarray:
-        """Solve ``(J[idx, idx] - shift I) x = rhs`` by the Woodbury identity.
-
-        Raises ``np.linalg.LinAlgError`` when the diagonal part or the capacitance matrix is
-        singular.
-        """
-        a = self.d[idx] - shift
-        if np.any(a == 0.0):
-            raise np.linalg.LinAlgError("singular diagonal in Woodbury solve")
-        U, V = self.U[idx], self.V[idx]
-        ainv_r = rhs / a
-        ainv_u = U / a[:, None]
-        cap = np.eye(U.shape[1]) + V.T @ ainv_u
-        return ainv_r - ainv_u @ np.linalg.solve(cap, V.T @ ainv_r)
-
 
 Jacobian = DiagPlusLowRank | np.ndarray
 
+SMALL_PIVOTS = 64
+"""Most rows with a negligible diagonal that :func:`solve_diag_plus_low_rank` eliminates densely."""
 
-def solve_block(J: Jacobian, idx: np.ndarray, rhs: np.ndarray, shift: float) -> np.ndarray:
-    """Solve ``(J[idx, idx] - shift I) x = rhs`` for a structured or dense Jacobian."""
-    if isinstance(J, DiagPlusLowRank):
-        return J.solve_block(idx, rhs, shift)
-    block = J[np.ix_(idx, idx)] - shift * np.eye(idx.size)
-    return np.linalg.solve(block, rhs)
+
+def _woodbury(a: np.ndarray, W: np.ndarray, V: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """(diag(a) + W V^T)^{-1} rhs for nonzero ``a``; ``rhs`` of shape (m,) or (m, p)."""
+    ainv = 1.0 / a if rhs.ndim == 1 else (1.0 / a)[:, None]
+    ainv_r, ainv_w = rhs * ainv, W / a[:, None]
+    cap = np.eye(W.shape[1]) + V.T @ ainv_w
+    return ainv_r - ainv_w @ np.linalg.solve(cap, V.T @ ainv_r)
+
+
+def solve_diag_plus_low_rank(a: np.ndarray, W: np.ndarray, V: np.ndarray, rhs: np.ndarray,
+                             rel_small: float = 1e-8) -> np.ndarray:
+    """Solve (diag(a) + W V^T) x = rhs in O(n k^2 + m^3), m the number of rows with |a_i| small.
+
+    Woodbury needs a nonzero diagonal; rows with |a_i| <= rel_small * max|a| (players whose own
+    curvature sits entirely in the low-rank part, e.g. linear costs) are split off and solved
+    through their dense Schur complement (least squares if it is singular).  Beyond
+    ``SMALL_PIVOTS`` such rows their diagonal is floored instead.
+    """
+    scale = float(np.max(np.abs(a))) if a.size else 0.0
+    small = np.abs(a) <= rel_small * scale
+    if not small.any():
+        return _woodbury(a, W, V, rhs)
+    if scale == 0.0 or small.sum() > SMALL_PIVOTS:
+        floor = rel_small * max(scale, float(np.max(np.abs(W) @ np.abs(V).sum(axis=0))), 1e-300)
+        return _woodbury(np.where(small, np.where(a < 0, -floor, floor), a), W, V, rhs)
+    S, B = np.flatnonzero(small), np.flatnonzero(~small)
+    WS, VS = W[S], V[S]
+    if B.size:
+        WB, VB = W[B], V[B]
+        # H_BB^{-1} [rhs_B, W_B]: one Woodbury solve with k + 1 right-hand sides
+        sol = _woodbury(a[B], WB, VB, np.concatenate([rhs[B][:, None], WB], axis=1))
+        yB, M = sol[:, 0], sol[:, 1:]
+        K = VB.T @ M  # V_B^T H_BB^{-1} W_B
+        schur = np.diag(a[S]) + WS @ (np.eye(W.shape[1]) - K) @ VS.T
+        xS = np.linalg.lstsq(schur, rhs[S] - WS @ (VB.T @ yB), rcond=None)[0]
+        x = np.empty_like(rhs)
+        x[S] = xS
+        x[B] = yB - M @ (VS.T @ xS)
+        return x
+    return np.linalg.lstsq(np.diag(a) + W @ V.T, rhs, rcond=None)[0]
 
 
 def block_matvec(J: Jacobian, rows: np.ndarray, cols: np.ndarray, x: np.ndarray) -> np.ndarray:

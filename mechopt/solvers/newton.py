@@ -1,11 +1,23 @@
-"""Semismooth Newton method for the equilibrium complementarity problem (min-map reformulation).
+"""Semismooth Newton method for the equilibrium complementarity problem.
 
-Solves Phi(s) = s - proj_[l,u](s + F(s)) = 0, F_i = du_i/ds_i.  On the set of players whose
-bound is active Phi_i = s_i - bound_i; on the free set Phi_i = -F_i, so a generalized Newton step
-moves active players to their bound and solves (G_II - mu I) d_I = -F_I - G_IA d_A on the free set,
-with a Levenberg-Marquardt shift mu ~ ||Phi|| that keeps rank-deficient aggregate Jacobians
-solvable.  For aggregate payoffs G = diag + U V^T, so each step costs O(n k^2) (Woodbury).
-Globalized by a backtracking line search on ||Phi||; a projected gradient step is the fallback.
+The KKT conditions of the n box-constrained own-action problems (001 Section 3) form the mixed
+complementarity problem  s_i = l_i => F_i <= 0,  l_i < s_i < u_i => F_i = 0,  s_i = u_i =>
+F_i >= 0,  F_i = du_i/ds_i.  With phi(a, b) = a + b - sqrt(a^2 + b^2) (zero iff a, b >= 0 and
+ab = 0) they are Phi(s) = 0 for two reformulations, used together:
+
+- the scaled min-map  s - proj(s + D F(s)) with D_i = 1/|G_ii| (any D > 0 has the same zeros;
+  s_i + D_i F_i is where player i's own Newton step lands, so players whose best response is a
+  bound become active at once).  Its Newton step moves the active players to their bound and
+  solves G_II d_I = -F_I - G_IA d_A on the free set in the least-squares sense (aggregate
+  Jacobians are rank deficient on blocks of several players).  Fast, but its merit is
+  nonsmooth: when its line search fails,
+- the Fischer-Burmeister box reformulation  Phi_i(s) = phi(s_i - l_i, -phi(u_i - s_i, F_i(s)))
+  takes the step.  Phi is semismooth and Psi = ||Phi||^2 / 2 is continuously differentiable, so the Newton step is a
+descent direction for Psi whenever it exists and grad Psi = H^T Phi is a fallback.  An element
+of the generalized Jacobian is H = diag(a) - diag(b) G with a, b >= 0 and G_ij = d^2u_i/ds_i ds_j;
+for aggregate payoffs G = diag + U V^T, so H is diagonal plus low rank and each step costs
+O(n k^2) (:func:`~mechopt.structured.solve_diag_plus_low_rank`).  Convergence is declared on the
+natural residual ||s - proj(s + F(s))||_inf, the quantity every method reports.
 """
 
 from __future__ import annotations
@@ -16,26 +28,108 @@ import numpy as np
 
 from ..games.base import ConcaveGame
 from ..status import Termination
-from ..structured import block_matvec, solve_block
+from ..structured import DiagPlusLowRank, Jacobian, block_matvec, solve_diag_plus_low_rank
 from ..tolerances import RESIDUAL_TOL
 from .common import Iterate, max_norm, starting_point
 
+ARMIJO = 1e-4
+MAX_BACKTRACKS = 60
+_CORNER = 1.0 - 1.0 / np.sqrt(2.0)  # generalized derivative of phi at (0, 0)
 
-def _newton_direction(game: ConcaveGame, s: np.ndarray, F: np.ndarray, shift: float) -> np.ndarray:
+
+def _phi(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """phi(a, b) and its partial derivatives, computed without cancellation."""
+    r = np.hypot(a, b)
+    pos = a + b > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        val = np.where(pos, 2.0 * a * b / (a + b + r), a + b - r)
+        da = np.where(r > 0, 1.0 - a / r, _CORNER)
+        db = np.where(r > 0, 1.0 - b / r, _CORNER)
+    return val, da, db
+
+
+def _residual(game: ConcaveGame, s: np.ndarray, F: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Phi(s) and the diagonals (a, b) of H = diag(a) - diag(b) G."""
+    inner, ia, ib = _phi(game.upper - s, F)
+    val, oa, ob = _phi(s - game.lower, -inner)
+    # dPhi = oa ds - ob d(inner),  d(inner) = -ia ds + ib dF
+    return val, oa + ob * ia, ob * ib
+
+
+def _newton_step(J: Jacobian, a: np.ndarray, b: np.ndarray, phi: np.ndarray) -> np.ndarray:
+    """Solve H d = -phi with H = diag(a) - diag(b) J."""
+    if isinstance(J, DiagPlusLowRank):
+        return solve_diag_plus_low_rank(a - b * J.d, -b[:, None] * J.U, J.V, -phi)
+    H = np.diag(a) - b[:, None] * J
+    return np.linalg.lstsq(H, -phi, rcond=None)[0]
+
+
+def _own_curvature(J: Jacobian) -> np.ndarray:
+    """|G_ii|, the own-action curvature of every player."""
+    if isinstance(J, DiagPlusLowRank):
+        return np.abs(J.d + np.einsum("ik,ik->i", J.U, J.V))
+    return np.abs(np.diag(J))
+
+
+def _scaling(J: Jacobian) -> np.ndarray:
+    """D_i = 1/|G_ii|; 1 where the curvature is 0 or not finite."""
+    curv = _own_curvature(J)
+    with np.errstate(divide="ignore"):
+        D = 1.0 / curv
+    return np.where(np.isfinite(D) & (curv > 0), D, 1.0)
+
+
+def _diag(J: Jacobian, idx: np.ndarray) -> np.ndarray:
+    """The diagonal part of J that :func:`block_matvec` leaves out."""
+    return J.d[idx] if isinstance(J, DiagPlusLowRank) else np.zeros(idx.size)
+
+
+def _block_lstsq(J: Jacobian, free: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """Least-squares solution of G_II x = rhs."""
+    if isinstance(J, DiagPlusLowRank):
+        return solve_diag_plus_low_rank(J.d[free], J.U[free], J.V[free], rhs)
+    return np.linalg.lstsq(J[np.ix_(free, free)], rhs, rcond=None)[0]
+
+
+def _minmap_step(game: ConcaveGame, s: np.ndarray, F: np.ndarray, J: Jacobian, D: np.ndarray) -> np.ndarray | None:
+    """Semismooth Newton step for s - proj(s + D F(s)) = 0; None when the free block's system is
+    inconsistent (least-squares residual above half the right-hand side: the guessed active set
+    cannot be right)."""
     lo, hi = game.lower, game.upper
-    trial = s + F
+    trial = s + D * F
     at_lo, at_hi = trial <= lo, trial >= hi
-    active = at_lo | at_hi
-    free = np.flatnonzero(~active)
-    act = np.flatnonzero(active)
+    free, act = np.flatnonzero(~(at_lo | at_hi)), np.flatnonzero(at_lo | at_hi)
     d = np.zeros_like(s)
     d[at_lo] = lo[at_lo] - s[at_lo]
     d[at_hi] = hi[at_hi] - s[at_hi]
     if free.size:
-        J = game.own_jacobian(s)
         rhs = -F[free] - (block_matvec(J, free, act, d[act]) if act.size else 0.0)
-        d[free] = solve_block(J, free, rhs, shift)
+        d[free] = _block_lstsq(J, free, rhs)
+        if np.linalg.norm(block_matvec(J, free, free, d[free]) + _diag(J, free) * d[free] - rhs) > 0.5 * np.linalg.norm(rhs):
+            return None
     return d
+
+
+def _search(game: ConcaveGame, s: np.ndarray, direction: np.ndarray, merit, norm: float):
+    """Projected backtracking: the first s(t) = proj(s + t d), t = 1, 1/2, ..., with
+    merit(s(t)) <= (1 - ARMIJO t) norm; returns (s(t), F(s(t))) or None."""
+    step = 1.0
+    for _ in range(MAX_BACKTRACKS):
+        trial = game.project(s + step * direction)
+        with np.errstate(all="ignore"):
+            F_t = game.own_gradient(trial)
+            norm_t = merit(trial, F_t)
+        if np.isfinite(norm_t) and norm_t <= (1.0 - ARMIJO * step) * norm:
+            return trial, F_t
+        step *= 0.5
+    return None
+
+
+def _merit_gradient(J: Jacobian, a: np.ndarray, b: np.ndarray, phi: np.ndarray) -> np.ndarray:
+    """grad Psi = H^T phi = a phi - J^T (b phi)."""
+    bp = b * phi
+    JTbp = J.d * bp + J.V @ (J.U.T @ bp) if isinstance(J, DiagPlusLowRank) else J.T @ bp
+    return a * phi - JTbp
 
 
 def newton_solve(
@@ -45,41 +139,52 @@ def newton_solve(
     tol: float = RESIDUAL_TOL,
     max_iter: int = 200,
 ) -> Iterate:
-    """Find s with ||Phi(s)||_inf <= tol by globalized semismooth Newton."""
+    """Find s with ||s - proj(s + F(s))||_inf <= tol by globalized semismooth Newton.
+
+    Each iteration tries the scaled min-map Newton step (backtracking on its residual norm with
+    D fixed), then the Fischer-Burmeister Newton step, then the steepest descent direction of
+    ||Phi_FB||^2 (both backtracking on ||Phi_FB||).
+    """
     t0 = time.perf_counter()
     s = starting_point(game.lower, game.upper, start)
-    phi = game.natural_residual(s)
-    norm = np.linalg.norm(phi)
-    fallback_steps = 0
-    for it in range(max_iter):
-        if max_norm(phi) <= tol:
-            return Iterate(s, Termination.CONVERGED, it, time.perf_counter() - t0, max_norm(phi),
-                           {"fallback_steps": fallback_steps})
+    with np.errstate(all="ignore"):
         F = game.own_gradient(s)
-        accepted = False
-        try:
-            d = _newton_direction(game, s, F, shift=min(1e-2, norm))
-            directions = [d] if np.all(np.isfinite(d)) else []
-        except np.linalg.LinAlgError:
-            directions = []
-        directions.append(F)  # projected-gradient fallback
-        for k, direction in enumerate(directions):
-            step = 1.0
-            for _ in range(40):
-                trial = game.project(s + step * direction)
-                with np.errstate(all="ignore"):
-                    phi_t = game.natural_residual(trial)
-                norm_t = np.linalg.norm(phi_t)
-                if np.isfinite(norm_t) and norm_t <= (1.0 - 1e-4 * step) * norm:
-                    accepted = True
-                    break
-                step *= 0.5
-            if accepted:
-                fallback_steps += k
-                break
-        if not accepted:
-            return Iterate(s, Termination.STALLED, it, time.perf_counter() - t0, max_norm(phi),
-                           {"fallback_steps": fallback_steps})
-        s, phi, norm = trial, phi_t, norm_t
-    term = Termination.CONVERGED if max_norm(phi) <= tol else Termination.MAX_ITERATIONS
-    return Iterate(s, term, max_iter, time.perf_counter() - t0, max_norm(phi), {"fallback_steps": fallback_steps})
+    counts = {"minmap_steps": 0, "fb_newton_steps": 0, "fb_gradient_steps": 0}
+
+    def fb_norm(x: np.ndarray, Fx: np.ndarray) -> float:
+        return float(np.linalg.norm(_residual(game, x, Fx)[0]))
+
+    for it in range(max_iter):
+        residual = max_norm(s - game.project(s + F))
+        if residual <= tol:
+            return Iterate(s, Termination.CONVERGED, it, time.perf_counter() - t0, residual, dict(counts))
+        if not np.isfinite(residual):
+            return Iterate(s, Termination.NUMERICAL_ERROR, it, time.perf_counter() - t0, residual, dict(counts))
+        with np.errstate(all="ignore"):
+            J = game.own_jacobian(s)
+            D = _scaling(J)
+
+        def mm_norm(x: np.ndarray, Fx: np.ndarray) -> float:
+            return float(np.linalg.norm(x - game.project(x + D * Fx)))
+
+        with np.errstate(all="ignore"):
+            d = _minmap_step(game, s, F, J, D)
+        found = _search(game, s, d, mm_norm, mm_norm(s, F)) if d is not None and np.all(np.isfinite(d)) else None
+        kind = "minmap_steps"
+        if found is None:
+            with np.errstate(all="ignore"):
+                phi, a, b = _residual(game, s, F)
+                grad = _merit_gradient(J, a, b, phi)
+                d = _newton_step(J, a, b, phi)
+            norm = float(np.linalg.norm(phi))
+            if np.all(np.isfinite(d)) and float(grad @ d) < 0:
+                found, kind = _search(game, s, d, fb_norm, norm), "fb_newton_steps"
+            if found is None:
+                found, kind = _search(game, s, -grad, fb_norm, norm), "fb_gradient_steps"
+        if found is None:
+            return Iterate(s, Termination.STALLED, it, time.perf_counter() - t0, residual, dict(counts))
+        counts[kind] += 1
+        s, F = found
+    residual = max_norm(s - game.project(s + F))
+    term = Termination.CONVERGED if residual <= tol else Termination.MAX_ITERATIONS
+    return Iterate(s, term, max_iter, time.perf_counter() - t0, residual, dict(counts))
