@@ -20,8 +20,9 @@ import numpy as np
 
 from ..serialization import Serializable
 from ..tolerances import FEASIBILITY_TOL
+from .aggregate import aggregate_ir_ic, aggregate_revenues, others_sums
 from .lp import existence_lp
-from .model import TypeGrid
+from .model import Identity, MarketGrowth, TypeGrid
 from .properties import Violation, budget_violation, ir_ic_violations
 
 
@@ -58,12 +59,15 @@ class FarkasRay(Serializable):
 @dataclass(frozen=True)
 class ExistenceCertificate(Serializable):
     kind: str
-    """"payment_table" (a desirable mechanism exists) or "shortest_path_chains" (none exists)."""
+    """"payment_table" or "symmetric_payment_table" (a desirable mechanism exists) or
+    "shortest_path_chains" (none exists)."""
     tol: float
     verified: bool
     shape: tuple[int, ...] = ()
     payments: str = ""
-    """The payment table (n, K + 1, K^(n-1)) encoded by :func:`encode_table`."""
+    """The payment table encoded by :func:`encode_table`: P[i, r, g] = p_i(r, grid.others[g]), shape
+    (n, K + 1, K^(n-1)); or, for the market-growth family, P[r, B - (n-1)] = p_i(r, t_-i) for every
+    agent i and every t_-i whose types sum to B, shape (K + 1, (n-1)(K-1) + 1)."""
     violations: tuple[Violation, ...] = ()
     """Worst IR, IC and budget violations of the table (each <= tol when verified)."""
     profile: tuple[int, ...] = ()
@@ -85,6 +89,33 @@ def certify_payments(grid: TypeGrid, P: np.ndarray, *, tol: float = FEASIBILITY_
     wbb = budget_violation(grid, P)
     ok = max(ir.amount, ic.amount, wbb.amount) <= tol
     return ExistenceCertificate("payment_table", tol, bool(ok), expected, encode_table(P), (ir, ic, wbb))
+
+
+def is_market_growth(grid: TypeGrid) -> bool:
+    """The Section 7.2 family on the standard grid, where :mod:`.aggregate` applies."""
+    return isinstance(grid.valuation, MarketGrowth) and isinstance(grid.quality, Identity)
+
+
+def certify_symmetric_payments(grid: TypeGrid, P: np.ndarray, *, tol: float = FEASIBILITY_TOL) -> ExistenceCertificate:
+    """Check every IR, IC (via the closed form of :mod:`.aggregate`) and budget constraint of a
+    symmetric table P[r, B - (n-1)] of the market-growth family."""
+    n, K = grid.n, grid.K
+    expected = (K + 1, len(others_sums(n, K)))
+    if not is_market_growth(grid) or P.shape != expected or not np.all(np.isfinite(P)):
+        return ExistenceCertificate("symmetric_payment_table", tol, False, tuple(P.shape), encode_table(P))
+    alpha = float(grid.valuation.alpha)
+    amount, where = aggregate_ir_ic(alpha, n, K, grid.eps, P)
+    sums = others_sums(n, K)
+    found = []
+    for col, name in ((0, "IR"), (1, "IC")):
+        b = int(np.argmax(amount[:, col]))
+        t, r = (where[b, 0], -1) if name == "IR" else (where[b, 1], where[b, 2])
+        found.append(Violation(name, float(amount[b, col]), -1, int(t), int(r), (int(sums[b]),)))
+    prof, rev = aggregate_revenues(P, n, K)
+    k = int(np.argmin(rev))
+    found.append(Violation("WBB", float(-rev[k]), others=tuple(int(x) for x in prof[k])))
+    ok = max(v.amount for v in found) <= tol
+    return ExistenceCertificate("symmetric_payment_table", tol, bool(ok), expected, encode_table(P), tuple(found))
 
 
 def chain_bound(grid: TypeGrid, agent: int, profile: tuple[int, ...], vertices: tuple[int, ...]) -> float:
@@ -134,8 +165,14 @@ def check_farkas(grid: TypeGrid, ray: FarkasRay) -> FarkasRay:
 
 def verify_certificate(grid: TypeGrid, cert: ExistenceCertificate) -> ExistenceCertificate:
     """Re-run the verifier on a stored certificate (its own verdict and numbers are ignored)."""
-    if cert.kind == "payment_table":
-        return certify_payments(grid, cert.table(), tol=cert.tol)
+    if cert.kind in ("payment_table", "symmetric_payment_table"):
+        try:
+            P = cert.table()
+        except ValueError:  # corrupted encoding or shape
+            return ExistenceCertificate(cert.kind, cert.tol, False, tuple(cert.shape), cert.payments)
+        certify = certify_payments if cert.kind == "payment_table" else certify_symmetric_payments
+        return certify(grid, P, tol=cert.tol)
     if cert.kind == "shortest_path_chains":
         return certify_chains(grid, tuple(cert.profile), tuple(cert.chains), cert.dual_ray, tol=cert.tol)
-    raise ValueError(f"certificate.kind: expected 'payment_table' or 'shortest_path_chains', got {cert.kind!r}")
+    raise ValueError("certificate.kind: expected 'payment_table', 'symmetric_payment_table' or "
+                     f"'shortest_path_chains', got {cert.kind!r}")

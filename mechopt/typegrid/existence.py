@@ -19,8 +19,10 @@ from ..serialization import Serializable
 from ..stats import SolveStats
 from ..status import Status, Termination
 from ..tolerances import FEASIBILITY_TOL
+from .aggregate import aggregate_max_payments, aggregate_revenues
 from .bellman_ford import bellman_ford_max_payments
-from .certificates import Chain, ExistenceCertificate, FarkasRay, certify_chains, certify_payments
+from .certificates import (Chain, ExistenceCertificate, FarkasRay, certify_chains, certify_payments,
+                           certify_symmetric_payments, is_market_growth)
 from .dag import chain, dag_max_payments, finite_zero_payment
 from .lp import existence_lp, solve_existence_lp
 from .model import TypeGrid
@@ -79,10 +81,35 @@ def _chains(grid: TypeGrid, pred: np.ndarray, P: np.ndarray, profile: np.ndarray
     return tuple(out)
 
 
+def _solve_market_growth(grid: TypeGrid, tol: float) -> ExistenceResult:
+    """The ``"dag"`` method on the market-growth family: compiled, one graph per others' sum B."""
+    t0 = time.perf_counter()
+    n, K = grid.n, grid.K
+    P, pred = aggregate_max_payments(float(grid.valuation.alpha), n, K, grid.eps)
+    prof, rev = aggregate_revenues(P, n, K)
+    k = int(np.argmin(rev))
+    exists = bool(rev[k] >= -tol)
+    seconds = time.perf_counter() - t0
+    if exists:
+        cert = certify_symmetric_payments(grid, P, tol=tol)
+    else:
+        t = prof[k]
+        cols = t.sum() - t - (n - 1)
+        chains = tuple(Chain(i, tuple(chain(pred[:, cols[i]], int(t[i]))), float(P[t[i], cols[i]])) for i in range(n))
+        cert = certify_chains(grid, tuple(int(x) for x in t), chains, tol=tol)
+    stats = SolveStats(method="dag", termination=Termination.EXHAUSTIVE, iterations=P.shape[1], seconds=seconds,
+                       parameters={"n": n, "K": K, "eps": grid.eps, "tol": tol, "graphs": "one per others' sum B",
+                                   "certify_seconds": time.perf_counter() - t0 - seconds})
+    return ExistenceResult("existence", _status(exists, cert), exists, float(rev.sum()) if exists else None,
+                           float(rev[k]), cert, stats)
+
+
 def solve_existence(grid: TypeGrid, *, method: Method = "dag", tol: float = FEASIBILITY_TOL) -> ExistenceResult:
     """Decide existence with ``method`` and certify the answer."""
     if method not in METHODS:
         raise ValueError(f"method: expected one of {METHODS}, got {method!r}")
+    if method == "dag" and is_market_growth(grid):
+        return _solve_market_growth(grid, tol)
     t0 = time.perf_counter()
     ray = None
     if method == "lp":
