@@ -1,10 +1,16 @@
 """Global best responses in each player's own action, by search on utility values only.
 
 Used by the Nash certificate and by the best-response cycle search, independently of the
-equilibrium solvers (no derivatives are used).  For games declared concave in the own action a
-golden-section search over the whole interval is exact; otherwise a grid search is refined by a
-golden-section search in the best grid cell, which finds the global maximum up to the grid's
-resolution.
+equilibrium solvers (no derivatives are used).
+
+For games declared concave in the own action the gain is bounded *above*, rigorously: a concave
+function lies below every chord's extension outside the chord, so values at sorted points
+x_0 < ... < x_m bound max f on [x_j, x_j+1] by the lower envelope of the extensions of the chords
+(x_j-1, x_j) and (x_j+1, x_j+2).  Points form a geometric ladder around a centre (the profile
+itself first: at an equilibrium the bound is tight to O(f'' h^2) for the smallest rung h; then,
+where that does not prove the gain below ``tol``, around the maximizer a golden-section search
+finds).  Otherwise (no declared concavity) a grid search refined by golden section finds the
+global maximum up to the grid's resolution, and the gain reported is the one found.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ from .serialization import Serializable
 
 GOLDEN_ITERATIONS = 64
 GRID_POINTS = 257
+LADDER_RUNGS = 12
+"""Ladder offsets (upper - lower) * 4^-k, k = 1..LADDER_RUNGS, on each side of the centre."""
 _INV_PHI = (np.sqrt(5.0) - 1.0) / 2.0
 
 
@@ -38,19 +46,73 @@ def _golden(f: Callable[[np.ndarray], np.ndarray], a: np.ndarray, b: np.ndarray,
     return np.where(fc >= fd, c, d)
 
 
+def _ladder(lo: np.ndarray, hi: np.ndarray, centre: np.ndarray, rungs: int) -> np.ndarray:
+    """Sorted points lo, centre -/+ (hi - lo) 4^-k (clipped into the box), centre, hi; shape (n, 2 rungs + 3)."""
+    h = (hi - lo)[:, None] * 4.0 ** -np.arange(1, rungs + 1)[None, :]
+    x = np.concatenate([lo[:, None], centre[:, None] - h, centre[:, None], centre[:, None] + h, hi[:, None]], axis=1)
+    return np.sort(np.clip(x, lo[:, None], hi[:, None]), axis=1)
+
+
+def _envelope(fa, left_slope, xa, fb, right_slope, xb, t):  # type: ignore[no-untyped-def]
+    """min of the two chord extensions at t (a missing chord, slope nan, does not bound)."""
+    left = np.where(np.isnan(left_slope), np.inf, fa + left_slope * (t - xa))
+    right = np.where(np.isnan(right_slope), np.inf, fb + right_slope * (t - xb))
+    return np.minimum(left, right)
+
+
+def concave_upper_bound(x: np.ndarray, f: np.ndarray) -> np.ndarray:
+    """Upper bound on max of a concave function over [x[:, 0], x[:, -1]] from its values f at the
+    row-wise sorted points x, with an allowance for floating-point rounding; inf where the points
+    do not determine one."""
+    n, m = x.shape
+    dx = np.diff(x, axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = np.diff(f, axis=1) / dx
+    slope = np.where((dx > 0) & np.isfinite(slope), slope, np.nan)  # chord j: (x_j, x_j+1)
+    nan_col = np.full((n, 1), np.nan)
+    left_slope = np.concatenate([nan_col, slope[:, :-1]], axis=1)  # chord j-1, through (x_j, f_j)
+    right_slope = np.concatenate([slope[:, 1:], nan_col], axis=1)  # chord j+1, through (x_j+1, f_j+1)
+    xa, xb, fa, fb = x[:, :-1], x[:, 1:], f[:, :-1], f[:, 1:]
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        cross = (fb - fa + left_slope * xa - right_slope * xb) / (left_slope - right_slope)
+        inside = np.isfinite(cross) & (cross > xa) & (cross < xb)
+        bound = np.maximum(_envelope(fa, left_slope, xa, fb, right_slope, xb, xa),
+                           _envelope(fa, left_slope, xa, fb, right_slope, xb, xb))
+        at_cross = _envelope(fa, left_slope, xa, fb, right_slope, xb, np.where(inside, cross, xa))
+        bound = np.where(inside, np.maximum(bound, at_cross), bound)
+    bound = np.where(dx > 0, bound, np.maximum(fa, fb))
+    top = np.max(bound, axis=1)
+    # rounding: extending a chord of width w by a distance t multiplies the values' errors by at
+    # most 1 + 2 t / w; 64 eps |f| allows for the errors of evaluating u itself
+    with np.errstate(divide="ignore", invalid="ignore"):
+        reach = np.fmax(np.where(np.isnan(left_slope), 0.0, dx / np.concatenate([nan_col, dx[:, :-1]], axis=1)),
+                        np.where(np.isnan(right_slope), 0.0, dx / np.concatenate([dx[:, 1:], nan_col], axis=1)))
+    amp = 1.0 + 2.0 * np.max(np.nan_to_num(reach), axis=1)
+    return top + 64.0 * np.finfo(float).eps * amp * np.max(np.abs(np.where(np.isfinite(f), f, 0.0)), axis=1)
+
+
 @dataclass(frozen=True)
 class BestResponses(Serializable):
-    """For each player: the best own action found, its utility, and the utility at the profile."""
+    """For each player: the best own action found, its utility, the utility at the profile, and
+    an upper bound on max_x u_i(x, s_-i) (rigorous for search "ladder"; the best value found for
+    "grid+golden")."""
 
     actions: np.ndarray
     values: np.ndarray
     current: np.ndarray
+    upper: np.ndarray
     search: str
     grid_points: int
 
     @property
     def gains(self) -> np.ndarray:
+        """Gains found (lower bounds on the best-response gains)."""
         return np.maximum(self.values - self.current, 0.0)
+
+    @property
+    def gain_bounds(self) -> np.ndarray:
+        """Upper bounds on the best-response gains."""
+        return np.maximum(self.upper - self.current, 0.0)
 
 
 def global_best_responses(
@@ -60,8 +122,12 @@ def global_best_responses(
     concave: bool | None = None,
     grid_points: int = GRID_POINTS,
     iterations: int = GOLDEN_ITERATIONS,
+    tol: float = 0.0,
 ) -> BestResponses:
-    """max over x in [lower_i, upper_i] of u_i(x, s_-i), for every player i at once."""
+    """max over x in [lower_i, upper_i] of u_i(x, s_-i), for every player i at once.
+
+    For concave games the golden-section search runs only when the ladder around ``s`` does not
+    already bound every gain by ``tol``."""
     s = np.asarray(s, dtype=float)
     concave = game.own_concave if concave is None else concave
     lo, hi = game.lower, game.upper
@@ -71,24 +137,34 @@ def global_best_responses(
             v = game.deviation_utilities(s, x)
         return np.where(np.isnan(v), -np.inf, v)
 
-    fixed = np.stack([lo, hi, s], axis=1)
     if concave:
-        a, b, search, m = lo, hi, "golden", 0
-        candidates = fixed
+        x = _ladder(lo, hi, s, LADDER_RUNGS)
+        v = f(x)
+        upper = concave_upper_bound(x, v)
+        current = f(s[:, None])[:, 0]
+        search, m = "ladder", 0
+        if np.any(upper - current > tol):
+            x_star = _golden(f, lo, hi, iterations)
+            x2 = _ladder(lo, hi, x_star, LADDER_RUNGS)
+            v2 = f(x2)
+            upper = np.minimum(upper, concave_upper_bound(x2, v2))
+            x, v = np.concatenate([x, x2], axis=1), np.concatenate([v, v2], axis=1)
+            search = "ladder+golden"
     else:
         grid = lo[:, None] + (hi - lo)[:, None] * np.linspace(0.0, 1.0, grid_points)[None, :]
-        k = np.argmax(f(grid), axis=1)
+        g = f(grid)
+        k = np.argmax(g, axis=1)
         rows = np.arange(game.n)
         a, b = grid[rows, np.maximum(k - 1, 0)], grid[rows, np.minimum(k + 1, grid_points - 1)]
+        x_star = _golden(f, a, b, iterations)
+        x = np.concatenate([np.stack([lo, hi, s, x_star], axis=1), grid], axis=1)
+        v = f(x)
+        current = v[:, 2]
+        upper = np.max(v, axis=1)
         search, m = "grid+golden", grid_points
-        candidates = np.concatenate([fixed, grid], axis=1)
-    x_star = _golden(f, a, b, iterations)
-    candidates = np.concatenate([candidates, x_star[:, None]], axis=1)
-    values = f(candidates)
-    best = np.argmax(values, axis=1)
+    best = np.argmax(v, axis=1)
     rows = np.arange(game.n)
-    current = values[:, 2]
-    return BestResponses(candidates[rows, best], values[rows, best], current, search, m)
+    return BestResponses(x[rows, best], v[rows, best], current, np.maximum(upper, v[rows, best]), search, m)
 
 
 @dataclass(frozen=True)

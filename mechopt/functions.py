@@ -83,29 +83,30 @@ class PowerLaw(ScalarFunction):
         object.__setattr__(self, "top", _param("top", self.top))
         if not (np.isfinite(self.shift) and self.shift >= 0):
             raise ValueError(f"shift: must be a finite number >= 0, got {self.shift}")
+        object.__setattr__(self, "_ab", self.alpha * self.beta)
+        object.__setattr__(self, "_abb", self.alpha * self.beta * (self.beta + 1.0))
 
-    def _parts(self, x: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """alpha, beta, the base x + shift and base^(-beta) (as exp(-beta log base): one log and
-        one exp instead of a pow with array exponents)."""
+    def _pow(self, x: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+        """The base x + shift and base^(-beta), as exp(-beta log base): one log and one exp
+        instead of a pow with array exponents, and a single log when x is one number."""
         x = np.asarray(x, dtype=float)
-        a, b = _bc(self.alpha, x), _bc(self.beta, x)
         base = x + self.shift
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return a, b, base, np.exp(-b * np.log(base))
+            return base, np.exp(-_bc(self.beta, x) * np.log(base))
 
     def value(self, x: ArrayLike) -> np.ndarray:
-        a, _, _, p = self._parts(x)
-        return _bc(self.top, np.asarray(x)) - a * p
+        _, p = self._pow(x)
+        return _bc(self.top, np.asarray(x)) - _bc(self.alpha, np.asarray(x)) * p
 
     def d1(self, x: ArrayLike) -> np.ndarray:
-        a, b, base, p = self._parts(x)
+        base, p = self._pow(x)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return a * b * p / base
+            return _bc(self._ab, np.asarray(x)) * p / base
 
     def d2(self, x: ArrayLike) -> np.ndarray:
-        a, b, base, p = self._parts(x)
+        base, p = self._pow(x)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return -a * b * (b + 1.0) * p / (base * base)
+            return -_bc(self._abb, np.asarray(x)) * p / (base * base)
 
     def dcp(self, x: cp.Expression) -> cp.Expression:
         if self.beta.ndim == 0:

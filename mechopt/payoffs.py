@@ -61,6 +61,9 @@ class IndexPayoff(Payoff):
         object.__setattr__(self, "P", P)
         object.__setattr__(self, "n", E.shape[0])
         object.__setattr__(self, "_own_weight", np.einsum("ik,ki->i", E, P))
+        # a function of the total data alone: the index is one number (a scalar keeps f's cost at
+        # one log per evaluation instead of n)
+        object.__setattr__(self, "_total", E.shape[1] == 1 and bool(np.all(E == 1.0) and np.all(P == 1.0)))
 
     @classmethod
     def aggregate(cls, f: ScalarFunction, n: int) -> IndexPayoff:
@@ -98,21 +101,28 @@ class IndexPayoff(Payoff):
         return bool(self.f.concave)
 
     def index(self, s: np.ndarray) -> np.ndarray:
+        """z = E (P s), shape (n,); a 0-d array (the total) for payoffs of the total data."""
+        if self._total:
+            return np.asarray(np.sum(s))
         return self.E @ (self.P @ s)
 
+    def _per_agent(self, v: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(v, (self.n,)) if np.ndim(v) == 0 or self._total else v
+
     def values(self, s: np.ndarray) -> np.ndarray:
-        return self.f.value(self.index(s))
+        return self._per_agent(self.f.value(self.index(s)))
 
     def own_derivative(self, s: np.ndarray) -> np.ndarray:
-        return self.f.d1(self.index(s)) * self._own_weight
+        return self._per_agent(self.f.d1(self.index(s))) * self._own_weight
 
     def own_jacobian(self, s: np.ndarray) -> DiagPlusLowRank:
-        scale = self.f.d2(self.index(s)) * self._own_weight
-        return DiagPlusLowRank(np.zeros(self.n), scale[:, None] * self.E, self.P.T.copy())
+        scale = self._per_agent(self.f.d2(self.index(s))) * self._own_weight
+        return DiagPlusLowRank(np.zeros(self.n), scale[:, None] * self.E, self.P.T)
 
     def deviation_values(self, s: np.ndarray, x: np.ndarray) -> np.ndarray:
         z = self.index(s)
-        return self.f.value(z[:, None] + self._own_weight[:, None] * (x - s[:, None]))
+        z = z if z.ndim == 0 else z[:, None]
+        return self.f.value(z + self._own_weight[:, None] * (x - s[:, None]))
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,11 @@
 """The Nash-gap certificate: every player's best-response gain, computed independently.
 
-For a profile s the certificate holds gain_i = max_x u_i(x, s_-i) - u_i(s) found by the global
-own-action search of :mod:`mechopt.best_response` (utility values only, no solver output), the
-natural-map complementarity residual, and the own-action curvature at s.  ``verified`` is
-``max_gain <= tol``; it is computed here and nowhere else.
+For a profile s the certificate holds gain_i >= max_x u_i(x, s_-i) - u_i(s) from the global
+own-action search of :mod:`mechopt.best_response` (utility values only, no solver output): a
+rigorous upper bound for games declared concave in the own action (search "ladder"), the gain
+found by a grid refined by golden section otherwise; the natural-map complementarity residual;
+and the own-action curvature at s.  ``verified`` is ``max_gain <= tol``; it is computed here and
+nowhere else.
 """
 
 from __future__ import annotations
@@ -63,8 +65,8 @@ def nash_certificate(
         raise ValueError(f"profile: expected shape ({game.n},), got {s.shape}")
     if np.any(s < game.lower) or np.any(s > game.upper):
         raise ValueError("profile: lies outside the players' action boxes")
-    br = global_best_responses(game, s)
-    gains = br.gains
+    br = global_best_responses(game, s, tol=tol)
+    gains = br.gain_bounds
     with np.errstate(all="ignore"):
         residual = float(np.max(np.abs(game.natural_residual(s))))
     curvature = own_curvature(game, s)
