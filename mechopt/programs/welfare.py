@@ -219,6 +219,22 @@ _CVXPY_STATUS = {
 }
 
 
+def _solve(problem: cp.Problem, solver: str) -> float | None:
+    """Solve through cvxpy's solving chain, returning the solver's final duality gap when known.
+
+    Clarabel's primal and dual objectives are not surfaced by ``Problem.solve``; going through
+    ``get_problem_data`` / ``solve_via_data`` / ``unpack_results`` keeps them.
+    """
+    options = SOLVER_OPTIONS.get(solver, {})
+    data, chain, inverse_data = problem.get_problem_data(solver, solver_opts=options)
+    raw = chain.solve_via_data(problem, data, False, False, options)
+    problem.unpack_results(raw, chain, inverse_data)
+    primal, dual = getattr(raw, "obj_val", None), getattr(raw, "obj_val_dual", None)
+    if primal is None or dual is None or not np.isfinite(primal) or not np.isfinite(dual):
+        return None
+    return float(abs(primal - dual))
+
+
 def solve_welfare(program: WelfareProgram, *, tol: float = KKT_TOL, solver: str = cp.CLARABEL) -> WelfareResult:
     """Solve (19) with cvxpy and certify the optimum by KKT residuals and a gap bound."""
     t0 = time.perf_counter()
@@ -228,13 +244,13 @@ def solve_welfare(program: WelfareProgram, *, tol: float = KKT_TOL, solver: str 
             # rational approximations with error 0 are exact; solver accuracy is judged by the KKT certificate
             warnings.filterwarnings("ignore", message=".*is being approximated")
             warnings.filterwarnings("ignore", message="Solution may be inaccurate")
-            problem.solve(solver=solver, **SOLVER_OPTIONS.get(solver, {}))
+            solver_gap = _solve(problem, solver)
     except cp.SolverError as err:
         stats = SolveStats(f"cvxpy/{solver}", Termination.SOLVER_ERROR, 0, time.perf_counter() - t0, {"error": str(err)})
         return WelfareResult("welfare", Status.UNVERIFIED, program.p, program.beta, None, None, None, None, {}, None, stats)
     iters = int(problem.solver_stats.num_iters or 0) if problem.solver_stats else 0
     term = _CVXPY_STATUS.get(problem.status, Termination.SOLVER_ERROR)
-    params = {"solver_status": problem.status, "solver_objective": problem.value}
+    params = {"solver_status": problem.status, "solver_objective": problem.value, "solver_duality_gap": solver_gap}
     if b.value is None or s.value is None:
         status = Status.INFEASIBLE if problem.status in (cp.INFEASIBLE, cp.INFEASIBLE_INACCURATE) else Status.UNVERIFIED
         stats = SolveStats(f"cvxpy/{solver}", term, iters, time.perf_counter() - t0, params)
