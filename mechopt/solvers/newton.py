@@ -110,11 +110,12 @@ def _minmap_step(game: ConcaveGame, s: np.ndarray, F: np.ndarray, J: Jacobian, D
     return d
 
 
-def _search(game: ConcaveGame, s: np.ndarray, direction: np.ndarray, merit, norm: float):
-    """Projected backtracking: the first s(t) = proj(s + t d), t = 1, 1/2, ..., with
-    merit(s(t)) <= (1 - ARMIJO t) norm; returns (s(t), F(s(t))) or None."""
+def _search(game: ConcaveGame, s: np.ndarray, direction: np.ndarray, merit, norm: float,  # type: ignore[no-untyped-def]
+            backtracks: int):
+    """Projected backtracking: the first s(t) = proj(s + t d), t = 1, 1/2, ... (``backtracks``
+    halvings at most), with merit(s(t)) <= (1 - ARMIJO t) norm; returns (s(t), F(s(t))) or None."""
     step = 1.0
-    for _ in range(MAX_BACKTRACKS):
+    for _ in range(backtracks + 1):
         trial = game.project(s + step * direction)
         with np.errstate(all="ignore"):
             F_t = game.own_gradient(trial)
@@ -141,14 +142,21 @@ def newton_solve(
 ) -> Iterate:
     """Find s with ||s - proj(s + F(s))||_inf <= tol by globalized semismooth Newton.
 
-    Each iteration tries the scaled min-map Newton step (backtracking on its residual norm with
-    D fixed), then the Fischer-Burmeister Newton step, then the steepest descent direction of
-    ||Phi_FB||^2 (both backtracking on ||Phi_FB||).
+    A start where some F_i is not finite is moved halfway towards the box midpoint until all are.
+    Each iteration tries, in turn, the full scaled min-map Newton step (accepted if it decreases
+    ||s - proj(s + D F(s))||_2, D fixed at the current point) and the full Fischer-Burmeister
+    Newton step (accepted if it decreases ||Phi_FB||_2); if neither does, the same two with
+    backtracking, then the steepest descent direction of ||Phi_FB||^2.
     """
     t0 = time.perf_counter()
     s = starting_point(game.lower, game.upper, start)
-    with np.errstate(all="ignore"):
-        F = game.own_gradient(s)
+    mid = 0.5 * (game.lower + game.upper)
+    for _ in range(64):  # payoffs singular at a bound (1 - alpha S^-beta at S = 0): move inwards
+        with np.errstate(all="ignore"):
+            F = game.own_gradient(s)
+        if np.all(np.isfinite(F)):
+            break
+        s = 0.5 * (s + mid)
     counts = {"minmap_steps": 0, "fb_newton_steps": 0, "fb_gradient_steps": 0}
 
     def fb_norm(x: np.ndarray, Fx: np.ndarray) -> float:
@@ -163,24 +171,34 @@ def newton_solve(
         with np.errstate(all="ignore"):
             J = game.own_jacobian(s)
             D = _scaling(J)
+            d_mm = _minmap_step(game, s, F, J, D)
 
-        def mm_norm(x: np.ndarray, Fx: np.ndarray) -> float:
+        def mm_merit(x: np.ndarray, Fx: np.ndarray) -> float:
             return float(np.linalg.norm(x - game.project(x + D * Fx)))
 
-        with np.errstate(all="ignore"):
-            d = _minmap_step(game, s, F, J, D)
-        found = _search(game, s, d, mm_norm, mm_norm(s, F)) if d is not None and np.all(np.isfinite(d)) else None
-        kind = "minmap_steps"
-        if found is None:
+        def fb_candidate() -> tuple[np.ndarray | None, float, np.ndarray]:
             with np.errstate(all="ignore"):
                 phi, a, b = _residual(game, s, F)
                 grad = _merit_gradient(J, a, b, phi)
-                d = _newton_step(J, a, b, phi)
-            norm = float(np.linalg.norm(phi))
-            if np.all(np.isfinite(d)) and float(grad @ d) < 0:
-                found, kind = _search(game, s, d, fb_norm, norm), "fb_newton_steps"
-            if found is None:
-                found, kind = _search(game, s, -grad, fb_norm, norm), "fb_gradient_steps"
+                try:
+                    d = _newton_step(J, a, b, phi)
+                except np.linalg.LinAlgError:
+                    d = None
+            ok = d is not None and np.all(np.isfinite(d)) and float(grad @ d) < 0
+            return (d if ok else None), float(np.linalg.norm(phi)), grad
+
+        mm_ok = d_mm is not None and np.all(np.isfinite(d_mm))
+        found, kind = (_search(game, s, d_mm, mm_merit, mm_merit(s, F), 0) if mm_ok else None), "minmap_steps"
+        fb_d, fb_norm0, grad = fb_candidate() if found is None else (None, 0.0, None)
+        if found is None and fb_d is not None:
+            found, kind = _search(game, s, fb_d, fb_norm, fb_norm0, 0), "fb_newton_steps"
+        if found is None and mm_ok:
+            found, kind = _search(game, s, d_mm, mm_merit, mm_merit(s, F), MAX_BACKTRACKS), "minmap_steps"
+        if found is None and fb_d is not None:
+            found, kind = _search(game, s, fb_d, fb_norm, fb_norm0, MAX_BACKTRACKS), "fb_newton_steps"
+        if found is None:
+            kind = "fb_gradient_steps"
+            found = _search(game, s, -grad, fb_norm, fb_norm0, MAX_BACKTRACKS)
         if found is None:
             return Iterate(s, Termination.STALLED, it, time.perf_counter() - t0, residual, dict(counts))
         counts[kind] += 1
