@@ -60,15 +60,17 @@ def _envelope(fa, left_slope, xa, fb, right_slope, xb, t):  # type: ignore[no-un
     return np.minimum(left, right)
 
 
-def concave_upper_bound(x: np.ndarray, f: np.ndarray) -> np.ndarray:
+def concave_upper_bound(x: np.ndarray, f: np.ndarray, min_chord: float = 1e-9) -> np.ndarray:
     """Upper bound on max of a concave function over [x[:, 0], x[:, -1]] from its values f at the
     row-wise sorted points x, with an allowance for floating-point rounding; inf where the points
-    do not determine one."""
+    do not determine one.  Chords shorter than ``min_chord`` times the row's range are not
+    extended (their slopes are rounding noise)."""
     n, m = x.shape
     dx = np.diff(x, axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         slope = np.diff(f, axis=1) / dx
-    slope = np.where((dx > 0) & np.isfinite(slope), slope, np.nan)  # chord j: (x_j, x_j+1)
+    long_enough = dx >= min_chord * (x[:, -1] - x[:, 0])[:, None]
+    slope = np.where(long_enough & (dx > 0) & np.isfinite(slope), slope, np.nan)  # chord j: (x_j, x_j+1)
     nan_col = np.full((n, 1), np.nan)
     left_slope = np.concatenate([nan_col, slope[:, :-1]], axis=1)  # chord j-1, through (x_j, f_j)
     right_slope = np.concatenate([slope[:, 1:], nan_col], axis=1)  # chord j+1, through (x_j+1, f_j+1)

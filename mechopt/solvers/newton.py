@@ -37,21 +37,31 @@ MAX_BACKTRACKS = 60
 _CORNER = 1.0 - 1.0 / np.sqrt(2.0)  # generalized derivative of phi at (0, 0)
 
 
-def _phi(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """phi(a, b) and its partial derivatives, computed without cancellation."""
-    r = np.hypot(a, b)
-    pos = a + b > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        val = np.where(pos, 2.0 * a * b / (a + b + r), a + b - r)
-        da = np.where(r > 0, 1.0 - a / r, _CORNER)
-        db = np.where(r > 0, 1.0 - b / r, _CORNER)
-    return val, da, db
+def _phi(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """phi(a, b) = a + b - sqrt(a^2 + b^2)."""
+    return a + b - np.sqrt(a * a + b * b)
+
+
+def _phi_derivatives(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """phi(a, b) and its partial derivatives (the generalized one at a = b = 0)."""
+    r = np.sqrt(a * a + b * b)
+    corner = r == 0
+    inv = 1.0 / np.where(corner, 1.0, r)
+    da, db = 1.0 - a * inv, 1.0 - b * inv
+    if corner.any():
+        da[corner], db[corner] = _CORNER, _CORNER
+    return a + b - r, da, db
+
+
+def _fb(game: ConcaveGame, s: np.ndarray, F: np.ndarray) -> np.ndarray:
+    """Phi(s) of the Fischer-Burmeister box reformulation."""
+    return _phi(s - game.lower, -_phi(game.upper - s, F))
 
 
 def _residual(game: ConcaveGame, s: np.ndarray, F: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Phi(s) and the diagonals (a, b) of H = diag(a) - diag(b) G."""
-    inner, ia, ib = _phi(game.upper - s, F)
-    val, oa, ob = _phi(s - game.lower, -inner)
+    inner, ia, ib = _phi_derivatives(game.upper - s, F)
+    val, oa, ob = _phi_derivatives(s - game.lower, -inner)
     # dPhi = oa ds - ob d(inner),  d(inner) = -ia ds + ib dF
     return val, oa + ob * ia, ob * ib
 
@@ -160,7 +170,7 @@ def newton_solve(
     counts = {"minmap_steps": 0, "fb_newton_steps": 0, "fb_gradient_steps": 0}
 
     def fb_norm(x: np.ndarray, Fx: np.ndarray) -> float:
-        return float(np.linalg.norm(_residual(game, x, Fx)[0]))
+        return float(np.linalg.norm(_fb(game, x, Fx)))
 
     for it in range(max_iter):
         residual = max_norm(s - game.project(s + F))
