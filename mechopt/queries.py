@@ -23,6 +23,7 @@ from .mechanisms.mbeta import BudgetGame, MBeta, optimal_beta
 from .programs.ne_welfare import MBetaResult, analyze_mbeta
 from .programs.welfare import WelfareProgram, WelfareResult, solve_welfare
 from .serialization import Serializable
+from .typegrid import query as typegrid
 
 
 @dataclass(frozen=True)
@@ -186,6 +187,10 @@ QUERIES: dict[str, Query] = {
     "nash": Query(NashModel, _solve_nash, _verify_nash, _row_nash),
     "welfare": Query(WelfareModel, _solve_welfare, _verify_welfare, _row_welfare),
     "mbeta": Query(MBetaModel, _solve_mbeta, _verify_mbeta, _row_mbeta),
+    "existence": Query(typegrid.ExistenceModel, typegrid.solve_existence_model, typegrid.verify_existence,
+                       typegrid.row_existence),
+    "disparity_boundary": Query(typegrid.BoundaryModel, typegrid.solve_boundary_model, typegrid.verify_boundary,
+                                typegrid.row_boundary),
 }
 
 

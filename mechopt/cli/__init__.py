@@ -2,11 +2,13 @@
 
 import typer
 
-from . import solve_verify
+from . import solve_verify, typegrid
 
 app = typer.Typer(help="Incentive mechanism design with verifiable certificates.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
 app.command("solve")(solve_verify.solve)
 app.command("verify")(solve_verify.verify)
+app.command("exists")(typegrid.exists)
+app.command("disparity-boundary")(typegrid.disparity_boundary_cmd)
 
 __all__ = ["app"]

@@ -35,6 +35,13 @@ def _w(PT: np.ndarray, n: int, B: int, r: int, t: int) -> float:
 
 
 @numba.njit(cache=True, inline="always")
+def _balanced(j: int, nb: int) -> int:
+    """Visit B = small, large, small, ...: the work per B falls like (K - B)^2, and prange hands
+    each thread a contiguous block of j."""
+    return j // 2 if j % 2 == 0 else nb - 1 - j // 2
+
+
+@numba.njit(cache=True, inline="always")
 def _pooled(PT: np.ndarray, n: int, B: int, r: int) -> float:
     """W when the report r is at least t - B (the pooled model is the better one): no t in it."""
     m = r + B
@@ -48,7 +55,8 @@ def _solve(PT: np.ndarray, n: int, K: int, Bs: np.ndarray) -> tuple[np.ndarray, 
     nb = len(Bs)
     dist = np.empty((K + 1, nb))
     pred = np.empty((K + 1, nb), dtype=np.int64)
-    for b in numba.prange(nb):
+    for j in numba.prange(nb):
+        b = _balanced(j, nb)
         B = Bs[b]
         d = np.empty(K + 1)
         h = np.empty(K + 1)
@@ -93,14 +101,16 @@ def _check(PT: np.ndarray, n: int, K: int, Bs: np.ndarray, P: np.ndarray) -> tup
     nb = len(Bs)
     amount = np.full((nb, 2), -np.inf)
     where = np.zeros((nb, 3), dtype=np.int64)
-    for b in numba.prange(nb):
+    for j in numba.prange(nb):
+        b = _balanced(j, nb)
         B = Bs[b]
+        p = P[:, b].copy()  # contiguous: strided column reads thrash the cache at K = 2^k
         h = np.empty(K + 1)
         dq = np.empty(K + 1, dtype=np.int64)
         head, tail = 0, 0
         for t in range(1, K + 1):
             r = t - 1
-            h[r] = _pooled(PT, n, B, r) - P[r, b]
+            h[r] = _pooled(PT, n, B, r) - p[r]
             while tail > head and h[dq[tail - 1]] <= h[r]:
                 tail -= 1
             dq[tail] = r
@@ -108,17 +118,17 @@ def _check(PT: np.ndarray, n: int, K: int, Bs: np.ndarray, P: np.ndarray) -> tup
             while tail > head and dq[head] < t - B:
                 head += 1
             truthful = _w(PT, n, B, t, t)
-            ir = P[t, b] - (truthful - _w(PT, n, B, -1, t))
+            ir = p[t] - (truthful - _w(PT, n, B, -1, t))
             if ir > amount[b, 0]:
                 amount[b, 0] = ir
                 where[b, 0] = t
-            u = truthful - P[t, b]
+            u = truthful - p[t]
             if tail > head and h[dq[head]] - u > amount[b, 1]:
                 amount[b, 1] = h[dq[head]] - u
                 where[b, 1] = t
                 where[b, 2] = dq[head]
             for r in range(0, min(t - B, t)):
-                ic = t * PT[t + (n - 1) * (r + B)] - P[r, b] - u
+                ic = t * PT[t + (n - 1) * (r + B)] - p[r] - u
                 if ic > amount[b, 1]:
                     amount[b, 1] = ic
                     where[b, 1] = t

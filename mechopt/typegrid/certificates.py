@@ -119,18 +119,19 @@ def certify_symmetric_payments(grid: TypeGrid, P: np.ndarray, *, tol: float = FE
 
 
 def chain_bound(grid: TypeGrid, agent: int, profile: tuple[int, ...], vertices: tuple[int, ...]) -> float:
-    """The bound of a chain recomputed from the model; nan when the chain is not a valid path."""
-    t_i = profile[agent]
-    v = list(vertices)
-    if not v or v[-1] != t_i or v[0] < 1 or any(b <= a for a, b in zip(v, v[1:])):
+    """The bound of a chain recomputed from the model (only the values on its edges are
+    evaluated); nan when the chain is not a path of IR then IC edges ending at the agent's type."""
+    v = [int(x) for x in vertices]
+    if not v or v[-1] != profile[agent] or v[0] < 1 or any(b <= a for a, b in zip(v, v[1:])):
         return float("nan")
-    others = np.delete(np.asarray(profile), agent)[None, :]
-    W = grid.deviation_values(agent, others)[0]
-    truthful = lambda t: W[t + 1, t - 1]  # noqa: E731
-    bound = truthful(v[0]) - W[0, v[0] - 1]
-    for r, t in zip(v, v[1:]):
-        bound += truthful(t) - W[r + 1, t - 1]
-    return float(bound)
+    truthful_at = np.array(v)
+    deviation = np.array([-1] + v[:-1])  # NO, then each edge's report
+    reports = np.tile(np.asarray(profile, dtype=np.int64), (len(v), 2, 1))
+    types = reports.copy()
+    reports[:, 0, agent], types[:, 0, agent] = truthful_at, truthful_at
+    reports[:, 1, agent], types[:, 1, agent] = deviation, truthful_at
+    W = grid.values(reports, types)[..., agent]
+    return float(np.sum(W[:, 0] - W[:, 1]))
 
 
 def certify_chains(grid: TypeGrid, profile: tuple[int, ...], chains: tuple[Chain, ...],

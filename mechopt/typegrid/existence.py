@@ -41,6 +41,8 @@ class ExistenceResult(Serializable):
     """OPTIMAL (exists, revenue-maximal table verified), INFEASIBLE (non-existence verified) or
     UNVERIFIED (the certificate did not verify)."""
     exists: bool
+    certified: bool
+    """The certificate verified (computed by the verifier; equals ``certificate.verified``)."""
     revenue: float | None
     """Total revenue sum_t REV(t) of the revenue-maximal desirable mechanism (when it exists)."""
     min_budget: float
@@ -100,8 +102,8 @@ def _solve_market_growth(grid: TypeGrid, tol: float) -> ExistenceResult:
     stats = SolveStats(method="dag", termination=Termination.EXHAUSTIVE, iterations=P.shape[1], seconds=seconds,
                        parameters={"n": n, "K": K, "eps": grid.eps, "tol": tol, "graphs": "one per others' sum B",
                                    "certify_seconds": time.perf_counter() - t0 - seconds})
-    return ExistenceResult("existence", _status(exists, cert), exists, float(rev.sum()) if exists else None,
-                           float(rev[k]), cert, stats)
+    return ExistenceResult("existence", _status(exists, cert), exists, cert.verified,
+                           float(rev.sum()) if exists else None, float(rev[k]), cert, stats)
 
 
 def solve_existence(grid: TypeGrid, *, method: Method = "dag", tol: float = FEASIBILITY_TOL) -> ExistenceResult:
@@ -134,5 +136,5 @@ def solve_existence(grid: TypeGrid, *, method: Method = "dag", tol: float = FEAS
     stats = SolveStats(method=method, termination=Termination.EXHAUSTIVE, iterations=iterations, seconds=seconds,
                        parameters={"n": grid.n, "K": grid.K, "eps": grid.eps, "tol": tol,
                                    "certify_seconds": time.perf_counter() - t0 - seconds})
-    return ExistenceResult("existence", _status(exists, cert), exists, float(rev.sum()) if exists else None,
-                           float(rev[k]), cert, stats)
+    return ExistenceResult("existence", _status(exists, cert), exists, cert.verified,
+                           float(rev.sum()) if exists else None, float(rev[k]), cert, stats)

@@ -1,0 +1,137 @@
+"""``mechopt exists`` and ``mechopt disparity-boundary`` (002 Appendix A.1, Section 7.2)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from ..io.files import ModelFileError, load_model_file, validate
+from ..queries import query_for
+from ..typegrid.figures import plot_disparity_curve
+from ..typegrid.market_growth import ALPHA_RANGE, disparity_boundary, figure3_alphas, figure3_curve
+from ..typegrid.query import BoundaryModel, ExistenceModel, market_growth_model
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _fail(message: str) -> None:
+    err_console.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code=2)
+
+
+def _emit(result: Any, as_json: bool, out: Path | None, summary: str) -> None:
+    if out is not None:
+        out.write_text(result.to_json())
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        console.print(summary)
+
+
+def exists(
+    model: Annotated[Path | None, typer.Argument(help="An existence model file (TOML, kind = \"existence\").")] = None,
+    market_growth: Annotated[float | None, typer.Option(
+        "--market-growth", help=f"Market growth rate alpha in [{ALPHA_RANGE[0]}, {ALPHA_RANGE[1]}] (Section 7.2).")] = None,
+    disparity: Annotated[int | None, typer.Option("--disparity", help="Data disparity K = D/eps >= 1.")] = None,
+    agents: Annotated[int, typer.Option("--agents", help="Number of agents (market-growth family), 1..6.")] = 2,
+    method: Annotated[str, typer.Option("--method", help="dag | bellman-ford | lp.")] = "dag",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    out: Annotated[Path | None, typer.Option("--out", help="Also write the result JSON to this file.")] = None,
+) -> None:
+    """Is there an IC, IR, efficient and weakly budget-balanced mechanism on this type grid?"""
+    if (model is None) == (market_growth is None):
+        _fail("give exactly one of MODEL (a model file) or --market-growth ALPHA")
+    try:
+        if model is not None:
+            if disparity is not None:
+                _fail("--disparity goes with --market-growth; a model file sets grid.disparity")
+            raw = load_model_file(model)
+            source = str(model)
+        else:
+            if disparity is None:
+                _fail("--disparity K (an integer >= 1) is required with --market-growth")
+            raw = {**market_growth_model(market_growth, disparity, agents), "solver": {"method": method}}
+            source = "--market-growth/--disparity"
+        if raw.get("kind") != "existence":
+            _fail(f"{source}: field 'kind': expected 'existence', got {raw.get('kind')!r}")
+        parsed = validate(ExistenceModel, raw, source=source)
+        result = query_for("existence", source).solve(parsed, raw)
+    except (ModelFileError, ValueError) as err:
+        _fail(_arg_names(str(err)))
+    verdict = "exists" if result.exists else "does not exist"
+    cert = "certified" if result.certified else "NOT certified"
+    where = "" if result.exists else f" (violating profile {tuple(result.certificate.profile)})"
+    _emit(result, as_json, out, f"desirable mechanism {verdict}{where}; {cert} ({result.certificate.kind}); "
+                                f"min budget {result.min_budget:.6g}; {result.stats.seconds:.3f} s")
+
+
+def _arg_names(message: str) -> str:
+    """Name the command-line flags behind the market-growth model's fields."""
+    return (message.replace("valuation.market_growth.alpha", "valuation.alpha (--market-growth)")
+            .replace("grid.disparity", "grid.disparity (--disparity)").replace("grid.agents", "grid.agents (--agents)")
+            .replace("solver.method", "solver.method (--method)"))
+
+
+def disparity_boundary_cmd(
+    market_growth: Annotated[float | None, typer.Option(
+        "--market-growth", help=f"Market growth rate alpha in [{ALPHA_RANGE[0]}, {ALPHA_RANGE[1]}].")] = None,
+    agents: Annotated[int, typer.Option("--agents", help="Number of agents, 1..4.")] = 2,
+    full_limit: Annotated[int | None, typer.Option("--full-limit", help="Largest K solved on the full grid.")] = None,
+    line_limit: Annotated[int, typer.Option("--line-limit", help="Largest K on the profiles (1, K), 2 agents.")] = 2**17,
+    figure3: Annotated[Path | None, typer.Option(
+        "--figure3", help="Sweep alpha = -1..-0.668 step 0.002 (2 agents) and plot K*(alpha) to this PNG.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    out: Annotated[Path | None, typer.Option("--out", help="Also write the result JSON to this file.")] = None,
+) -> None:
+    """The largest data disparity K*(alpha) with a desirable mechanism, with its certificates."""
+    if figure3 is not None:
+        _sweep(figure3, full_limit or 2048, line_limit, as_json)
+        return
+    if market_growth is None:
+        _fail("--market-growth ALPHA is required (or --figure3 PNG for the whole curve)")
+    raw: dict[str, Any] = {"kind": "disparity_boundary", "alpha": market_growth, "agents": agents, "line_limit": line_limit}
+    if full_limit is not None:
+        raw["full_limit"] = full_limit
+    try:
+        parsed = validate(BoundaryModel, raw, source="disparity-boundary")
+    except ModelFileError as err:
+        _fail(str(err).replace("'alpha'", "'alpha' (--market-growth)").replace("'agents'", "'agents' (--agents)")
+              .replace("'full_limit'", "'full_limit' (--full-limit)").replace("'line_limit'", "'line_limit' (--line-limit)"))
+    with _progress() as bar:
+        task = bar.add_task("K*(alpha)", total=None)
+        result = disparity_boundary(parsed.alpha, n=parsed.agents, full_limit=parsed.full_limit,
+                                    line_limit=parsed.line_limit, tol=parsed.tol,
+                                    progress=lambda msg: bar.update(task, description=msg))
+    result = type(result)(**{**result.__dict__, "model": raw})
+    k = "none found" if result.max_disparity is None else result.max_disparity
+    tag = ("certified on the full grid (existence at K*, chains at K*+1)" if result.certified else
+           f"NOT certified on the full grid: existence certified up to K = {result.lower}, "
+           f"non-existence certified at K = {result.upper}; search: {result.search}")
+    _emit(result, as_json, out, f"alpha = {result.alpha}: K* = {k}; {tag}; {result.stats.seconds:.2f} s")
+
+
+def _progress() -> Progress:
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=err_console, transient=True)
+
+
+def _sweep(png: Path, full_limit: int, line_limit: int, as_json: bool) -> None:
+    alphas = figure3_alphas()
+    with _progress() as bar:
+        task = bar.add_task("Figure 3: K*(alpha)", total=len(alphas))
+        curve = figure3_curve(alphas, full_limit=full_limit, line_limit=line_limit,
+                              on_done=lambda r: bar.update(task, advance=1, description=f"alpha = {r.alpha:.3f}"))
+    plot_disparity_curve(curve, png)
+    rows = [{"alpha": r.alpha, "max_disparity": r.max_disparity, "certified": r.certified, "lower": r.lower,
+             "upper": r.upper} for r in curve]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+    else:
+        full = sum(r["certified"] for r in rows)
+        console.print(f"wrote {png}: {len(rows)} values of alpha, {full} certified on the full grid")
