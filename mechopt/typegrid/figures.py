@@ -7,6 +7,7 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
+from .linear_mep import MEPOutcome
 from .market_growth import DisparityBoundary
 
 
@@ -27,6 +28,39 @@ def plot_disparity_curve(curve: Sequence[DisparityBoundary], path: str | Path) -
     ax.set_title("Disparity boundary for a desirable mechanism (2 agents)")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
+    return _save(fig, path)
+
+
+def plot_mep_agents(agents: Sequence[int], data: Sequence[MEPOutcome], path: str | Path) -> Path:
+    """Figure 1: revenue, welfare and best model quality of MEP against the number of agents."""
+    fig = Figure(figsize=(6.4, 4.2))
+    ax = fig.subplots()
+    ax.plot(agents, [d.revenue for d in data], "o-", label="revenue")
+    ax.plot(agents, [d.welfare for d in data], "s-", label="welfare")
+    ax.plot(agents, [d.quality for d in data], "^-", label="model quality")
+    ax.set_xlabel("number of agents")
+    ax.set_title("MEP under linear externalities (means of 50 samples)")
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    return _save(fig, path)
+
+
+def plot_mep_types(opponent: Sequence[float], data: Sequence[MEPOutcome], path: str | Path) -> Path:
+    """Figure 2: welfare, revenue and both utilities of MEP with t_1 = 1 against t_2."""
+    fig = Figure(figsize=(6.4, 4.2))
+    ax = fig.subplots()
+    ax.plot(opponent, [d.welfare for d in data], label="welfare")
+    ax.plot(opponent, [d.revenue for d in data], label="revenue")
+    ax.plot(opponent, [d.utilities[0] for d in data], label="uti_1 (t_1 = 1)")
+    ax.plot(opponent, [d.utilities[1] for d in data], label="uti_2")
+    ax.set_xlabel("type of agent 2")
+    ax.set_title("MEP with two agents (means of 50 samples)")
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    return _save(fig, path)
+
+
+def _save(fig: Figure, path: str | Path) -> Path:
     path = Path(path)
     fig.savefig(path, dpi=120, bbox_inches="tight")
     return path
