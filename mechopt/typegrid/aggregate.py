@@ -159,7 +159,9 @@ def aggregate_max_payments(alpha: float, n: int, K: int, eps: float,
 
 def aggregate_ir_ic(alpha: float, n: int, K: int, eps: float, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Worst IR and IC violations of the symmetric table P for every B (see :func:`_check`)."""
-    return _check(power_table(alpha, n, K), n, K, others_sums(n, K), P / eps ** (alpha + 1.0))
+    scale = eps ** (alpha + 1.0)
+    amount, where = _check(power_table(alpha, n, K), n, K, others_sums(n, K), P / scale)
+    return amount * scale, where
 
 
 def aggregate_revenues(P: np.ndarray, n: int, K: int) -> tuple[np.ndarray, np.ndarray]:

@@ -110,7 +110,8 @@ class TypeGrid:
     @property
     def others(self) -> np.ndarray:
         """All profiles t_-i of the other n - 1 agents (types 1..K), shape (K^(n-1), n-1)."""
-        return np.array(list(product(range(1, self.K + 1), repeat=self.n - 1)), dtype=np.int64).reshape(-1, self.n - 1)
+        rows = list(product(range(1, self.K + 1), repeat=self.n - 1))
+        return np.array(rows, dtype=np.int64).reshape(len(rows), self.n - 1)
 
     def qualities(self, reports: np.ndarray, types: np.ndarray) -> np.ndarray:
         """q_j = max(x_j, Q(eps t_j)) for report profiles (..., n) (NO = -1 is non-participation)."""
@@ -128,7 +129,8 @@ class TypeGrid:
         """W[g, r + 1, t - 1] = v_agent when the agent of true type t reports r (NO = -1 first) and the
         others truthfully report their types others[g]; shape (G, K + 2, K).  Entries with r > t are
         computed but meaningless (a report never exceeds the type, Assumption 2)."""
-        others = np.asarray(others, dtype=np.int64).reshape(-1, self.n - 1)
+        others = np.asarray(others, dtype=np.int64)
+        others = others.reshape(len(others) if others.ndim > 1 else 1, self.n - 1)
         G, K = len(others), self.K
         r = np.arange(-1, K + 1)[None, :, None]
         t = np.arange(1, K + 1)[None, None, :]
@@ -145,7 +147,8 @@ class TypeGrid:
 
     def profile_index(self, others: np.ndarray) -> np.ndarray:
         """Row of ``self.others`` holding each profile t_-i (types 1..K), vectorized."""
-        others = np.asarray(others, dtype=np.int64).reshape(-1, self.n - 1)
+        others = np.asarray(others, dtype=np.int64)
+        others = others.reshape(len(others) if others.ndim > 1 else 1, self.n - 1)
         weights = self.K ** np.arange(self.n - 2, -1, -1)
         return (others - 1) @ weights if self.n > 1 else np.zeros(len(others), dtype=np.int64)
 

@@ -1,0 +1,122 @@
+"""`mechopt exists` / `disparity-boundary` round trips through `mechopt verify`; bad input."""
+
+from __future__ import annotations
+
+import copy
+import json
+import tomllib
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mechopt.cli import app
+from mechopt.io import ModelFileError
+from mechopt.queries import solve_model
+
+MODELS = Path(__file__).resolve().parents[2] / "models"
+runner = CliRunner()
+
+
+def _roundtrip(args: list[str], tmp_path: Path) -> dict:
+    solved = runner.invoke(app, args + ["--json"])
+    assert solved.exit_code == 0, solved.output
+    data = json.loads(solved.stdout)
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(data))
+    ok = runner.invoke(app, ["verify", str(path)])
+    assert ok.exit_code == 0, ok.output
+    return data
+
+
+@pytest.mark.parametrize("K,exists", [(6, True), (7, False)])
+def test_exists_market_growth_json_then_verify_then_tamper(K: int, exists: bool, tmp_path: Path) -> None:
+    data = _roundtrip(["exists", "--market-growth", "-1", "--disparity", str(K)], tmp_path)
+    assert {"exists", "certified", "certificate"} <= set(data)
+    assert data["exists"] is exists and data["certified"] is True
+    if exists:
+        data["exists"] = False  # a payment table cannot back a claim of non-existence
+    else:
+        data["certificate"]["chains"][1]["vertices"].reverse()  # not a path of the graph
+    path = tmp_path / "tampered.json"
+    path.write_text(json.dumps(data))
+    assert runner.invoke(app, ["verify", str(path)]).exit_code == 1
+
+
+@pytest.mark.parametrize("model", ["existence_market_growth.toml", "existence_linear.toml", "existence_boundary.toml"])
+def test_model_files_solve_and_verify(model: str, tmp_path: Path) -> None:
+    data = _roundtrip(["solve", str(MODELS / model)], tmp_path)
+    assert data["certificate"]["verified"] is True
+
+
+def test_exists_with_model_file(tmp_path: Path) -> None:
+    data = _roundtrip(["exists", str(MODELS / "existence_market_growth.toml")], tmp_path)
+    assert data["exists"] is False and data["certificate"]["profile"] == [1, 7]
+
+
+def test_disparity_boundary_json(tmp_path: Path) -> None:
+    data = _roundtrip(["disparity-boundary", "--market-growth", "-1"], tmp_path)
+    assert data["max_disparity"] == 6 and data["certified"] is True and data["exists"] is True
+    assert data["certificate"]["nonexistence"]["profile"] == [1, 7]
+
+
+@pytest.mark.parametrize("args,names", [
+    (["exists", "--market-growth", "-1.5", "--disparity", "5"], ["--market-growth", "greater than or equal to -1"]),
+    (["exists", "--market-growth", "-0.9", "--disparity", "0"], ["--disparity", "greater than or equal to 1"]),
+    (["exists", "--market-growth", "-0.9"], ["--disparity"]),
+    (["exists"], ["MODEL", "--market-growth"]),
+    (["exists", "--market-growth", "-0.9", "--disparity", "4", "--method", "magic"], ["--method"]),
+    (["exists", "--market-growth", "-0.9", "--disparity", "4", "--agents", "0"], ["--agents"]),
+    (["disparity-boundary", "--market-growth", "2"], ["--market-growth", "less than or equal to 1"]),
+    (["disparity-boundary"], ["--market-growth"]),
+])
+def test_bad_arguments_exit_2_naming_the_argument(args: list[str], names: list[str]) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    text = " ".join(result.output.split())  # the console wraps long lines
+    for name in names:
+        assert name in text, text
+
+
+def _model() -> dict:
+    return tomllib.loads((MODELS / "existence_linear.toml").read_text())
+
+
+def _edit(model: dict, path: tuple, value: object) -> dict:
+    model = copy.deepcopy(model)
+    *parents, last = path
+    target = model
+    for key in parents:
+        target = target[key]
+    if value is KeyError:
+        del target[last]
+    else:
+        target[last] = value
+    return model
+
+
+@pytest.mark.parametrize(("path", "value", "field"), [
+    (("grid", "agents"), 0, "grid.agents"),
+    (("grid", "disparity"), 0, "grid.disparity"),
+    (("grid", "disparity"), 2.5, "grid.disparity"),
+    (("grid", "eps"), -1.0, "grid.eps"),
+    (("grid", "quality"), "cubic", "grid.quality"),
+    (("grid", "disparity"), 900, "grid"),  # too large for the generic methods
+    (("valuation", "family"), "magic", "valuation"),
+    (("valuation", "A"), [[1.0, 2.0]], "valuation.A"),
+    (("valuation", "A"), KeyError, "valuation.linear.A"),
+    (("solver", "method"), "simplex", "solver.method"),
+    (("solver", "tol"), -1.0, "solver.tol"),
+    (("grid", "colour"), 1, "grid.colour"),
+])
+def test_malformed_existence_model_names_the_field(path: tuple, value: object, field: str) -> None:
+    with pytest.raises(ModelFileError, match=field.replace(".", r"\.")):
+        solve_model(_edit(_model(), path, value), source="m.toml")
+
+
+@pytest.mark.parametrize(("key", "value"), [("alpha", -3.0), ("alpha", "fast"), ("agents", 9), ("line_limit", 1)])
+def test_malformed_boundary_model_names_the_field(key: str, value: object) -> None:
+    model = tomllib.loads((MODELS / "existence_boundary.toml").read_text())
+    model[key] = value
+    with pytest.raises(ModelFileError, match=key):
+        solve_model(model, source="b.toml")

@@ -1,0 +1,104 @@
+"""Market growth and the disparity boundary K*(alpha) (002 Section 7.2, Figure 3)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from mechopt.typegrid.aggregate import aggregate_ir_ic, aggregate_revenues, others_sums
+from mechopt.typegrid.existence import solve_existence
+from mechopt.typegrid.market_growth import disparity_boundary, figure3_alphas, market_growth_grid
+from mechopt.typegrid.model import MarketGrowth, TypeGrid
+from mechopt.typegrid.properties import ir_ic_violations
+
+
+def exact_min_budget(K: int) -> Fraction:
+    """alpha = -1, 2 agents, exact rationals, straight from the definitions: v_i = q_i / sum q,
+    q_i = max(x_i, t_i), x = sum of participants' reports; p^max by relaxing every IR and IC
+    constraint in the order of t (Algorithm 1); the least budget over all profiles."""
+    def v(report: int, t: int, b: int) -> Fraction:  # agent of true type t reports (-1: absent)
+        x = report + b if report >= 0 else 0
+        q_i, q_j = max(x, t), (report + b if report >= 0 else b)
+        return Fraction(q_i, q_i + q_j)
+
+    pmax = {}
+    for b in range(1, K + 1):
+        p: dict[int, Fraction] = {}
+        for t in range(1, K + 1):
+            best = v(t, t, b) - v(-1, t, b)
+            for r in range(1, t):
+                best = min(best, p[r] + v(t, t, b) - v(r, t, b))
+            p[t] = best
+        pmax[b] = p
+    return min(pmax[b][a] + pmax[a][b] for a in range(1, K + 1) for b in range(1, K + 1))
+
+
+def test_alpha_minus_one_boundary_is_6_in_exact_arithmetic() -> None:
+    assert exact_min_budget(6) == 0  # tight: the budget holds with equality
+    assert exact_min_budget(7) < 0
+    r = disparity_boundary(-1.0)
+    assert r.certified and r.max_disparity == 6 and (r.lower, r.upper) == (6, 7)
+    assert r.certificate.nonexistence.profile == (1, 7)
+
+
+def test_existence_is_monotone_in_K_where_checked() -> None:
+    """Solve every K = 1..24 at alpha = -0.9 independently: exists exactly up to the boundary."""
+    r = disparity_boundary(-0.9)
+    assert r.certified
+    answers = [solve_existence(market_growth_grid(-0.9, K), method="bellman-ford").exists for K in range(1, 25)]
+    assert answers == [K <= r.max_disparity for K in range(1, 25)]
+
+
+def test_three_agents_boundary_matches_the_generic_solver() -> None:
+    r = disparity_boundary(-1.0, n=3, full_limit=64)
+    assert r.certified
+    k = r.max_disparity
+    assert solve_existence(market_growth_grid(-1.0, k, 3), method="bellman-ford").exists
+    assert not solve_existence(market_growth_grid(-1.0, k + 1, 3), method="bellman-ford").exists
+
+
+def test_line_search_upper_bound_agrees_with_full_grid() -> None:
+    full = disparity_boundary(-0.8)
+    line = disparity_boundary(-0.8, full_limit=16, line_limit=256)
+    assert full.certified and not line.certified
+    assert line.lower == 16 and line.upper == full.max_disparity + 1
+    assert line.certificate.verified
+
+
+def test_boundary_grows_with_alpha() -> None:
+    """Figure 3's trend on a few certified points."""
+    ks = [disparity_boundary(a).max_disparity for a in (-1.0, -0.95, -0.9, -0.85, -0.8)]
+    assert ks == sorted(ks) and len(set(ks)) == len(ks)
+
+
+def test_figure3_alphas() -> None:
+    a = figure3_alphas()
+    assert len(a) == 167 and a[0] == -1.0 and a[-1] == pytest.approx(-0.668)
+
+
+@pytest.mark.parametrize("n,K", [(2, 9), (3, 5)])
+def test_compiled_checker_matches_generic_checker(n: int, K: int) -> None:
+    """On random symmetric tables the compiled IR/IC check equals the generic exhaustive one."""
+    rng = np.random.default_rng(n * K)
+    alpha = -0.8
+    grid = TypeGrid(n, K, MarketGrowth(alpha), eps=1.0 / K)
+    P = rng.normal(size=(K + 1, len(others_sums(n, K))))
+    amount, _ = aggregate_ir_ic(alpha, n, K, grid.eps, P)
+    B = grid.others.sum(axis=1) - (n - 1)
+    G = np.stack([P[:, B]] * n)
+    ir, ic = ir_ic_violations(grid, G)
+    assert amount[:, 0].max() == pytest.approx(ir.amount, abs=1e-12)
+    assert amount[:, 1].max() == pytest.approx(ic.amount, abs=1e-12)
+    prof, rev = aggregate_revenues(P, n, K)
+    assert len(prof) == K**n and rev.min() == pytest.approx(
+        min(sum(P[t[i], sum(t) - t[i] - (n - 1)] for i in range(n)) for t in prof))
+
+
+@pytest.mark.parametrize("bad", [dict(alpha=-1.5), dict(alpha=float("nan")), dict(K=0), dict(n=0)])
+def test_bad_market_growth_arguments(bad: dict) -> None:
+    args = {"alpha": -0.8, "K": 5, "n": 2, **bad}
+    name = {"alpha": "alpha", "K": "disparity", "n": "agents"}[next(iter(bad))]
+    with pytest.raises(ValueError, match=name):
+        market_growth_grid(args["alpha"], args["K"], args["n"])
