@@ -25,8 +25,10 @@ from .serialization import Serializable
 
 GOLDEN_ITERATIONS = 64
 GRID_POINTS = 257
-LADDER_RUNGS = 12
-"""Ladder offsets (upper - lower) * 4^-k, k = 1..LADDER_RUNGS, on each side of the centre."""
+SHORT_LADDER = np.array([4e-6, 1e-6])
+"""Offsets (relative to the box) of the first, cheap ladder: enough at an equilibrium."""
+LONG_LADDER = 4.0 ** -np.arange(1, 13)
+"""Offsets of the full ladder, used where the short one does not prove the gain below tol."""
 _INV_PHI = (np.sqrt(5.0) - 1.0) / 2.0
 
 
@@ -46,51 +48,58 @@ def _golden(f: Callable[[np.ndarray], np.ndarray], a: np.ndarray, b: np.ndarray,
     return np.where(fc >= fd, c, d)
 
 
-def _ladder(lo: np.ndarray, hi: np.ndarray, centre: np.ndarray, rungs: int) -> np.ndarray:
-    """Sorted points lo, centre -/+ (hi - lo) 4^-k (clipped into the box), centre, hi; shape (n, 2 rungs + 3)."""
-    h = (hi - lo)[:, None] * 4.0 ** -np.arange(1, rungs + 1)[None, :]
-    x = np.concatenate([lo[:, None], centre[:, None] - h, centre[:, None], centre[:, None] + h, hi[:, None]], axis=1)
-    return np.sort(np.clip(x, lo[:, None], hi[:, None]), axis=1)
-
-
-def _envelope(fa, left_slope, xa, fb, right_slope, xb, t):  # type: ignore[no-untyped-def]
-    """min of the two chord extensions at t (a missing chord, slope nan, does not bound)."""
-    left = np.where(np.isnan(left_slope), np.inf, fa + left_slope * (t - xa))
-    right = np.where(np.isnan(right_slope), np.inf, fb + right_slope * (t - xb))
-    return np.minimum(left, right)
+def _ladder(lo: np.ndarray, hi: np.ndarray, centre: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Points lo, centre - (hi - lo) offsets (largest first), centre, centre + (hi - lo) offsets
+    (smallest first), hi, clipped into the box: sorted row-wise for decreasing ``offsets``."""
+    h = (hi - lo)[:, None] * offsets[None, :]
+    c = centre[:, None]
+    x = np.concatenate([lo[:, None], c - h, c, c + h[:, ::-1], hi[:, None]], axis=1)
+    return np.clip(x, lo[:, None], hi[:, None])
 
 
 def concave_upper_bound(x: np.ndarray, f: np.ndarray, min_chord: float = 1e-9) -> np.ndarray:
-    """Upper bound on max of a concave function over [x[:, 0], x[:, -1]] from its values f at the
-    row-wise sorted points x, with an allowance for floating-point rounding; inf where the points
-    do not determine one.  Chords shorter than ``min_chord`` times the row's range are not
-    extended (their slopes are rounding noise)."""
-    n, m = x.shape
-    dx = np.diff(x, axis=1)
+    """Upper bound on the max of a concave function over [x[:, 0], x[:, -1]] from its values f
+    at the row-wise sorted points x; inf where the points do not determine one.
+
+    On [x_j, x_j+1] the function lies below the extensions of the chords (x_j-1, x_j) and
+    (x_j+1, x_j+2); the bound is the largest value of their lower envelope (at an end or where
+    they cross), plus the rounding allowance of that value: an extension by t of a chord of
+    width w multiplies the values' errors by at most 1 + 2 t / w, and each value carries at most
+    64 eps max|f|.  Chords shorter than ``min_chord`` times the row's range are not extended.
+    """
+    xt, ft = np.ascontiguousarray(x.T), np.ascontiguousarray(f.T)
+    m = xt.shape[0]
+    width = np.diff(xt, axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        slope = np.diff(f, axis=1) / dx
-    long_enough = dx >= min_chord * (x[:, -1] - x[:, 0])[:, None]
-    slope = np.where(long_enough & (dx > 0) & np.isfinite(slope), slope, np.nan)  # chord j: (x_j, x_j+1)
-    nan_col = np.full((n, 1), np.nan)
-    left_slope = np.concatenate([nan_col, slope[:, :-1]], axis=1)  # chord j-1, through (x_j, f_j)
-    right_slope = np.concatenate([slope[:, 1:], nan_col], axis=1)  # chord j+1, through (x_j+1, f_j+1)
-    xa, xb, fa, fb = x[:, :-1], x[:, 1:], f[:, :-1], f[:, 1:]
-    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        cross = (fb - fa + left_slope * xa - right_slope * xb) / (left_slope - right_slope)
-        inside = np.isfinite(cross) & (cross > xa) & (cross < xb)
-        bound = np.maximum(_envelope(fa, left_slope, xa, fb, right_slope, xb, xa),
-                           _envelope(fa, left_slope, xa, fb, right_slope, xb, xb))
-        at_cross = _envelope(fa, left_slope, xa, fb, right_slope, xb, np.where(inside, cross, xa))
-        bound = np.where(inside, np.maximum(bound, at_cross), bound)
-    bound = np.where(dx > 0, bound, np.maximum(fa, fb))
-    top = np.max(bound, axis=1)
-    # rounding: extending a chord of width w by a distance t multiplies the values' errors by at
-    # most 1 + 2 t / w; 64 eps |f| allows for the errors of evaluating u itself
-    with np.errstate(divide="ignore", invalid="ignore"):
-        reach = np.fmax(np.where(np.isnan(left_slope), 0.0, dx / np.concatenate([nan_col, dx[:, :-1]], axis=1)),
-                        np.where(np.isnan(right_slope), 0.0, dx / np.concatenate([dx[:, 1:], nan_col], axis=1)))
-    amp = 1.0 + 2.0 * np.max(np.nan_to_num(reach), axis=1)
-    return top + 64.0 * np.finfo(float).eps * amp * np.max(np.abs(np.where(np.isfinite(f), f, 0.0)), axis=1)
+        slope = np.diff(ft, axis=0) / width
+    usable = (width > 0) & (width >= min_chord * (xt[-1] - xt[0])) & np.isfinite(slope)
+    slope = np.where(usable, slope, np.nan)
+    unit = 64.0 * np.finfo(float).eps * np.max(np.where(np.isfinite(ft), np.abs(ft), 0.0), axis=0)
+    top = np.full(xt.shape[1], -np.inf)
+    for j in range(m - 1):
+        xa, xb, fa, fb = xt[j], xt[j + 1], ft[j], ft[j + 1]
+        sl = slope[j - 1] if j >= 1 else None
+        sr = slope[j + 1] if j + 2 <= m - 1 else None
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            cands = [xa, xb]
+            if sl is not None and sr is not None:
+                cross = (fb - fa + sl * xa - sr * xb) / (sl - sr)
+                cands.append(np.where(np.isfinite(cross) & (cross > xa) & (cross < xb), cross, xa))
+            bound = np.full_like(xa, -np.inf)
+            for t in cands:
+                env, amp = np.full_like(xa, np.inf), np.ones_like(xa)
+                if sl is not None:
+                    ok = ~np.isnan(sl)
+                    env = np.where(ok, np.minimum(env, fa + sl * (t - xa)), env)
+                    amp = amp + np.where(ok, 2.0 * (t - xa) / width[j - 1], 0.0)
+                if sr is not None:
+                    ok = ~np.isnan(sr)
+                    env = np.where(ok, np.minimum(env, fb + sr * (t - xb)), env)
+                    amp = amp + np.where(ok, 2.0 * (xb - t) / width[j + 1], 0.0)
+                bound = np.maximum(bound, env + amp * unit)
+        bound = np.where(width[j] > 0, bound, np.maximum(fa, fb) + unit)
+        top = np.maximum(top, bound)
+    return top
 
 
 @dataclass(frozen=True)
@@ -140,18 +149,20 @@ def global_best_responses(
         return np.where(np.isnan(v), -np.inf, v)
 
     if concave:
-        x = _ladder(lo, hi, s, LADDER_RUNGS)
+        x = _ladder(lo, hi, s, SHORT_LADDER)
         v = f(x)
+        current = v[:, SHORT_LADDER.size + 1]
         upper = concave_upper_bound(x, v)
-        current = f(s[:, None])[:, 0]
         search, m = "ladder", 0
-        if np.any(upper - current > tol):
-            x_star = _golden(f, lo, hi, iterations)
-            x2 = _ladder(lo, hi, x_star, LADDER_RUNGS)
+        for centre in ("profile", "golden"):
+            if not np.any(upper - current > tol):
+                break
+            c = s if centre == "profile" else _golden(f, lo, hi, iterations)
+            x2 = _ladder(lo, hi, c, LONG_LADDER)
             v2 = f(x2)
             upper = np.minimum(upper, concave_upper_bound(x2, v2))
             x, v = np.concatenate([x, x2], axis=1), np.concatenate([v, v2], axis=1)
-            search = "ladder+golden"
+            search = "ladder" if centre == "profile" else "ladder+golden"
     else:
         grid = lo[:, None] + (hi - lo)[:, None] * np.linspace(0.0, 1.0, grid_points)[None, :]
         g = f(grid)
