@@ -111,7 +111,9 @@ class PowerLaw(ScalarFunction):
     def dcp(self, x: cp.Expression) -> cp.Expression:
         if self.beta.ndim == 0:
             return self.top - cp.multiply(self.alpha, cp.power(x + self.shift, -float(self.beta)))
-        terms = [cp.power(x + self.shift, -float(b)) for b in self.beta]
+        if x.shape != self.beta.shape:
+            raise ValueError(f"x: expected one entry per agent, shape {self.beta.shape}, got {x.shape}")
+        terms = [cp.power(x[i] + self.shift, -float(b)) for i, b in enumerate(self.beta)]
         return self.top - cp.multiply(self.alpha, cp.hstack(terms))
 
 
@@ -207,7 +209,8 @@ def Linear(slope: ArrayLike, intercept: ArrayLike = 0.0) -> Quadratic:
 class CallableFunction(ScalarFunction):
     """A user-supplied function of a numpy array, with optional derivatives.
 
-    Missing derivatives are central finite differences with step ``h``.  ``concave`` and
+    Missing derivatives are central finite differences with step ``h`` (``100 h`` for a second
+    derivative taken from a finite-difference first derivative).  ``concave`` and
     ``convex`` are what the user declares; certificates only rely on them for the search
     method, and check own-action concavity at the reported point anyway.
     """
@@ -232,4 +235,6 @@ class CallableFunction(ScalarFunction):
         x = np.asarray(x, dtype=float)
         if self.second_derivative is not None:
             return np.asarray(self.second_derivative(x), dtype=float)
-        return (self.d1(x + self.h) - self.d1(x - self.h)) / (2 * self.h)
+        # differences of differences need a wider step: their rounding error is eps / (h H)
+        H = self.h if self.derivative is not None else 100.0 * self.h
+        return (self.d1(x + H) - self.d1(x - H)) / (2 * H)
