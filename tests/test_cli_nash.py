@@ -1,0 +1,60 @@
+"""`mechopt solve --json` and `mechopt verify` on the nash query (issue 2 item 8): a saved result
+re-checks from its model alone, and a tampered one is reported as contradicting its stored
+verdict (exit code 1).  Model: models/example1_nash.toml (001 Example 1, NE (0, 0.5))."""
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mechopt.cli import app
+
+MODEL = Path(__file__).resolve().parents[1] / "models" / "example1_nash.toml"
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def solved() -> dict:
+    out = runner.invoke(app, ["solve", str(MODEL), "--json"])
+    assert out.exit_code == 0, out.output
+    return json.loads(out.stdout)
+
+
+def write(tmp_path: Path, data: dict) -> Path:
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_solve_reports_the_example1_equilibrium(solved):
+    assert solved["status"] == "equilibrium"
+    assert solved["certificate"]["verified"] is True
+    assert solved["certificate"]["max_gain"] <= 1e-9
+    assert solved["profile"] == pytest.approx([0.0, 0.5], abs=1e-6)
+
+
+def test_verify_agrees_with_an_untouched_result(solved, tmp_path):
+    out = runner.invoke(app, ["verify", str(write(tmp_path, solved)), "--json"])
+    assert out.exit_code == 0, out.output
+    report = json.loads(out.stdout)
+    assert report["verified"] is True and report["agrees"] is True
+
+
+@pytest.mark.parametrize("point", [[0.2, 0.4], [0.0, 0.6], [0.1, 0.5]])
+def test_verify_rejects_a_tampered_point(solved, tmp_path, point):
+    data = json.loads(json.dumps(solved))
+    data["certificate"]["point"] = point
+    out = runner.invoke(app, ["verify", str(write(tmp_path, data)), "--json"])
+    assert out.exit_code == 1, out.output
+    report = json.loads(out.stdout)
+    assert report["verified"] is False and report["agrees"] is False
+    assert report["details"]["max_gain"] > 1e-9
+
+
+def test_verify_rejects_a_tampered_model(solved, tmp_path):
+    """Same point, different costs: (0, 0.5) is no longer an equilibrium when c2 = 3."""
+    data = json.loads(json.dumps(solved))
+    data["model"]["game"]["cost"]["slope"] = [5.0, 3.0]
+    out = runner.invoke(app, ["verify", str(write(tmp_path, data))])
+    assert out.exit_code == 1, out.output
