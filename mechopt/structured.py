@@ -68,7 +68,7 @@ def solve_diag_plus_low_rank(a: np.ndarray, W: np.ndarray, V: np.ndarray, rhs: n
     small = np.abs(a) <= rel_small * scale
     if not small.any():
         return _woodbury(a, W, V, rhs)
-    if scale == 0.0 or small.sum() > SMALL_PIVOTS:
+    if small.sum() > SMALL_PIVOTS:
         floor = rel_small * max(scale, float(np.max(np.abs(W) @ np.abs(V).sum(axis=0))), 1e-300)
         return _woodbury(np.where(small, np.where(a < 0, -floor, floor), a), W, V, rhs)
     S, B = np.flatnonzero(small), np.flatnonzero(~small)

@@ -1,0 +1,86 @@
+"""Robustness of the Newton solver and of the certificate's bound (issue 2 item 4): payoffs
+singular at S = 0, ties (a continuum of equilibria), agents at their upper bounds, rank-deficient
+Jacobians; the structured linear algebra and the concave upper bound against dense/analytic
+references."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mechopt import DataSharingGame, IndexPayoff, Linear, PowerLaw, Status, solve_nash
+from mechopt.best_response import concave_upper_bound
+from mechopt.structured import solve_diag_plus_low_rank
+
+
+def test_singular_payoff_at_zero_from_a_zero_start():
+    """001 (3), a_i = 1 - alpha_i S^-beta_i (a' infinite at S = 0): the contributor's total solves
+    alpha beta S^(-beta-1) = c, i.e. S = (alpha beta / c)^(1 / (beta + 1))."""
+    alpha, beta, cost = np.array([1.0, 0.8, 1.5]), np.array([0.5, 0.9, 0.4]), np.array([0.02, 0.05, 0.03])
+    S = (alpha * beta / cost) ** (1 / (beta + 1))
+    game = DataSharingGame(IndexPayoff.aggregate(PowerLaw(alpha, beta), 3), Linear(cost), 100.0)
+    result = solve_nash(game, start=np.zeros(3))
+    assert result.status is Status.EQUILIBRIUM
+    expected = np.where(np.arange(3) == np.argmax(S), S.max(), 0.0)
+    np.testing.assert_allclose(result.profile, expected, atol=1e-7)
+
+
+@pytest.mark.parametrize("n", [5, 300])
+def test_ties_any_split_of_the_total_is_an_equilibrium(n):
+    """Identical agents: F_i = a'(S) - c for all i, so every profile with a'(S) = c is an NE and
+    the Jacobian a''(S) 1 1^T is rank one on the free block."""
+    alpha, beta, c = 1.0, 0.5, 0.01
+    S = (alpha * beta / c) ** (1 / (beta + 1)) - 1.0
+    game = DataSharingGame(IndexPayoff.aggregate(PowerLaw(alpha, beta, shift=1.0), n), Linear(c), 100.0)
+    for method in ("newton", "br"):
+        result = solve_nash(game, method=method)
+        assert result.certificate.verified, method
+        assert result.profile.sum() == pytest.approx(S, rel=1e-8)
+
+
+def test_every_contributor_at_its_upper_bound():
+    """When sum_i tau_i < min over contributors of S_i, all of them give tau_i (F_i > 0 there)."""
+    alpha, beta, cost = np.ones(4), np.full(4, 0.5), np.array([0.01, 0.012, 0.011, 0.5])
+    tau = np.array([1.0, 2.0, 0.5, 3.0])
+    S = (alpha * beta / cost) ** (1 / (beta + 1)) - 1.0
+    assert tau[:3].sum() < S[:3].min() and S[3] < tau[:3].sum()
+    game = DataSharingGame(IndexPayoff.aggregate(PowerLaw(alpha, beta, shift=1.0), 4), Linear(cost), tau)
+    result = solve_nash(game)
+    assert result.certificate.verified
+    np.testing.assert_allclose(result.profile, [1.0, 2.0, 0.5, 0.0], atol=1e-12)
+
+
+def test_zero_jacobian_linear_payoff_and_costs():
+    """a = W s and linear costs: G = 0 (rank zero); each s_i sits at the bound F_i points to."""
+    W, c = np.array([[0.5, 0.2], [0.1, 0.3]]), np.array([0.4, 0.6])
+    result = solve_nash(DataSharingGame(IndexPayoff.linear(W), Linear(c), 2.0))
+    assert result.certificate.verified
+    np.testing.assert_allclose(result.profile, [2.0, 0.0])
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(1, 40), k=st.integers(1, 3), zeros=st.integers(0, 3), seed=st.integers(0, 10_000))
+def test_diag_plus_low_rank_solve_matches_dense(n, k, zeros, seed):
+    """(diag(a) + W V^T) x = r with some a_i = 0 (split off into a Schur complement)."""
+    rng = np.random.default_rng(seed)
+    a = rng.uniform(1.0, 2.0, n) * rng.choice([-1, 1], n)
+    a[: min(zeros, n)] = 0.0
+    W, V, r = rng.normal(size=(n, k)), rng.normal(size=(n, k)), rng.normal(size=n)
+    H = np.diag(a) + W @ V.T
+    x = solve_diag_plus_low_rank(a, W, V, r)
+    reference = np.linalg.lstsq(H, r, rcond=None)[0]
+    # same least-squares residual as the dense solve (equal solutions when H is nonsingular)
+    assert np.linalg.norm(H @ x - r) <= np.linalg.norm(H @ reference - r) + 1e-8 * (1 + np.linalg.norm(r))
+
+
+@settings(max_examples=40, deadline=None)
+@given(peak=st.floats(-1.0, 3.0), curvature=st.floats(1e-3, 10.0), m=st.integers(3, 12), seed=st.integers(0, 1000))
+def test_concave_upper_bound_is_an_upper_bound(peak, curvature, m, seed):
+    """f(x) = -curvature (x - peak)^2 / 2 on [0, 2]: max is f(clip(peak)) exactly."""
+    rng = np.random.default_rng(seed)
+    x = np.sort(np.concatenate([[0.0, 2.0], rng.uniform(0.0, 2.0, m - 2)]))[None, :]
+    f = -0.5 * curvature * (x - peak) ** 2
+    true_max = -0.5 * curvature * (np.clip(peak, 0.0, 2.0) - peak) ** 2
+    bound = concave_upper_bound(x, f)[0]
+    assert bound >= true_max
+    assert bound >= f.max()
