@@ -93,10 +93,13 @@ class LPSolution:
     iterations: int
 
 
-def solve_existence_lp(lp: ExistenceLP) -> LPSolution:
-    """Solve with HiGHS (dual simplex); on infeasibility return the dual ray, signed so y >= 0."""
+def solve_existence_lp(lp: ExistenceLP, time_limit: float | None = None) -> LPSolution:
+    """Solve with HiGHS (simplex); on infeasibility return the dual ray, signed so y >= 0.
+    Raises ``TimeoutError`` when ``time_limit`` (seconds) runs out."""
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
+    if time_limit is not None:
+        h.setOptionValue("time_limit", float(time_limit))
     h.setOptionValue("presolve", "off")  # keeps the dual ray available on infeasibility
     A = lp.A.tocsc()
     model = highspy.HighsLp()
@@ -124,4 +127,6 @@ def solve_existence_lp(lp: ExistenceLP) -> LPSolution:
             y = np.asarray(ray, dtype=float)
             y = -y if np.dot(lp.b, y) > 0 else y
         return LPSolution(False, None, y, h.modelStatusToString(status), iterations)
+    if status == highspy.HighsModelStatus.kTimeLimit:
+        raise TimeoutError(f"HiGHS reached its time limit of {time_limit} s on the existence LP")
     raise RuntimeError(f"HiGHS stopped with status {h.modelStatusToString(status)!r} on the existence LP")
