@@ -111,9 +111,10 @@ class PowerLaw(ScalarFunction):
     def dcp(self, x: cp.Expression) -> cp.Expression:
         if self.beta.ndim == 0:
             return self.top - cp.multiply(self.alpha, cp.power(x + self.shift, -float(self.beta)))
-        if x.shape != self.beta.shape:
-            raise ValueError(f"x: expected one entry per agent, shape {self.beta.shape}, got {x.shape}")
-        terms = [cp.power(x[i] + self.shift, -float(b)) for i, b in enumerate(self.beta)]
+        if x.shape not in ((), self.beta.shape):
+            raise ValueError(f"x: expected a scalar or one entry per agent, shape {self.beta.shape}, got {x.shape}")
+        # like value(): a scalar x (the total) is every agent's argument, a vector one per agent
+        terms = [cp.power((x if x.shape == () else x[i]) + self.shift, -float(b)) for i, b in enumerate(self.beta)]
         return self.top - cp.multiply(self.alpha, cp.hstack(terms))
 
 

@@ -69,6 +69,11 @@ def test_power_law_dcp_with_per_agent_exponents():
     x.value = np.array([3.0, 1.0])
     np.testing.assert_allclose(expr.value, [1 - 1 * 4**-0.5, 1 - 2 * 2.0**-1], rtol=1e-12)
     assert expr.is_concave()
+    S = cp.Variable()  # a scalar total: every agent's payoff of the same S, like value()
+    total = fn.dcp(S)
+    S.value = 3.0
+    np.testing.assert_allclose(total.value, fn.value(np.asarray(3.0)), rtol=1e-12)
+    assert total.shape == (2,) and total.is_concave()
 
 
 def test_power_law_at_zero_with_shift_zero_is_minus_infinity():
