@@ -186,10 +186,13 @@ class Quadratic(ScalarFunction):
 
     def value(self, x: ArrayLike) -> np.ndarray:
         x = np.asarray(x, dtype=float)
-        return _bc(self.slope, x) * x + 0.5 * _bc(self.curvature, x) * x**2 + _bc(self.intercept, x)
+        linear = _bc(self.slope, x) * x + _bc(self.intercept, x)
+        return linear + 0.5 * _bc(self.curvature, x) * x**2 if self.curvature.any() else linear
 
     def d1(self, x: ArrayLike) -> np.ndarray:
         x = np.asarray(x, dtype=float)
+        if not self.curvature.any():
+            return np.broadcast_to(_bc(self.slope, x), np.broadcast_shapes(x.shape, np.shape(_bc(self.slope, x))))
         return _bc(self.slope, x) + _bc(self.curvature, x) * x
 
     def d2(self, x: ArrayLike) -> np.ndarray:

@@ -113,16 +113,20 @@ class IndexPayoff(Payoff):
         return self._per_agent(self.f.value(self.index(s)))
 
     def own_derivative(self, s: np.ndarray) -> np.ndarray:
-        return self._per_agent(self.f.d1(self.index(s))) * self._own_weight
+        d1 = self._per_agent(self.f.d1(self.index(s)))
+        return d1 if self._total else d1 * self._own_weight
 
     def own_jacobian(self, s: np.ndarray) -> DiagPlusLowRank:
-        scale = self._per_agent(self.f.d2(self.index(s))) * self._own_weight
-        return DiagPlusLowRank(np.zeros(self.n), scale[:, None] * self.E, self.P.T)
+        scale = self._per_agent(self.f.d2(self.index(s)))
+        if self._total:  # J = f''(S) 1 1^T
+            return DiagPlusLowRank(np.zeros(self.n), scale.reshape(-1, 1), self.P.T)
+        return DiagPlusLowRank(np.zeros(self.n), (scale * self._own_weight)[:, None] * self.E, self.P.T)
 
     def deviation_values(self, s: np.ndarray, x: np.ndarray) -> np.ndarray:
         z = self.index(s)
-        z = z if z.ndim == 0 else z[:, None]
-        return self.f.value(z + self._own_weight[:, None] * (x - s[:, None]))
+        if self._total:
+            return self.f.value(z + (x - s[:, None]))
+        return self.f.value(z[:, None] + self._own_weight[:, None] * (x - s[:, None]))
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 
 
+def times(U: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """U @ y for a tall U with few columns (a column scaling when there is one: much faster)."""
+    return U[:, 0] * y[0] if U.shape[1] == 1 and y.ndim == 1 else U @ y
+
+
 @dataclass(frozen=True)
 class DiagPlusLowRank:
     """The matrix ``diag(d) + U @ V.T`` with ``d`` of shape (n,), ``U`` and ``V`` of shape (n, k)."""
@@ -25,7 +30,7 @@ class DiagPlusLowRank:
         return self.d.shape[0]
 
     def matvec(self, x: np.ndarray) -> np.ndarray:
-        return self.d * x + self.U @ (self.V.T @ x)
+        return self.d * x + times(self.U, self.V.T @ x)
 
     def to_dense(self) -> np.ndarray:
         return np.diag(self.d) + self.U @ self.V.T
@@ -52,7 +57,7 @@ def _woodbury(a: np.ndarray, W: np.ndarray, V: np.ndarray, rhs: np.ndarray) -> n
     ainv = 1.0 / a if rhs.ndim == 1 else (1.0 / a)[:, None]
     ainv_r, ainv_w = rhs * ainv, W / a[:, None]
     cap = np.eye(W.shape[1]) + V.T @ ainv_w
-    return ainv_r - ainv_w @ np.linalg.solve(cap, V.T @ ainv_r)
+    return ainv_r - times(ainv_w, np.linalg.solve(cap, V.T @ ainv_r))
 
 
 def solve_diag_plus_low_rank(a: np.ndarray, W: np.ndarray, V: np.ndarray, rhs: np.ndarray,
@@ -91,7 +96,7 @@ def solve_diag_plus_low_rank(a: np.ndarray, W: np.ndarray, V: np.ndarray, rhs: n
 def block_matvec(J: Jacobian, rows: np.ndarray, cols: np.ndarray, x: np.ndarray) -> np.ndarray:
     """``J[rows, cols] @ x`` for disjoint ``rows`` and ``cols`` (the diagonal does not enter)."""
     if isinstance(J, DiagPlusLowRank):
-        return J.U[rows] @ (J.V[cols].T @ x)
+        return times(J.U[rows], J.V[cols].T @ x)
     return J[np.ix_(rows, cols)] @ x
 
 

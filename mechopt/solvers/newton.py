@@ -28,7 +28,7 @@ import numpy as np
 
 from ..games.base import ConcaveGame
 from ..status import Termination
-from ..structured import DiagPlusLowRank, Jacobian, block_matvec, solve_diag_plus_low_rank
+from ..structured import DiagPlusLowRank, Jacobian, block_matvec, solve_diag_plus_low_rank, times
 from ..tolerances import RESIDUAL_TOL
 from .common import Iterate, max_norm, starting_point
 
@@ -121,11 +121,11 @@ def _minmap_step(game: ConcaveGame, s: np.ndarray, F: np.ndarray, J: Jacobian, D
 
 
 def _search(game: ConcaveGame, s: np.ndarray, direction: np.ndarray, merit, norm: float,  # type: ignore[no-untyped-def]
-            backtracks: int):
-    """Projected backtracking: the first s(t) = proj(s + t d), t = 1, 1/2, ... (``backtracks``
-    halvings at most), with merit(s(t)) <= (1 - ARMIJO t) norm; returns (s(t), F(s(t))) or None."""
-    step = 1.0
-    for _ in range(backtracks + 1):
+            first: float, tries: int):
+    """Projected backtracking: the first s(t) = proj(s + t d), t = first, first/2, ... (``tries``
+    at most), with merit(s(t)) <= (1 - ARMIJO t) norm; returns (s(t), F(s(t))) or None."""
+    step = first
+    for _ in range(tries):
         trial = game.project(s + step * direction)
         with np.errstate(all="ignore"):
             F_t = game.own_gradient(trial)
@@ -139,7 +139,7 @@ def _search(game: ConcaveGame, s: np.ndarray, direction: np.ndarray, merit, norm
 def _merit_gradient(J: Jacobian, a: np.ndarray, b: np.ndarray, phi: np.ndarray) -> np.ndarray:
     """grad Psi = H^T phi = a phi - J^T (b phi)."""
     bp = b * phi
-    JTbp = J.d * bp + J.V @ (J.U.T @ bp) if isinstance(J, DiagPlusLowRank) else J.T @ bp
+    JTbp = J.d * bp + times(J.V, J.U.T @ bp) if isinstance(J, DiagPlusLowRank) else J.T @ bp
     return a * phi - JTbp
 
 
@@ -198,17 +198,17 @@ def newton_solve(
             return (d if ok else None), float(np.linalg.norm(phi)), grad
 
         mm_ok = d_mm is not None and np.all(np.isfinite(d_mm))
-        found, kind = (_search(game, s, d_mm, mm_merit, mm_merit(s, F), 0) if mm_ok else None), "minmap_steps"
+        found, kind = (_search(game, s, d_mm, mm_merit, mm_merit(s, F), 1.0, 1) if mm_ok else None), "minmap_steps"
         fb_d, fb_norm0, grad = fb_candidate() if found is None else (None, 0.0, None)
         if found is None and fb_d is not None:
-            found, kind = _search(game, s, fb_d, fb_norm, fb_norm0, 0), "fb_newton_steps"
+            found, kind = _search(game, s, fb_d, fb_norm, fb_norm0, 1.0, 1), "fb_newton_steps"
         if found is None and mm_ok:
-            found, kind = _search(game, s, d_mm, mm_merit, mm_merit(s, F), MAX_BACKTRACKS), "minmap_steps"
+            found, kind = _search(game, s, d_mm, mm_merit, mm_merit(s, F), 0.5, MAX_BACKTRACKS), "minmap_steps"
         if found is None and fb_d is not None:
-            found, kind = _search(game, s, fb_d, fb_norm, fb_norm0, MAX_BACKTRACKS), "fb_newton_steps"
+            found, kind = _search(game, s, fb_d, fb_norm, fb_norm0, 0.5, MAX_BACKTRACKS), "fb_newton_steps"
         if found is None:
             kind = "fb_gradient_steps"
-            found = _search(game, s, -grad, fb_norm, fb_norm0, MAX_BACKTRACKS)
+            found = _search(game, s, -grad, fb_norm, fb_norm0, 1.0, MAX_BACKTRACKS)
         if found is None:
             return Iterate(s, Termination.STALLED, it, time.perf_counter() - t0, residual, dict(counts))
         counts[kind] += 1

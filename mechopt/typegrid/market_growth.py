@@ -111,15 +111,21 @@ def _nonexistence_at(alpha: float, n: int, profile: np.ndarray, pred: np.ndarray
     return certify_chains(grid, tuple(int(x) for x in profile), chains, tol=tol)
 
 
+def line_budgets(alpha: float, K_max: int) -> tuple[np.ndarray, np.ndarray]:
+    """REV(1, K) = p^max of type 1 against B = K plus p^max of type K against B = 1, for K = 1..K_max,
+    at eps = 1/K (2 agents); and the predecessors of the graph B = 1."""
+    P, pred = aggregate_max_payments(alpha, 2, K_max, 1.0, sums=np.array([1]))
+    K = np.arange(1, K_max + 1, dtype=float)
+    small = (1 + K) * (2 * (1 + K)) ** alpha - (1 + K) ** alpha  # pbar(1) against B = K (units of eps)
+    return (small + P[1:, 0]) * K ** -(alpha + 1.0), pred[:, 0]
+
+
 def line_violation(alpha: float, K_max: int, tol: float = FEASIBILITY_TOL) -> tuple[int | None, np.ndarray]:
     """First K <= K_max where the profile (1, K) of 2 agents has maximal payments summing below
     -tol (at eps = 1/K), and the predecessors of the graph B = 1."""
-    P, pred = aggregate_max_payments(alpha, 2, K_max, 1.0, sums=np.array([1]))
-    K = np.arange(1, K_max + 1, dtype=float)
-    small = (1 + K) * (2 * (1 + K)) ** alpha - (1 + K) ** alpha  # p^max of type 1 against B = K
-    rev = (small + P[1:, 0]) * K ** -(alpha + 1.0)
+    rev, pred = line_budgets(alpha, K_max)
     bad = np.flatnonzero(rev < -tol)
-    return (int(bad[0]) + 1 if bad.size else None), pred[:, 0]
+    return (int(bad[0]) + 1 if bad.size else None), pred
 
 
 def disparity_boundary(alpha: float, *, n: int = 2, full_limit: int | None = None, line_limit: int = 2**17,
