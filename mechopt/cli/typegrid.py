@@ -91,7 +91,7 @@ def disparity_boundary_cmd(
 ) -> None:
     """The largest data disparity K*(alpha) with a desirable mechanism, with its certificates."""
     if figure3 is not None:
-        _sweep(figure3, full_limit or 2048, line_limit, as_json)
+        _sweep(figure3, full_limit or 4096, line_limit, as_json)
         return
     if market_growth is None:
         _fail("--market-growth ALPHA is required (or --figure3 PNG for the whole curve)")

@@ -12,7 +12,7 @@ violating profile.  This is a proof, not an assumption, and each answer is still
 directly: existence at K* by the exhaustive check of the (rescaled) payment table, non-existence
 at K* + 1 by the chains of the violating profile.
 
-Search.  ``full``: solve the full grid at K = 16, 32, ... up to ``full_limit``.  If no violation
+Search.  ``full``: solve the full grid at K = 16, 32, ... up to ``full_limit`` (4096 for 2 agents).  If no violation
 appears, ``line`` (2 agents): only the profiles (1, K) up to ``line_limit`` (one graph, B = 1),
 where every violation found so far first appeared.  A violation on the line certifies the upper
 bound K* <= K0 - 1; the lower bound K* >= full_limit is certified on the full grid; in between the
@@ -132,7 +132,7 @@ def disparity_boundary(alpha: float, *, n: int = 2, full_limit: int | None = Non
                        tol: float = FEASIBILITY_TOL, progress: Callable[[str], None] | None = None) -> DisparityBoundary:
     """K*(alpha): full-grid search and certificates, then (2 agents) the (1, K) line beyond."""
     market_growth_grid(alpha, 1, n)  # validates alpha and n
-    full_limit = full_limit or (2048 if n == 2 else 64)
+    full_limit = full_limit or (4096 if n == 2 else 64)
     t0 = time.perf_counter()
     K, profile = 8 if n == 2 else 2, None
     while profile is None and K < full_limit:
@@ -181,7 +181,7 @@ def _summary(cert: ExistenceCertificate) -> ExistenceCertificate:
     return ExistenceCertificate(cert.kind, cert.tol, cert.verified, cert.shape, "", cert.violations)
 
 
-def figure3_curve(alphas: np.ndarray, *, full_limit: int = 2048, line_limit: int = 2**17,
+def figure3_curve(alphas: np.ndarray, *, full_limit: int = 4096, line_limit: int = 2**17,
                   tol: float = FEASIBILITY_TOL, on_done: Callable[[DisparityBoundary], None] | None = None
                   ) -> list[DisparityBoundary]:
     """K*(alpha) for 2 agents over ``alphas`` (Figure 3: -1 to -0.668 step 0.002)."""
