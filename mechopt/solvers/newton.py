@@ -34,6 +34,9 @@ from .common import Iterate, max_norm, starting_point
 
 ARMIJO = 1e-4
 MAX_BACKTRACKS = 60
+REFINEMENTS = 8
+REFINE_BLOCK = 16
+"""Inconsistent free blocks up to this size are refined one player at a time."""
 _CORNER = 1.0 - 1.0 / np.sqrt(2.0)  # generalized derivative of phi at (0, 0)
 
 
@@ -102,22 +105,37 @@ def _block_lstsq(J: Jacobian, free: np.ndarray, rhs: np.ndarray) -> np.ndarray:
 
 
 def _minmap_step(game: ConcaveGame, s: np.ndarray, F: np.ndarray, J: Jacobian, D: np.ndarray) -> np.ndarray | None:
-    """Semismooth Newton step for s - proj(s + D F(s)) = 0; None when the free block's system is
-    inconsistent (least-squares residual above half the right-hand side: the guessed active set
-    cannot be right)."""
+    """Semismooth Newton step for s - proj(s + D F(s)) = 0.
+
+    When the free block's system is inconsistent (least-squares residual above half the
+    right-hand side: the guessed active set cannot be right, e.g. several players of an
+    aggregate game with different costs all guessed interior), the free player whose
+    linearized scaled gradient D_i (F + G d)_i is largest in magnitude is moved to the bound it
+    points to and the block is solved again, at most ``REFINEMENTS`` times, for blocks of at most
+    ``REFINE_BLOCK`` players; None if it stays inconsistent."""
     lo, hi = game.lower, game.upper
     trial = s + D * F
     at_lo, at_hi = trial <= lo, trial >= hi
-    free, act = np.flatnonzero(~(at_lo | at_hi)), np.flatnonzero(at_lo | at_hi)
-    d = np.zeros_like(s)
-    d[at_lo] = lo[at_lo] - s[at_lo]
-    d[at_hi] = hi[at_hi] - s[at_hi]
-    if free.size:
+    for _ in range(REFINEMENTS + 1):
+        free, act = np.flatnonzero(~(at_lo | at_hi)), np.flatnonzero(at_lo | at_hi)
+        d = np.zeros_like(s)
+        d[at_lo] = lo[at_lo] - s[at_lo]
+        d[at_hi] = hi[at_hi] - s[at_hi]
+        if not free.size:
+            return d
         rhs = -F[free] - (block_matvec(J, free, act, d[act]) if act.size else 0.0)
         d[free] = _block_lstsq(J, free, rhs)
-        if np.linalg.norm(block_matvec(J, free, free, d[free]) + _diag(J, free) * d[free] - rhs) > 0.5 * np.linalg.norm(rhs):
+        miss = block_matvec(J, free, free, d[free]) + _diag(J, free) * d[free] - rhs  # (F + G d)_I
+        if np.linalg.norm(miss) <= 0.5 * np.linalg.norm(rhs):
+            return d
+        if free.size > REFINE_BLOCK:
             return None
-    return d
+        # prefer raising a player to its upper bound: with payoffs increasing in the others' data
+        # (001 Section 2) the guessed-interior players who still want more are the big contributors
+        score = np.where(miss > 0, D[free] * miss, 0.0) if np.any(miss > 0) else -D[free] * miss
+        worst = int(np.argmax(score))
+        (at_hi if miss[worst] > 0 else at_lo)[free[worst]] = True
+    return None
 
 
 def _search(game: ConcaveGame, s: np.ndarray, direction: np.ndarray, merit, norm: float,  # type: ignore[no-untyped-def]
