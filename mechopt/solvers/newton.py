@@ -139,18 +139,34 @@ def _minmap_step(game: ConcaveGame, s: np.ndarray, F: np.ndarray, J: Jacobian, D
 
 
 def _search(game: ConcaveGame, s: np.ndarray, direction: np.ndarray, merit, norm: float,  # type: ignore[no-untyped-def]
-            first: float, tries: int):
+            first: float, tries: int, extrapolate: bool = False):
     """Projected backtracking: the first s(t) = proj(s + t d), t = first, first/2, ... (``tries``
-    at most), with merit(s(t)) <= (1 - ARMIJO t) norm; returns (s(t), F(s(t))) or None."""
-    step = first
-    for _ in range(tries):
-        trial = game.project(s + step * direction)
+    at most), with merit(s(t)) <= (1 - ARMIJO t) norm; returns (s(t), F(s(t))) or None.
+
+    With ``extrapolate``, an accepted t < 1 then moves halfway towards the last rejected step
+    while that at least halves the merit: a Newton step overshooting along a strongly curved
+    payoff (everyone dropping out of an oversupplied aggregate game) then costs one evaluation
+    per halving of the distance instead of one iteration."""
+
+    def at(t: float) -> tuple[np.ndarray, np.ndarray, float]:
+        x = game.project(s + t * direction)
         with np.errstate(all="ignore"):
-            F_t = game.own_gradient(trial)
-            norm_t = merit(trial, F_t)
-        if np.isfinite(norm_t) and norm_t <= (1.0 - ARMIJO * step) * norm:
-            return trial, F_t
-        step *= 0.5
+            Fx = game.own_gradient(x)
+            m = merit(x, Fx)
+        return x, Fx, (m if np.isfinite(m) else np.inf)
+
+    step, rejected = first, (2.0 * first if first < 1.0 else None)
+    for _ in range(tries):
+        x, Fx, m = at(step)
+        if m <= (1.0 - ARMIJO * step) * norm:
+            while extrapolate and rejected is not None and rejected - step > 1e-6 * rejected:
+                t = 0.5 * (step + rejected)
+                x_t, F_t, m_t = at(t)
+                if not m_t <= 0.5 * m:
+                    break
+                step, x, Fx, m = t, x_t, F_t, m_t
+            return x, Fx
+        rejected, step = step, 0.5 * step
     return None
 
 
@@ -221,7 +237,7 @@ def newton_solve(
         if found is None and fb_d is not None:
             found, kind = _search(game, s, fb_d, fb_norm, fb_norm0, 1.0, 1), "fb_newton_steps"
         if found is None and mm_ok:
-            found, kind = _search(game, s, d_mm, mm_merit, mm_merit(s, F), 0.5, MAX_BACKTRACKS), "minmap_steps"
+            found, kind = _search(game, s, d_mm, mm_merit, mm_merit(s, F), 0.5, MAX_BACKTRACKS, extrapolate=True), "minmap_steps"
         if found is None and fb_d is not None:
             found, kind = _search(game, s, fb_d, fb_norm, fb_norm0, 0.5, MAX_BACKTRACKS), "fb_newton_steps"
         if found is None:
