@@ -88,11 +88,22 @@ class PowerLaw(ScalarFunction):
 
     def _pow(self, x: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         """The base x + shift and base^(-beta), as exp(-beta log base): one log and one exp
-        instead of a pow with array exponents, and a single log when x is one number."""
+        instead of a pow with array exponents.  For one number x (a payoff of the total data,
+        every agent at the same x) the last result is kept, so value, d1 and d2 at the same total
+        share one exp."""
         x = np.asarray(x, dtype=float)
         base = x + self.shift
+        if x.ndim == 0:
+            key = float(x)
+            memo = getattr(self, "_memo", None)
+            if memo is not None and memo[0] == key:
+                return base, memo[1]
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return base, np.exp(-_bc(self.beta, x) * np.log(base))
+            p = np.multiply(_bc(self.beta, x), -np.log(base))
+            p = np.exp(p, out=p) if isinstance(p, np.ndarray) else np.exp(p)
+        if x.ndim == 0:
+            object.__setattr__(self, "_memo", (key, p))
+        return base, p
 
     def value(self, x: ArrayLike) -> np.ndarray:
         _, p = self._pow(x)
@@ -100,13 +111,15 @@ class PowerLaw(ScalarFunction):
 
     def d1(self, x: ArrayLike) -> np.ndarray:
         base, p = self._pow(x)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return _bc(self._ab, np.asarray(x)) * p / base
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            out = _bc(self._ab, np.asarray(x)) * p
+            return np.divide(out, base, out=out) if isinstance(out, np.ndarray) else out / base
 
     def d2(self, x: ArrayLike) -> np.ndarray:
         base, p = self._pow(x)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return -_bc(self._abb, np.asarray(x)) * p / (base * base)
+            out = _bc(self._abb, np.asarray(x)) * p
+            return np.divide(out, -(base * base), out=out) if isinstance(out, np.ndarray) else out / -(base * base)
 
     def dcp(self, x: cp.Expression) -> cp.Expression:
         if self.beta.ndim == 0:

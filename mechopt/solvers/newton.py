@@ -34,6 +34,8 @@ from .common import Iterate, max_norm, starting_point
 
 ARMIJO = 1e-4
 MAX_BACKTRACKS = 60
+MINMAP_TRIES = 20
+"""A min-map step shorter than 2^-MINMAP_TRIES is not taken (the Fischer-Burmeister step is)."""
 REFINEMENTS = 8
 REFINE_BLOCK = 16
 """Inconsistent free blocks up to this size are refined one player at a time."""
@@ -80,7 +82,8 @@ def _newton_step(J: Jacobian, a: np.ndarray, b: np.ndarray, phi: np.ndarray) -> 
 def _own_curvature(J: Jacobian) -> np.ndarray:
     """|G_ii|, the own-action curvature of every player."""
     if isinstance(J, DiagPlusLowRank):
-        return np.abs(J.d + np.einsum("ik,ik->i", J.U, J.V))
+        uv = J.U[:, 0] * J.V[:, 0] if J.U.shape[1] == 1 else np.einsum("ik,ik->i", J.U, J.V)
+        return np.abs(np.add(uv, J.d, out=uv))
     return np.abs(np.diag(J))
 
 
@@ -88,8 +91,9 @@ def _scaling(J: Jacobian) -> np.ndarray:
     """D_i = 1/|G_ii|; 1 where the curvature is 0 or not finite."""
     curv = _own_curvature(J)
     with np.errstate(divide="ignore"):
-        D = 1.0 / curv
-    return np.where(np.isfinite(D) & (curv > 0), D, 1.0)
+        D = np.divide(1.0, curv)
+    D[~np.isfinite(D) | (curv == 0)] = 1.0
+    return D
 
 
 def _diag(J: Jacobian, idx: np.ndarray) -> np.ndarray:
@@ -149,7 +153,8 @@ def _search(game: ConcaveGame, s: np.ndarray, direction: np.ndarray, merit, norm
     per halving of the distance instead of one iteration."""
 
     def at(t: float) -> tuple[np.ndarray, np.ndarray, float]:
-        x = game.project(s + t * direction)
+        x = np.multiply(direction, t)
+        x = np.clip(np.add(x, s, out=x), game.lower, game.upper, out=x)
         with np.errstate(all="ignore"):
             Fx = game.own_gradient(x)
             m = merit(x, Fx)
@@ -218,7 +223,9 @@ def newton_solve(
             d_mm = _minmap_step(game, s, F, J, D)
 
         def mm_merit(x: np.ndarray, Fx: np.ndarray) -> float:
-            return float(np.linalg.norm(x - game.project(x + D * Fx)))
+            r = np.multiply(D, Fx)  # x - proj(x + D F), in one buffer
+            r = np.subtract(x, np.clip(np.add(r, x, out=r), game.lower, game.upper, out=r), out=r)
+            return float(np.linalg.norm(r))
 
         def fb_candidate() -> tuple[np.ndarray | None, float, np.ndarray]:
             with np.errstate(all="ignore"):
@@ -237,7 +244,7 @@ def newton_solve(
         if found is None and fb_d is not None:
             found, kind = _search(game, s, fb_d, fb_norm, fb_norm0, 1.0, 1), "fb_newton_steps"
         if found is None and mm_ok:
-            found, kind = _search(game, s, d_mm, mm_merit, mm_merit(s, F), 0.5, MAX_BACKTRACKS, extrapolate=True), "minmap_steps"
+            found, kind = _search(game, s, d_mm, mm_merit, mm_merit(s, F), 0.5, MINMAP_TRIES, extrapolate=True), "minmap_steps"
         if found is None and fb_d is not None:
             found, kind = _search(game, s, fb_d, fb_norm, fb_norm0, 0.5, MAX_BACKTRACKS), "fb_newton_steps"
         if found is None:
