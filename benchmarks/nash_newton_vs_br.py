@@ -12,21 +12,28 @@ recomputed every iteration and halved while it exceeds 2 / max_i sum_j |G_ij| at
 leads to, and gets a time budget per run; when the budget runs out the table says so with the
 gap certified so far.
 
+BLAS runs single-threaded (OPENBLAS_NUM_THREADS=1 unless set): every operation here is a
+vector operation, and two BLAS threads on a 2-core machine only contend with each other.
+
 Run:  .venv/bin/python benchmarks/nash_newton_vs_br.py [--budget SECONDS] [--out PATH]
 """
 
 from __future__ import annotations
 
-import argparse
-import platform
-import time
-from dataclasses import dataclass
-from pathlib import Path
+import os
 
-import numpy as np
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy is imported
 
-from mechopt import DataSharingGame, IndexPayoff, Linear, PowerLaw, nash_certificate
-from mechopt.solvers import br_dynamics_solve, newton_solve
+import argparse  # noqa: E402
+import platform  # noqa: E402
+import time  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from mechopt import DataSharingGame, IndexPayoff, Linear, PowerLaw, nash_certificate  # noqa: E402
+from mechopt.solvers import br_dynamics_solve, newton_solve  # noqa: E402
 
 GAP = 1e-9
 SIZES_BOTH = (10, 100, 1000, 100_000)
@@ -99,7 +106,9 @@ def main() -> None:
         "# Time to a certified Nash gap of 1e-9: Newton vs projected BR dynamics",
         "",
         f"Produced by `benchmarks/nash_newton_vs_br.py` on {platform.processor() or platform.machine()}, "
-        f"Python {platform.python_version()}, numpy {np.__version__}; BR budget {args.budget:.0f} s per run.",
+        f"Python {platform.python_version()}, numpy {np.__version__}, "
+        f"OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}; BR budget {args.budget:.0f} s per run; "
+        f"{os.cpu_count()} cores, load average at start {os.getloadavg()[0]:.1f} (other work on the machine slows both).",
         "Power-law payoff 1 - alpha_i (S + 1)^-beta_i, linear costs, heterogeneous seeded parameters; "
         "times include every certificate computation.",
         "",

@@ -12,12 +12,13 @@ ab = 0) they are Phi(s) = 0 for two reformulations, used together:
   Jacobians are rank deficient on blocks of several players).  Fast, but its merit is
   nonsmooth: when its line search fails,
 - the Fischer-Burmeister box reformulation  Phi_i(s) = phi(s_i - l_i, -phi(u_i - s_i, F_i(s)))
-  takes the step.  Phi is semismooth and Psi = ||Phi||^2 / 2 is continuously differentiable, so the Newton step is a
-descent direction for Psi whenever it exists and grad Psi = H^T Phi is a fallback.  An element
-of the generalized Jacobian is H = diag(a) - diag(b) G with a, b >= 0 and G_ij = d^2u_i/ds_i ds_j;
-for aggregate payoffs G = diag + U V^T, so H is diagonal plus low rank and each step costs
-O(n k^2) (:func:`~mechopt.structured.solve_diag_plus_low_rank`).  Convergence is declared on the
-natural residual ||s - proj(s + F(s))||_inf, the quantity every method reports.
+  takes the step.  Psi = ||Phi||^2 / 2 is continuously differentiable, so its Newton step is a
+  descent direction whenever it exists and -grad Psi = -H^T Phi is the last resort.  An element
+  of the generalized Jacobian is H = diag(a) - diag(b) G with a, b >= 0.
+
+G_ij = d^2 u_i / ds_i ds_j is diagonal plus low rank for aggregate payoffs (G = diag + U V^T), so
+both steps cost O(n k^2) (:func:`~mechopt.structured.solve_diag_plus_low_rank`).  Convergence is
+declared on the natural residual ||s - proj(s + F(s))||_inf, the quantity every method reports.
 """
 
 from __future__ import annotations
@@ -33,10 +34,12 @@ from ..tolerances import RESIDUAL_TOL
 from .common import Iterate, max_norm, starting_point
 
 ARMIJO = 1e-4
+"""Sufficient decrease: merit(s + t d) <= (1 - ARMIJO t) merit(s)."""
 MAX_BACKTRACKS = 60
 MINMAP_TRIES = 20
 """A min-map step shorter than 2^-MINMAP_TRIES is not taken (the Fischer-Burmeister step is)."""
 REFINEMENTS = 8
+"""Most players moved to a bound while resolving one inconsistent free block."""
 REFINE_BLOCK = 16
 """Inconsistent free blocks up to this size are refined one player at a time."""
 _CORNER = 1.0 - 1.0 / np.sqrt(2.0)  # generalized derivative of phi at (0, 0)
