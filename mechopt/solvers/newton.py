@@ -242,14 +242,12 @@ def newton_solve(
             return (d if ok else None), float(np.linalg.norm(phi)), grad
 
         mm_ok = d_mm is not None and np.all(np.isfinite(d_mm))
-        found, kind = (_search(game, s, d_mm, mm_merit, mm_merit(s, F), 1.0, 1) if mm_ok else None), "minmap_steps"
+        found, kind = None, "minmap_steps"
+        if mm_ok:
+            found = _search(game, s, d_mm, mm_merit, mm_merit(s, F), 1.0, MINMAP_TRIES, extrapolate=True)
         fb_d, fb_norm0, grad = fb_candidate() if found is None else (None, 0.0, None)
         if found is None and fb_d is not None:
-            found, kind = _search(game, s, fb_d, fb_norm, fb_norm0, 1.0, 1), "fb_newton_steps"
-        if found is None and mm_ok:
-            found, kind = _search(game, s, d_mm, mm_merit, mm_merit(s, F), 0.5, MINMAP_TRIES, extrapolate=True), "minmap_steps"
-        if found is None and fb_d is not None:
-            found, kind = _search(game, s, fb_d, fb_norm, fb_norm0, 0.5, MAX_BACKTRACKS), "fb_newton_steps"
+            found, kind = _search(game, s, fb_d, fb_norm, fb_norm0, 1.0, MAX_BACKTRACKS), "fb_newton_steps"
         if found is None:
             kind = "fb_gradient_steps"
             found = _search(game, s, -grad, fb_norm, fb_norm0, 1.0, MAX_BACKTRACKS)
