@@ -28,6 +28,8 @@ GRID_POINTS = 257
 SHORT_LADDER = np.array([4e-6, 1e-6])
 """Offsets (relative to the box) of the first, cheap ladder: enough at an equilibrium."""
 LONG_LADDER = 4.0 ** -np.arange(1, 13)
+BLOCK_ROWS = 16384
+"""Rows per block in :func:`concave_upper_bound` (its temporaries then stay in cache)."""
 """Offsets of the full ladder, used where the short one does not prove the gain below tol."""
 _INV_PHI = (np.sqrt(5.0) - 1.0) / 2.0
 
@@ -61,45 +63,44 @@ def concave_upper_bound(x: np.ndarray, f: np.ndarray, min_chord: float = 1e-9) -
     """Upper bound on the max of a concave function over [x[:, 0], x[:, -1]] from its values f
     at the row-wise sorted points x; inf where the points do not determine one.
 
-    On [x_j, x_j+1] the function lies below the extensions of the chords (x_j-1, x_j) and
-    (x_j+1, x_j+2); the bound is the largest value of their lower envelope (at an end or where
-    they cross), plus the rounding allowance of that value: an extension by t of a chord of
-    width w multiplies the values' errors by at most 1 + 2 t / w, and each value carries at most
-    64 eps max|f|.  Chords shorter than ``min_chord`` times the row's range are not extended.
+    On [x_j, x_j+1] the function lies below the extensions L of the chord (x_j-1, x_j) and R of
+    (x_j+1, x_j+2).  min(L, R) peaks at an end, where it is at most f_j or f_j+1 (L(x_j) = f_j,
+    R(x_j+1) = f_j+1), or where L and R cross; with one chord only, at an end of that line.
+    Rounding: each value carries at most 64 eps max|f|, and extending a chord of width w by t
+    multiplies its values' errors by at most 1 + 2 t / w, allowed for at each candidate peak.
+    Chords shorter than ``min_chord`` times the row's range are not extended.
     """
+    rows = x.shape[0]
+    return np.concatenate([_upper_bound_block(x[i:i + BLOCK_ROWS], f[i:i + BLOCK_ROWS], min_chord)
+                           for i in range(0, rows, BLOCK_ROWS)]) if rows else np.empty(0)
+
+
+def _upper_bound_block(x: np.ndarray, f: np.ndarray, min_chord: float) -> np.ndarray:
+    """:func:`concave_upper_bound` on a block of rows small enough to stay in cache."""
     xt, ft = np.ascontiguousarray(x.T), np.ascontiguousarray(f.T)
-    m = xt.shape[0]
-    width = np.diff(xt, axis=0)
+    width = np.diff(xt, axis=0)  # interval / chord j: (x_j, x_j+1)
     with np.errstate(divide="ignore", invalid="ignore"):
         slope = np.diff(ft, axis=0) / width
     usable = (width > 0) & (width >= min_chord * (xt[-1] - xt[0])) & np.isfinite(slope)
     slope = np.where(usable, slope, np.nan)
+    pad = np.full((1, xt.shape[1]), np.nan)
+    sl, sr = np.concatenate([pad, slope[:-1]]), np.concatenate([slope[1:], pad])
+    wl, wr = np.concatenate([pad, width[:-1]]), np.concatenate([width[1:], pad])
+    xa, xb, fa, fb = xt[:-1], xt[1:], ft[:-1], ft[1:]
+    has_l, has_r = ~np.isnan(sl), ~np.isnan(sr)
     unit = 64.0 * np.finfo(float).eps * np.max(np.where(np.isfinite(ft), np.abs(ft), 0.0), axis=0)
-    top = np.full(xt.shape[1], -np.inf)
-    for j in range(m - 1):
-        xa, xb, fa, fb = xt[j], xt[j + 1], ft[j], ft[j + 1]
-        sl = slope[j - 1] if j >= 1 else None
-        sr = slope[j + 1] if j + 2 <= m - 1 else None
-        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-            cands = [xa, xb]
-            if sl is not None and sr is not None:
-                cross = (fb - fa + sl * xa - sr * xb) / (sl - sr)
-                cands.append(np.where(np.isfinite(cross) & (cross > xa) & (cross < xb), cross, xa))
-            bound = np.full_like(xa, -np.inf)
-            for t in cands:
-                env, amp = np.full_like(xa, np.inf), np.ones_like(xa)
-                if sl is not None:
-                    ok = ~np.isnan(sl)
-                    env = np.where(ok, np.minimum(env, fa + sl * (t - xa)), env)
-                    amp = amp + np.where(ok, 2.0 * (t - xa) / width[j - 1], 0.0)
-                if sr is not None:
-                    ok = ~np.isnan(sr)
-                    env = np.where(ok, np.minimum(env, fb + sr * (t - xb)), env)
-                    amp = amp + np.where(ok, 2.0 * (xb - t) / width[j + 1], 0.0)
-                bound = np.maximum(bound, env + amp * unit)
-        bound = np.where(width[j] > 0, bound, np.maximum(fa, fb) + unit)
-        top = np.maximum(top, bound)
-    return top
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        bound = np.fmax(fa, fb) + unit
+        cross = (fb - fa + sl * xa - sr * xb) / (sl - sr)
+        inside = has_l & has_r & (cross > xa) & (cross < xb)
+        at_cross = fa + sl * (cross - xa) + unit * (1.0 + 2.0 * (cross - xa) / wl + 2.0 * (xb - cross) / wr)
+        bound = np.where(inside, np.fmax(bound, at_cross), bound)
+        only_l = fa + sl * width + unit * (1.0 + 2.0 * width / wl)
+        bound = np.where(has_l & ~has_r, np.fmax(bound, only_l), bound)
+        only_r = fb - sr * width + unit * (1.0 + 2.0 * width / wr)
+        bound = np.where(has_r & ~has_l, np.fmax(bound, only_r), bound)
+        bound = np.where(has_l | has_r | (width == 0), bound, np.inf)
+    return np.max(bound, axis=0)
 
 
 @dataclass(frozen=True)
