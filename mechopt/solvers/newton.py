@@ -150,7 +150,7 @@ def _search(game: ConcaveGame, s: np.ndarray, direction: np.ndarray, merit, norm
     """Projected backtracking: the first s(t) = proj(s + t d), t = first, first/2, ... (``tries``
     at most), with merit(s(t)) <= (1 - ARMIJO t) norm; returns (s(t), F(s(t))) or None.
 
-    With ``extrapolate``, an accepted t < 1 then moves halfway towards the last rejected step
+    With ``extrapolate``, an accepted t < 1 then moves 3/4 of the way to the last rejected step
     while that at least halves the merit: a Newton step overshooting along a strongly curved
     payoff (everyone dropping out of an oversupplied aggregate game) then costs one evaluation
     per halving of the distance instead of one iteration."""
@@ -168,7 +168,7 @@ def _search(game: ConcaveGame, s: np.ndarray, direction: np.ndarray, merit, norm
         x, Fx, m = at(step)
         if m <= (1.0 - ARMIJO * step) * norm:
             while extrapolate and rejected is not None and rejected - step > 1e-6 * rejected:
-                t = 0.5 * (step + rejected)
+                t = rejected - 0.25 * (rejected - step)
                 x_t, F_t, m_t = at(t)
                 if not m_t <= 0.5 * m:
                     break
