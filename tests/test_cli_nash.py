@@ -58,3 +58,15 @@ def test_verify_rejects_a_tampered_model(solved, tmp_path):
     data["model"]["game"]["cost"]["slope"] = [5.0, 3.0]
     out = runner.invoke(app, ["verify", str(write(tmp_path, data))])
     assert out.exit_code == 1, out.output
+
+
+def test_heterogeneous_model_matches_its_closed_form():
+    """models/nash_heterogeneous_power_law.toml: S_i = (alpha_i beta_i / c_i)^(1/(beta_i+1)) - 1 for
+    003 (12); agent 4 (largest S_i) fills its tau = 3, agent 1 the rest up to S_1."""
+    out = runner.invoke(app, ["solve", str(MODEL.parent / "nash_heterogeneous_power_law.toml"), "--json"])
+    assert out.exit_code == 0, out.output
+    result = json.loads(out.stdout)
+    alpha, beta, c = [1.0, 0.8, 1.5, 1.2, 0.6], [0.5, 0.9, 0.4, 0.7, 1.0], [0.02, 0.03, 0.05, 0.02, 0.04]
+    S1 = (alpha[0] * beta[0] / c[0]) ** (1 / (beta[0] + 1)) - 1
+    assert result["certificate"]["verified"] is True
+    assert result["profile"] == pytest.approx([S1 - 3.0, 0.0, 0.0, 3.0, 0.0], abs=1e-7)
