@@ -1,10 +1,11 @@
 """The Nash-gap certificate: every player's best-response gain, computed independently.
 
-For a profile s the certificate holds gain_i >= max_x u_i(x, s_-i) - u_i(s) from the global
-own-action search of :mod:`mechopt.best_response` (utility values only, no solver output): a
-rigorous upper bound for games declared concave in the own action (search "ladder"), the gain
-found by a grid refined by golden section otherwise; the natural-map complementarity residual;
-and the own-action curvature at s.  ``verified`` is ``max_gain <= tol``; it is computed here and
+For a profile s the certificate holds every player's best-response gain
+max_x u_i(x, s_-i) - u_i(s) from the global own-action search of :mod:`mechopt.best_response`
+(utility values only, no solver output): a rigorous upper bound for games declared concave in
+the own action (search "ladder" or "ladder+golden"), the gain found by a grid refined by golden
+section otherwise (search "grid+golden"); the natural-map complementarity residual; and the
+own-action curvature at s, which shows whether the declared concavity holds there.  ``verified`` is ``max_gain <= tol``; it is computed here and
 nowhere else.
 """
 
@@ -26,14 +27,18 @@ class NashCertificate(Serializable):
     point: np.ndarray
     """The profile the evidence is about."""
     max_gain: float
+    """max_i gains_i."""
     gains: np.ndarray
+    """Per-player best-response gains (upper bounds for the ladder searches, see module doc)."""
     best_responses: np.ndarray
+    """The best own action found for each player."""
     residual: float
     """max-norm of s - proj(s + F(s)) (complementarity residual of the KKT system)."""
     max_own_curvature: float
     """max_i of the second difference of u_i in s_i at the point (<= 0 means concave there)."""
     concave_at_point: bool
     search: str
+    """"ladder", "ladder+golden" (declared concave) or "grid+golden"."""
     grid_points: int
     tol: float
     verified: bool
