@@ -17,8 +17,6 @@ docs/typegrid.md), so monotone-minima / SMAWK row minima do not apply to the who
 
 from __future__ import annotations
 
-from itertools import product
-
 import numba
 import numpy as np
 
@@ -165,14 +163,13 @@ def aggregate_ir_ic(alpha: float, n: int, K: int, eps: float, P: np.ndarray) -> 
 
 
 def aggregate_revenues(P: np.ndarray, n: int, K: int) -> tuple[np.ndarray, np.ndarray]:
-    """REV(t) = sum_i P[t_i, T - t_i - (n-1)] over all true profiles (profiles, REV).  For n = 2 the
-    profiles are enumerated as a K x K table, otherwise explicitly."""
+    """REV(t) = sum_i P[t_i, T - t_i - (n-1)] over all true profiles (profiles, REV), T = sum_i t_i."""
     if n == 2:
         t = np.arange(1, K + 1)
         rev = P[t[:, None], t[None, :] - 1] + P[t[None, :], t[:, None] - 1]
         prof = np.stack(np.meshgrid(t, t, indexing="ij"), axis=-1).reshape(-1, 2)
         return prof, rev.ravel()
-    prof = np.array(list(product(range(1, K + 1), repeat=n)), dtype=np.int64)
+    prof = (np.indices((K,) * n, dtype=np.int64).reshape(n, -1).T + 1)
     T = prof.sum(axis=1)
     rev = sum(P[prof[:, i], T - prof[:, i] - (n - 1)] for i in range(n))
     return prof, rev

@@ -36,6 +36,9 @@ from .certificates import Chain, ExistenceCertificate, certify_chains, certify_s
 from .dag import chain
 from .model import MarketGrowth, TypeGrid
 
+FULL_LIMIT = {1: 4096, 2: 4096, 3: 128, 4: 32}
+"""Default largest K solved on the full grid, by number of agents (K^n profiles are checked)."""
+
 ALPHA_RANGE = (-1.0, 1.0)
 """Growth rates accepted: a growing market (Assumption 4) needs alpha >= -1."""
 
@@ -132,7 +135,7 @@ def disparity_boundary(alpha: float, *, n: int = 2, full_limit: int | None = Non
                        tol: float = FEASIBILITY_TOL, progress: Callable[[str], None] | None = None) -> DisparityBoundary:
     """K*(alpha): full-grid search and certificates, then (2 agents) the (1, K) line beyond."""
     market_growth_grid(alpha, 1, n)  # validates alpha and n
-    full_limit = full_limit or (4096 if n == 2 else 64)
+    full_limit = full_limit or FULL_LIMIT.get(n, 16)
     t0 = time.perf_counter()
     K, profile = 8 if n == 2 else 2, None
     while profile is None and K < full_limit:

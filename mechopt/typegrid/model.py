@@ -152,7 +152,3 @@ class TypeGrid:
         weights = self.K ** np.arange(self.n - 2, -1, -1)
         return (others - 1) @ weights if self.n > 1 else np.zeros(len(others), dtype=np.int64)
 
-
-def others_of(profile: np.ndarray, agent: int) -> np.ndarray:
-    """t_-i of a full profile t."""
-    return np.delete(np.asarray(profile), agent, axis=-1)

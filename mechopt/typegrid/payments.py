@@ -56,7 +56,3 @@ def payment_table(grid: TypeGrid, rule: str) -> np.ndarray:
         P[i] = pay[rule](grid, prof, i)
     return P
 
-
-def utility(grid: TypeGrid, reports: np.ndarray, types: np.ndarray, payments: np.ndarray) -> np.ndarray:
-    """u_i = v_i(x(t'), t) - p_i(t') for report profiles t', true profiles t and payments (..., n)."""
-    return grid.values(reports, types) - payments

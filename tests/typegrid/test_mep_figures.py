@@ -34,11 +34,10 @@ def test_mep_is_ir_by_construction_on_linear_instances() -> None:
     t = rng.uniform(0, 1, (100, 3))
     p, v, u = mep_outcome(A, t)
     for i in range(3):
-        A_out = A.copy()
         joined = np.ones((100, 3), dtype=bool)
         joined[:, i] = False
         pooled = Logistic()(np.where(joined, t, 0).sum(axis=1, keepdims=True))
-        q = np.maximum(np.where(joined & (A_out.sum(axis=1) >= 0), pooled, 0.0), Logistic()(t))
+        q = np.maximum(np.where(joined & (A.sum(axis=1) >= 0), pooled, 0.0), Logistic()(t))
         assert np.allclose(u[:, i], np.einsum("sj,sj->s", A[:, i, :], q))
 
 
