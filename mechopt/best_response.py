@@ -146,8 +146,11 @@ def global_best_responses(
 
     def f(x: np.ndarray) -> np.ndarray:
         with np.errstate(all="ignore"):
-            v = game.deviation_utilities(s, x)
-        return np.where(np.isnan(v), -np.inf, v)
+            v = np.asarray(game.deviation_utilities(s, x), dtype=float)
+        if not v.flags.writeable:
+            v = v.copy()
+        v[np.isnan(v)] = -np.inf
+        return v
 
     if concave:
         x = _ladder(lo, hi, s, SHORT_LADDER)

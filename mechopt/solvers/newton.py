@@ -124,13 +124,12 @@ def _minmap_step(game: ConcaveGame, s: np.ndarray, F: np.ndarray, J: Jacobian, D
     trial = s + D * F
     at_lo, at_hi = trial <= lo, trial >= hi
     for _ in range(REFINEMENTS + 1):
-        free, act = np.flatnonzero(~(at_lo | at_hi)), np.flatnonzero(at_lo | at_hi)
-        d = np.zeros_like(s)
-        d[at_lo] = lo[at_lo] - s[at_lo]
-        d[at_hi] = hi[at_hi] - s[at_hi]
+        free = np.flatnonzero(~(at_lo | at_hi))
+        d = np.where(at_lo, lo - s, np.where(at_hi, hi - s, 0.0))
         if not free.size:
             return d
-        rhs = -F[free] - (block_matvec(J, free, act, d[act]) if act.size else 0.0)
+        # G_IA d_A = (G d)_I as d_I = 0 here
+        rhs = -F[free] - (times(J.U[free], J.V.T @ d) + J.d[free] * d[free] if isinstance(J, DiagPlusLowRank) else J[free] @ d)
         d[free] = _block_lstsq(J, free, rhs)
         miss = block_matvec(J, free, free, d[free]) + _diag(J, free) * d[free] - rhs  # (F + G d)_I
         if np.linalg.norm(miss) <= 0.5 * np.linalg.norm(rhs):
