@@ -36,7 +36,7 @@ from .certificates import Chain, ExistenceCertificate, certify_chains, certify_s
 from .dag import chain
 from .model import MarketGrowth, TypeGrid
 
-FULL_LIMIT = {1: 4096, 2: 4096, 3: 128, 4: 32}
+FULL_LIMIT = {1: 4096, 2: 4096, 3: 256, 4: 32}
 """Default largest K solved on the full grid, by number of agents (K^n profiles are checked)."""
 
 ALPHA_RANGE = (-1.0, 1.0)
