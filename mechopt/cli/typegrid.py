@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -73,9 +74,15 @@ def exists(
 
 def _arg_names(message: str) -> str:
     """Name the command-line flags behind the market-growth model's fields."""
-    return (message.replace("valuation.market_growth.alpha", "valuation.alpha (--market-growth)")
-            .replace("grid.disparity", "grid.disparity (--disparity)").replace("grid.agents", "grid.agents (--agents)")
-            .replace("solver.method", "solver.method (--method)"))
+    return _flags(message, {"valuation.market_growth.alpha": "--market-growth", "grid.disparity": "--disparity",
+                            "grid.agents": "--agents", "solver.method": "--method"})
+
+
+def _flags(message: str, flags: dict[str, str]) -> str:
+    """Append the flag to the first mention of each model field in an error message."""
+    for field, flag in flags.items():
+        message = re.sub(rf"(?<![\w.]){re.escape(field)}\b", f"{field} ({flag})", message, count=1)
+    return message
 
 
 def disparity_boundary_cmd(
@@ -101,8 +108,8 @@ def disparity_boundary_cmd(
     try:
         parsed = validate(BoundaryModel, raw, source="disparity-boundary")
     except ModelFileError as err:
-        _fail(str(err).replace("'alpha'", "'alpha' (--market-growth)").replace("'agents'", "'agents' (--agents)")
-              .replace("'full_limit'", "'full_limit' (--full-limit)").replace("'line_limit'", "'line_limit' (--line-limit)"))
+        _fail(_flags(str(err), {"alpha": "--market-growth", "agents": "--agents", "full_limit": "--full-limit",
+                                "line_limit": "--line-limit"}))
     with _progress() as bar:
         task = bar.add_task("K*(alpha)", total=None)
         result = disparity_boundary(parsed.alpha, n=parsed.agents, full_limit=parsed.full_limit,

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 GENERIC_WORK_LIMIT = 10**10
 """Largest n K^(n+1) (deviation values the generic methods evaluate) accepted from a model file."""
+PROFILE_LIMIT = 10**8
+"""Largest K^n (true profiles whose budget is checked) accepted from a model file."""
 
 Alpha = Annotated[float, Field(ge=ALPHA_RANGE[0], le=ALPHA_RANGE[1], allow_inf_nan=False)]
 
@@ -97,12 +99,19 @@ class ExistenceModel(Strict):
             if any(len(m) != n or any(len(r) != n for r in m) for m in (v.C, v.w)):
                 raise ValueError(f"valuation.C, valuation.w: expected n x n matrices (n = {n})")
         fast = isinstance(v, MarketGrowthSpec) and self.grid.quality == "identity" and self.solver.method == "dag"
+        _check_profiles("grid.disparity", "disparity", self.grid.disparity, n)
         work = n * self.grid.disparity ** (n + 1)
         if not fast and work > GENERIC_WORK_LIMIT:
             raise ValueError(f"grid: agents * disparity^(agents+1) = {work:.3g} exceeds {GENERIC_WORK_LIMIT:.0e} for "
                              f"the generic methods; use a smaller grid.disparity (the market_growth family with "
                              f"method 'dag' has no such limit)")
         return self
+
+
+def _check_profiles(where: str, name: str, K: int, n: int) -> None:
+    if K**n > PROFILE_LIMIT:
+        raise ValueError(f"{where}: {name}^agents = {K}^{n} exceeds {PROFILE_LIMIT:.0e} true profiles; "
+                         f"use {name} <= {int(PROFILE_LIMIT ** (1 / n))}")
 
 
 def build_grid(model: ExistenceModel) -> TypeGrid:
@@ -188,6 +197,12 @@ class BoundaryModel(Strict):
     line_limit: Annotated[int, Field(ge=2, le=2**20)] = 2**17
     tol: Positive = FEASIBILITY_TOL
 
+    @model_validator(mode="after")
+    def _size(self) -> BoundaryModel:
+        if self.full_limit is not None:
+            _check_profiles("full_limit", "full_limit", self.full_limit, self.agents)
+        return self
+
 
 def solve_boundary_model(model: BoundaryModel, raw: dict[str, Any]) -> DisparityBoundary:
     r = disparity_boundary(model.alpha, n=model.agents, full_limit=model.full_limit, line_limit=model.line_limit,
@@ -202,24 +217,38 @@ def verify_boundary(data: dict[str, Any]) -> VerifyReport:
 
     model = _model_of(data, BoundaryModel)
     n, alpha = model.agents, model.alpha
-    cert = data.get("certificate") or {}
+    cert = data.get("certificate")
+    lower, upper = data.get("lower"), data.get("upper")
+    if not isinstance(cert, dict) or not isinstance(lower, int) or not (upper is None or isinstance(upper, int)):
+        raise ModelFileError("result: fields 'certificate', 'lower', 'upper' of a disparity_boundary result are malformed")
+    try:
+        _check_profiles("result", "lower", lower, n)
+    except ValueError as err:
+        raise ModelFileError(str(err)) from None
     details: dict[str, Any] = {}
     ok = True
-    lower = int(data.get("lower", 0))
-    if cert.get("existence") is not None and lower >= 1:
+    if cert.get("existence") is not None:
+        if lower < 1:
+            raise ModelFileError("result: field 'lower' must be >= 1 when an existence certificate is present")
         P, _ = aggregate_max_payments(alpha, n, lower, 1.0 / lower)
         yes = certify_symmetric_payments(market_growth_grid(alpha, lower, n), P, tol=model.tol)
         details["existence_at"] = lower
         details["existence_worst"] = {v.constraint: v.amount for v in yes.violations}
         ok = ok and yes.verified
-    upper = data.get("upper")
     if cert.get("nonexistence") is not None:
+        if upper is None or upper < 1:
+            raise ModelFileError("result: field 'upper' must be >= 1 when a non-existence certificate is present")
         stored = _certificate_of(cert, "nonexistence")
-        no = certify_chains(market_growth_grid(alpha, int(upper), n), tuple(stored.profile), tuple(stored.chains),
+        no = certify_chains(market_growth_grid(alpha, upper, n), tuple(stored.profile), tuple(stored.chains),
                             tol=model.tol)
         details["nonexistence_at"] = upper
         details["total_bound"] = no.total_bound
-        ok = ok and no.verified and max(stored.profile) == upper
+        ok = ok and no.verified and max(stored.profile, default=0) == upper
+    claimed = data.get("max_disparity")
+    if data.get("certified"):  # K* = lower = upper - 1, both certified
+        ok = ok and claimed == lower and upper == lower + 1 and cert.get("existence") is not None \
+            and cert.get("nonexistence") is not None
+    details["max_disparity"] = claimed
     return VerifyReport("disparity_boundary", ok, ok == bool(cert.get("verified")), details)
 
 

@@ -58,6 +58,12 @@ def test_disparity_boundary_json(tmp_path: Path) -> None:
     data = _roundtrip(["disparity-boundary", "--market-growth", "-1"], tmp_path)
     assert data["max_disparity"] == 6 and data["certified"] is True and data["exists"] is True
     assert data["certificate"]["nonexistence"]["profile"] == [1, 7]
+    path = tmp_path / "tampered.json"
+    for key, value in (("lower", 7), ("max_disparity", 7), ("upper", 8)):
+        path.write_text(json.dumps({**data, key: value}))
+        assert runner.invoke(app, ["verify", str(path)]).exit_code == 1, key
+    path.write_text(json.dumps({**data, "lower": "six"}))
+    assert runner.invoke(app, ["verify", str(path)]).exit_code == 2
 
 
 @pytest.mark.parametrize("args,names", [
@@ -69,6 +75,8 @@ def test_disparity_boundary_json(tmp_path: Path) -> None:
     (["exists", "--market-growth", "-0.9", "--disparity", "4", "--agents", "0"], ["--agents"]),
     (["disparity-boundary", "--market-growth", "2"], ["--market-growth", "less than or equal to 1"]),
     (["disparity-boundary"], ["--market-growth"]),
+    (["exists", "--market-growth", "-0.9", "--disparity", "200", "--agents", "4"], ["--disparity", "<= 100"]),
+    (["disparity-boundary", "--market-growth", "-0.9", "--agents", "3", "--full-limit", "1000"], ["--full-limit"]),
 ])
 def test_bad_arguments_exit_2_naming_the_argument(args: list[str], names: list[str]) -> None:
     result = runner.invoke(app, args)
