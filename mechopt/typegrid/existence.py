@@ -107,7 +107,12 @@ def _solve_market_growth(grid: TypeGrid, tol: float) -> ExistenceResult:
 
 
 def solve_existence(grid: TypeGrid, *, method: Method = "dag", tol: float = FEASIBILITY_TOL) -> ExistenceResult:
-    """Decide existence with ``method`` and certify the answer."""
+    """Decide existence with ``method`` and certify the answer.
+
+    ``"lp"`` decides by HiGHS' status (within HiGHS' own feasibility tolerance); when the LP is
+    infeasible the violating profile and its chains come from the DAG shortest paths and HiGHS'
+    dual ray is attached.  ``"dag"`` on the market-growth family with Q(t) = t uses the compiled
+    solver of :mod:`.aggregate`."""
     if method not in METHODS:
         raise ValueError(f"method: expected one of {METHODS}, got {method!r}")
     if method == "dag" and is_market_growth(grid):

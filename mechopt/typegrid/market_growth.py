@@ -24,6 +24,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -85,7 +86,8 @@ class DisparityBoundary(Serializable):
     search: str
     certificate: BoundaryCertificate
     stats: SolveStats
-    model: dict[str, float | int] | None = None
+    model: dict[str, Any] | None = None
+    """A ``disparity_boundary`` model (what ``mechopt verify`` re-checks the result against)."""
 
 
 def _first_violation(alpha: float, n: int, K: int, tol: float) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
@@ -136,8 +138,10 @@ def disparity_boundary(alpha: float, *, n: int = 2, full_limit: int | None = Non
     """K*(alpha): full-grid search and certificates, then (2 agents) the (1, K) line beyond."""
     market_growth_grid(alpha, 1, n)  # validates alpha and n
     full_limit = full_limit or FULL_LIMIT.get(n, 16)
+    if full_limit < 2:
+        raise ValueError(f"full_limit: must be an integer >= 2, got {full_limit}")
     t0 = time.perf_counter()
-    K, profile = 8 if n == 2 else 2, None
+    K, profile = min(8 if n == 2 else 2, full_limit // 2), None
     while profile is None and K < full_limit:
         K = min(2 * K, full_limit)
         if progress:
@@ -177,7 +181,9 @@ def disparity_boundary(alpha: float, *, n: int = 2, full_limit: int | None = Non
                        {"full_limit": full_limit, "line_limit": line_limit, "tol": tol})
     exists = lower >= 1 and cert.existence is not None and cert.existence.verified
     return DisparityBoundary("disparity_boundary", float(alpha), n, bool(exists), k_star, bool(certified and cert.verified),
-                             lower, upper, search, cert, stats, {"alpha": float(alpha), "n": n})
+                             lower, upper, search, cert, stats,
+                             {"kind": "disparity_boundary", "alpha": float(alpha), "agents": n, "full_limit": full_limit,
+                              "line_limit": line_limit, "tol": tol})
 
 
 def _summary(cert: ExistenceCertificate) -> ExistenceCertificate:
