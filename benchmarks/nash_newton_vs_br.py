@@ -10,7 +10,9 @@ from where it stopped with r / 10.  The time reported is the wall time of all so
 certificate calls.  BR dynamics (001 (4)) uses the stable step 1 / max_i sum_j |G_ij(s)|,
 recomputed every iteration and halved while it exceeds 2 / max_i sum_j |G_ij| at the point it
 leads to, and gets a time budget per run; when the budget runs out the table says so with the
-gap certified so far.
+gap certified so far.  Each entry is the median of several runs (5 for Newton, 3 for BR dynamics
+up to n = 1 000, 3 for Newton at n = 1 000 000, one BR run at n = 100 000): millisecond timings on a
+shared machine are noisy.
 
 BLAS runs single-threaded (OPENBLAS_NUM_THREADS=1 unless set): every operation here is a
 vector operation, and two BLAS threads on a 2-core machine only contend with each other.
@@ -76,11 +78,18 @@ def time_to_certificate(game: DataSharingGame, method: str, budget: float) -> Ru
         r /= 10.0
 
 
-def _fmt_run(run: Run | None) -> str:
-    if run is None:
+def median_run(game: DataSharingGame, method: str, budget: float, repeats: int) -> tuple[Run, int]:
+    """The run with the median time among ``repeats`` runs (all deterministic: same iterates)."""
+    runs = sorted((time_to_certificate(game, method, budget) for _ in range(repeats)), key=lambda r: r.seconds)
+    return runs[len(runs) // 2], repeats
+
+
+def _fmt_run(result: tuple[Run, int] | None) -> str:
+    if result is None:
         return "-"
+    run, repeats = result
     if run.certified:
-        return f"{run.seconds:.3f} s ({run.iterations} it)"
+        return f"{run.seconds:.3f} s ({run.iterations} it, median of {repeats})"
     return f"not reached in budget ({run.seconds:.0f} s, {run.iterations} it): gap {run.max_gain:.1e}, residual {run.residual:.1e}"
 
 
@@ -92,12 +101,12 @@ def main() -> None:
     rows = []
     for n in SIZES_BOTH + SIZES_NEWTON:
         game = instance(n)
-        newton = time_to_certificate(game, "newton", budget=args.budget)
-        br = time_to_certificate(game, "br", budget=args.budget) if n in SIZES_BOTH else None
-        if br is not None and br.certified and newton.certified:
-            ratio = f"{br.seconds / newton.seconds:.0f}x"
-        elif br is not None and newton.certified:
-            ratio = f"> {br.seconds / newton.seconds:.0f}x (BR not certified)"
+        newton = median_run(game, "newton", args.budget, 3 if n >= 1_000_000 else 5)
+        br = median_run(game, "br", args.budget, 3 if n <= 1000 else 1) if n in SIZES_BOTH else None
+        if br is not None and br[0].certified and newton[0].certified:
+            ratio = f"{br[0].seconds / newton[0].seconds:.0f}x"
+        elif br is not None and newton[0].certified:
+            ratio = f"> {br[0].seconds / newton[0].seconds:.0f}x (BR not certified)"
         else:
             ratio = "-"
         rows.append((n, _fmt_run(newton), _fmt_run(br), ratio))

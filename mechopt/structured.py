@@ -39,12 +39,6 @@ class DiagPlusLowRank:
         """Upper bounds on the absolute row sums (for stable gradient step sizes)."""
         return np.abs(self.d) + np.abs(self.U) @ np.abs(self.V).sum(axis=0)
 
-    def max_abs_entry(self) -> float:
-        """max_ij |J_ij|, computed exactly when n is small and bounded above otherwise."""
-        if self.n <= 2000:
-            return float(np.max(np.abs(self.to_dense())))
-        return float(np.max(np.abs(self.d)) + np.max(np.abs(self.U).sum(axis=1)) * np.max(np.abs(self.V)))
-
 
 Jacobian = DiagPlusLowRank | np.ndarray
 
@@ -94,7 +88,8 @@ def solve_diag_plus_low_rank(a: np.ndarray, W: np.ndarray, V: np.ndarray, rhs: n
 
 
 def block_matvec(J: Jacobian, rows: np.ndarray, cols: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """``J[rows, cols] @ x`` for disjoint ``rows`` and ``cols`` (the diagonal does not enter)."""
+    """``J[rows, cols] @ x``, leaving out the diagonal part ``d`` of a :class:`DiagPlusLowRank`
+    (all of J enters when it is dense)."""
     if isinstance(J, DiagPlusLowRank):
         return times(J.U[rows], J.V[cols].T @ x)
     return J[np.ix_(rows, cols)] @ x
@@ -102,10 +97,6 @@ def block_matvec(J: Jacobian, rows: np.ndarray, cols: np.ndarray, x: np.ndarray)
 
 def abs_row_sums(J: Jacobian) -> np.ndarray:
     return J.abs_row_sums() if isinstance(J, DiagPlusLowRank) else np.abs(J).sum(axis=1)
-
-
-def max_abs_entry(J: Jacobian) -> float:
-    return J.max_abs_entry() if isinstance(J, DiagPlusLowRank) else float(np.max(np.abs(J)))
 
 
 def to_dense(J: Jacobian) -> np.ndarray:
