@@ -194,10 +194,10 @@ def newton_solve(
     """Find s with ||s - proj(s + F(s))||_inf <= tol by globalized semismooth Newton.
 
     A start where some F_i is not finite is moved halfway towards the box midpoint until all are.
-    Each iteration tries, in turn, the full scaled min-map Newton step (accepted if it decreases
-    ||s - proj(s + D F(s))||_2, D fixed at the current point) and the full Fischer-Burmeister
-    Newton step (accepted if it decreases ||Phi_FB||_2); if neither does, the same two with
-    backtracking, then the steepest descent direction of ||Phi_FB||^2.
+    Each iteration backtracks along the scaled min-map Newton step on ||s - proj(s + D F(s))||_2
+    (D fixed at the current point, at most ``MINMAP_TRIES`` halvings, with extrapolation); if
+    that fails, along the Fischer-Burmeister Newton step, then the steepest descent direction of
+    ||Phi_FB||^2, both on ||Phi_FB||_2.  ``parameters`` counts the steps of each kind.
     """
     t0 = time.perf_counter()
     s = starting_point(game.lower, game.upper, start)
