@@ -68,8 +68,12 @@ def exists(
     verdict = "exists" if result.exists else "does not exist"
     cert = "certified" if result.certified else "NOT certified"
     where = "" if result.exists else f" (violating profile {tuple(result.certificate.profile)})"
+    eff = result.efficiency
+    note = ("" if eff is None or result.status.value != "assumption_violated" else
+            f"; the allocation is NOT efficient (welfare shortfall {eff.amount:.3g} at profile {eff.others}), so this "
+            "speaks of IC, IR and budget balance only")
     _emit(result, as_json, out, f"desirable mechanism {verdict}{where}; {cert} ({result.certificate.kind}); "
-                                f"min budget {result.min_budget:.6g}; {result.stats.seconds:.3f} s")
+                                f"min budget {result.min_budget:.6g}; {result.stats.seconds:.3f} s{note}")
 
 
 def _arg_names(message: str) -> str:

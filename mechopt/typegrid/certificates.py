@@ -93,7 +93,8 @@ def certify_payments(grid: TypeGrid, P: np.ndarray, *, tol: float = FEASIBILITY_
 
 def is_market_growth(grid: TypeGrid) -> bool:
     """The Section 7.2 family on the standard grid, where :mod:`.aggregate` applies."""
-    return isinstance(grid.valuation, MarketGrowth) and isinstance(grid.quality, Identity)
+    return (isinstance(grid.valuation, MarketGrowth) and isinstance(grid.quality, Identity)
+            and (grid.served is None or all(grid.served)))
 
 
 def certify_symmetric_payments(grid: TypeGrid, P: np.ndarray, *, tol: float = FEASIBILITY_TOL) -> ExistenceCertificate:

@@ -26,7 +26,7 @@ from .certificates import (Chain, ExistenceCertificate, FarkasRay, certify_chain
 from .dag import chain, dag_max_payments, finite_zero_payment
 from .lp import existence_lp, solve_existence_lp
 from .model import TypeGrid
-from .properties import batches, revenues
+from .properties import Violation, batches, efficiency_gap, revenues
 
 Method = Literal["dag", "bellman-ford", "lp"]
 METHODS: tuple[str, ...] = ("dag", "bellman-ford", "lp")
@@ -38,8 +38,10 @@ class ExistenceResult(Serializable):
 
     kind: str
     status: Status
-    """OPTIMAL (exists, revenue-maximal table verified), INFEASIBLE (non-existence verified) or
-    UNVERIFIED (the certificate did not verify)."""
+    """OPTIMAL (exists, revenue-maximal table verified), INFEASIBLE (non-existence verified),
+    ASSUMPTION_VIOLATED (the grid's allocation is shown not to be efficient, so ``exists`` only
+    speaks of IC, IR and budget balance under that allocation) or UNVERIFIED (the certificate
+    did not verify)."""
     exists: bool
     certified: bool
     """The certificate verified (computed by the verifier; equals ``certificate.verified``)."""
@@ -49,6 +51,11 @@ class ExistenceResult(Serializable):
     """min over true profiles of sum_i p_i^max(t) (>= -tol iff a desirable mechanism exists)."""
     certificate: ExistenceCertificate
     stats: SolveStats
+    efficiency: Violation | None = None
+    """Worst welfare shortfall of the grid's allocation against a finite set of alternatives
+    (:func:`.properties.efficiency_gap`); > tol proves the allocation inefficient (status
+    ASSUMPTION_VIOLATED).  None when the grid is too large to check it (for the market-growth family
+    with alpha >= -1 it is efficient: welfare (sum_j q_j)^(alpha+1) increases in every q_j)."""
     model: dict[str, Any] | None = None
     """The model the result is about, for ``mechopt verify``."""
 
@@ -69,9 +76,20 @@ def max_payment_table(grid: TypeGrid, method: Literal["dag", "bellman-ford"]) ->
     return P, pred
 
 
-def _status(exists: bool, cert: ExistenceCertificate) -> Status:
+EFFICIENCY_CHECK_LIMIT = 10**7
+"""Largest (levels K)^n welfare evaluations spent on the efficiency check."""
+
+
+def efficiency_evidence(grid: TypeGrid, levels: int = 5) -> Violation | None:
+    """The efficiency check of the grid's allocation, when affordable."""
+    return efficiency_gap(grid, levels) if (levels * grid.K) ** grid.n <= EFFICIENCY_CHECK_LIMIT else None
+
+
+def _status(exists: bool, cert: ExistenceCertificate, efficiency: Violation | None, tol: float) -> Status:
     if not cert.verified:
         return Status.UNVERIFIED
+    if efficiency is not None and efficiency.amount > tol:
+        return Status.ASSUMPTION_VIOLATED
     return Status.OPTIMAL if exists else Status.INFEASIBLE
 
 
@@ -102,8 +120,9 @@ def _solve_market_growth(grid: TypeGrid, tol: float) -> ExistenceResult:
     stats = SolveStats(method="dag", termination=Termination.EXHAUSTIVE, iterations=P.shape[1], seconds=seconds,
                        parameters={"n": n, "K": K, "eps": grid.eps, "tol": tol, "graphs": "one per others' sum B",
                                    "certify_seconds": time.perf_counter() - t0 - seconds})
-    return ExistenceResult("existence", _status(exists, cert), exists, cert.verified,
-                           float(rev.sum()) if exists else None, float(rev[k]), cert, stats)
+    eff = efficiency_evidence(grid)
+    return ExistenceResult("existence", _status(exists, cert, eff, tol), exists, cert.verified,
+                           float(rev.sum()) if exists else None, float(rev[k]), cert, stats, eff)
 
 
 def solve_existence(grid: TypeGrid, *, method: Method = "dag", tol: float = FEASIBILITY_TOL) -> ExistenceResult:
@@ -141,5 +160,6 @@ def solve_existence(grid: TypeGrid, *, method: Method = "dag", tol: float = FEAS
     stats = SolveStats(method=method, termination=Termination.EXHAUSTIVE, iterations=iterations, seconds=seconds,
                        parameters={"n": grid.n, "K": grid.K, "eps": grid.eps, "tol": tol,
                                    "certify_seconds": time.perf_counter() - t0 - seconds})
-    return ExistenceResult("existence", _status(exists, cert), exists, cert.verified,
-                           float(rev.sum()) if exists else None, float(rev[k]), cert, stats)
+    eff = efficiency_evidence(grid)
+    return ExistenceResult("existence", _status(exists, cert, eff, tol), exists, cert.verified,
+                           float(rev.sum()) if exists else None, float(rev[k]), cert, stats, eff)

@@ -4,8 +4,8 @@ Grid convention (002 Section 7.2, docs/typegrid.md): agent i's true type is t_i 
 k in {1, ..., K} (K = D / eps is the data disparity); it reports k' eps with k' in {0, ..., k}, or
 does not participate (encoded as report ``NO = -1``).  The allocation gives every participant
 x_i = Q(eps * sum of the participants' reports); a non-participant gets x_i = 0 and its data is not
-used.  Agent i serves its customers with q_i = max(x_i, Q(t_i)) (Definition 2) and values the
-outcome v_i(q).  Types and reports are integers (units of eps) throughout.
+used (optionally only the ``served`` participants get the pooled model).  Agent i serves its
+customers with q_i = max(x_i, Q(t_i)) (Definition 2) and values the outcome v_i(q).  Types and reports are integers (units of eps) throughout.
 """
 
 from __future__ import annotations
@@ -98,6 +98,9 @@ class TypeGrid:
     valuation: Valuation
     eps: float = 1.0
     quality: Quality = Identity()
+    served: tuple[bool, ...] | None = None
+    """Participants that receive the pooled model (default: all).  For linear externalities the
+    efficient allocation serves agent j iff sum_k A_kj >= 0 (Example 2)."""
 
     def __post_init__(self) -> None:
         if self.n < 1:
@@ -106,6 +109,8 @@ class TypeGrid:
             raise ValueError(f"K: data disparity must be an integer >= 1, got {self.K}")
         if not (np.isfinite(self.eps) and self.eps > 0):
             raise ValueError(f"eps: grid step must be finite and > 0, got {self.eps}")
+        if self.served is not None and len(self.served) != self.n:
+            raise ValueError(f"served: expected {self.n} flags (one per agent), got {len(self.served)}")
 
     @property
     def others(self) -> np.ndarray:
@@ -118,7 +123,8 @@ class TypeGrid:
         reports = np.asarray(reports)
         joined = reports >= 0
         pooled = self.quality(self.eps * np.sum(np.where(joined, reports, 0), axis=-1, keepdims=True))
-        x = np.where(joined, pooled, 0.0)
+        served = joined if self.served is None else joined & np.asarray(self.served, dtype=bool)
+        x = np.where(served, pooled, 0.0)
         return np.maximum(x, self.quality(self.eps * np.asarray(types, dtype=float)))
 
     def values(self, reports: np.ndarray, types: np.ndarray) -> np.ndarray:

@@ -73,6 +73,8 @@ class GridSpec(Strict):
     eps: Positive | None = None
     """Grid step; default 1 / disparity (D = 1)."""
     quality: Literal["identity", "logistic"] = "identity"
+    served: list[bool] | None = None
+    """Participants that receive the pooled model (default: all)."""
 
 
 class ExistenceSolverSpec(Strict):
@@ -91,6 +93,8 @@ class ExistenceModel(Strict):
     @model_validator(mode="after")
     def _consistent(self) -> ExistenceModel:
         n, v = self.grid.agents, self.valuation
+        if self.grid.served is not None and len(self.grid.served) != n:
+            raise ValueError(f"grid.served: expected {n} flags (grid.agents), got {len(self.grid.served)}")
         if isinstance(v, LinearSpec) and (len(v.A) != n or any(len(r) != n for r in v.A)):
             raise ValueError(f"valuation.A: expected an n x n matrix (n = grid.agents = {n})")
         if isinstance(v, QuasiMonotoneSpec):
@@ -126,7 +130,9 @@ def build_grid(model: ExistenceModel) -> TypeGrid:
         valuation = QuasiMonotone(np.asarray(v.a), np.asarray(v.b), np.asarray(v.C), np.asarray(v.w))
     g = model.grid
     quality = Identity() if g.quality == "identity" else Logistic()
-    return TypeGrid(g.agents, g.disparity, valuation, g.eps if g.eps is not None else 1.0 / g.disparity, quality)
+    served = None if g.served is None else tuple(bool(x) for x in g.served)
+    return TypeGrid(g.agents, g.disparity, valuation, g.eps if g.eps is not None else 1.0 / g.disparity, quality,
+                    served)
 
 
 def market_growth_model(alpha: float, K: int, n: int = 2) -> dict[str, Any]:
@@ -181,6 +187,8 @@ def row_existence(r: ExistenceResult) -> Row:
     from ..queries import Row
 
     answer = "exists" if r.exists else f"none: profile {tuple(r.certificate.profile)}"
+    if r.status.value == "assumption_violated":
+        answer += f" (allocation NOT efficient: shortfall {r.efficiency.amount:.3g} at {r.efficiency.others})"
     return Row(r.status.value, r.certificate.verified, f"{answer}; min budget {r.min_budget:.4g}", r.stats.seconds)
 
 

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mechopt.status import Status
 from mechopt.typegrid.certificates import certify_payments
 from mechopt.typegrid.existence import max_payment_table, solve_existence
 from mechopt.typegrid.model import FixedMarket, LinearExternality, MarketGrowth, TypeGrid
@@ -91,9 +92,24 @@ def test_theorem5_non_competitive_markets_admit_a_desirable_mechanism(n: int, K:
 
 def test_efficiency_check_flags_an_inefficient_allocation() -> None:
     """Linear externalities with a negative column sum: serving that agent lowers welfare
-    (Example 2), and the pooled allocation serves everyone."""
-    grid = TypeGrid(2, 3, LinearExternality(np.array([[1.0, -2.0], [0.0, 0.5]])), eps=1.0)
-    assert efficiency_gap(grid).amount > 0
+    (Example 2), and the pooled allocation serves everyone; the existence answer then carries
+    the status ASSUMPTION_VIOLATED with the evidence."""
+    A = np.array([[1.0, -2.0], [0.0, 0.5]])  # column sums 1.0 and -1.5
+    grid = TypeGrid(2, 3, LinearExternality(A), eps=1.0)
+    gap = efficiency_gap(grid)
+    # not serving agent 1 lowers q_1 from t_0 + t_1 to t_1: welfare rises by 1.5 t_0, at most 1.5 K
+    assert gap.amount == pytest.approx(1.5 * 3, abs=1e-12) and gap.others[0] == 3
+    r = solve_existence(grid)
+    assert r.status == Status.ASSUMPTION_VIOLATED and r.efficiency.amount > 0
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(1, 3), st.integers(0, 2**31 - 1))
+def test_example2_column_sum_rule_is_efficient(n: int, seed: int) -> None:
+    """Welfare sum_j (sum_i A_ij) q_j: serve j iff its column sum is >= 0 (Example 2)."""
+    A = np.random.default_rng(seed).uniform(-1, 1, (n, n))
+    grid = TypeGrid(n, 3, LinearExternality(A), eps=0.5, served=tuple(bool(x) for x in A.sum(axis=0) >= 0))
+    assert efficiency_gap(grid).amount <= 1e-12
 
 
 def test_budget_check_sums_payments() -> None:

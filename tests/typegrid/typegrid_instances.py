@@ -22,7 +22,10 @@ def small_grids(draw: st.DrawFn) -> TypeGrid:
         valuation = LinearExternality(rng.uniform(-1.0, 1.0, size=(n, n)))
     else:
         valuation = random_quasi_monotone(rng, n)
-    return TypeGrid(n, K, valuation, eps=float(rng.uniform(0.05, 1.0)))
+    served = None
+    if family == "linear" and draw(st.booleans()):  # Example 2's efficient allocation
+        served = tuple(bool(x) for x in valuation.A.sum(axis=0) >= 0)
+    return TypeGrid(n, K, valuation, eps=float(rng.uniform(0.05, 1.0)), served=served)
 
 
 def random_quasi_monotone(rng: np.random.Generator, n: int) -> QuasiMonotone:
