@@ -1,6 +1,8 @@
 """``solve_nash``: an equilibrium method, then the independent Nash certificate.
 
-A profile is reported as an equilibrium only when its certificate verified.  When the chosen
+A profile is reported as an equilibrium only when its certificate verified.  A game declared
+concave in the own action whose curvature at the point contradicts the declaration gets the
+status ``assumption_violated`` (the certificate holds the point and its curvature).  When the chosen
 method's point fails, sequential global best responses are run from it: they either reach a
 profile that verifies, or cycle (the cycle is returned as evidence), or run out of rounds.
 """
@@ -55,8 +57,11 @@ def certify_iterate(game: ConcaveGame, iterate: Iterate, method: str, *, tol: fl
                 cert, method_used = retry, f"{method}+best-response"
         elif cycle is not None:
             cert = replace(cert, cycle=cycle)
-    status = Status.EQUILIBRIUM if cert.verified else Status.NO_EQUILIBRIUM_FOUND
-    profile = cert.point if cert.verified else None
+    if game.own_concave and not cert.concave_at_point:
+        status = Status.ASSUMPTION_VIOLATED  # the declared own-action concavity fails at cert.point
+    else:
+        status = Status.EQUILIBRIUM if cert.verified else Status.NO_EQUILIBRIUM_FOUND
+    profile = cert.point if status is Status.EQUILIBRIUM else None
     stats = SolveStats(
         method=method_used,
         termination=iterate.termination,

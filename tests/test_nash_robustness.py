@@ -84,3 +84,21 @@ def test_concave_upper_bound_is_an_upper_bound(peak, curvature, m, seed):
     bound = concave_upper_bound(x, f)[0]
     assert bound >= true_max
     assert bound >= f.max()
+
+
+def test_false_concavity_declaration_is_reported_not_trusted():
+    # u_i = s_i^2 - s_i / 2 on [0, 1] is convex in the own action; declared concave anyway.
+    # The interior stationary point s_i = 1/4 is a minimum: the best response is s_i = 1 (gain 9/16).
+    import mechopt as mo
+    from mechopt.certificates import nash_certificate
+
+    utilities = [(lambda i: (lambda s: s[i] ** 2 - 0.5 * s[i]))(i) for i in range(2)]
+    game = mo.ConcaveGame.from_utilities(utilities, [(0.0, 1.0)] * 2, concave=True)
+    point = np.array([0.25, 0.25])
+    cert = nash_certificate(game, point)
+    assert not cert.concave_at_point and cert.search == "grid+golden"
+    assert cert.max_gain == pytest.approx(9 / 16, abs=1e-9)
+    assert not cert.verified
+    result = mo.solve_nash(game, start=point)
+    assert result.status is mo.Status.ASSUMPTION_VIOLATED and result.profile is None
+    assert result.certificate.max_own_curvature == pytest.approx(2.0, rel=1e-3)

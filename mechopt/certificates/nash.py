@@ -5,8 +5,9 @@ max_x u_i(x, s_-i) - u_i(s) from the global own-action search of :mod:`mechopt.b
 (utility values only, no solver output): a rigorous upper bound for games declared concave in
 the own action (search "ladder" or "ladder+golden"), the gain found by a grid refined by golden
 section otherwise (search "grid+golden"); the natural-map complementarity residual; and the
-own-action curvature at s, which shows whether the declared concavity holds there.  ``verified`` is ``max_gain <= tol``; it is computed here and
-nowhere else.
+own-action curvature at s, which shows whether the declared concavity holds there.  A declaration
+that the curvature contradicts is not relied on: the search then falls back to the grid.
+``verified`` is ``max_gain <= tol``; it is computed here and nowhere else.
 """
 
 from __future__ import annotations
@@ -46,14 +47,16 @@ class NashCertificate(Serializable):
     """Best-response cycle, when the search for an equilibrium found one."""
 
 
-def own_curvature(game: ConcaveGame, s: np.ndarray, rel_step: float = 1e-3) -> np.ndarray:
-    """Second difference of u_i(., s_-i) at s_i on three points inside [lower_i, upper_i]."""
+def own_curvature(game: ConcaveGame, s: np.ndarray, rel_step: float = 1e-3) -> tuple[np.ndarray, np.ndarray]:
+    """Second difference of u_i(., s_-i) at s_i on three points inside [lower_i, upper_i], and
+    the rounding noise of that difference (64 eps |u| / h^2)."""
     h = rel_step * (game.upper - game.lower)
     centre = np.clip(s, game.lower + h, game.upper - h)
     x = centre[:, None] + h[:, None] * np.array([-1.0, 0.0, 1.0])[None, :]
     with np.errstate(all="ignore"):
         v = game.deviation_utilities(s, x)
-    return (v[:, 0] - 2.0 * v[:, 1] + v[:, 2]) / h**2
+        noise = 64.0 * np.finfo(float).eps * np.max(np.abs(v), axis=1) / h**2
+    return (v[:, 0] - 2.0 * v[:, 1] + v[:, 2]) / h**2, noise
 
 
 def nash_certificate(
@@ -70,11 +73,12 @@ def nash_certificate(
         raise ValueError(f"profile: expected shape ({game.n},), got {s.shape}")
     if np.any(s < game.lower) or np.any(s > game.upper):
         raise ValueError("profile: lies outside the players' action boxes")
-    br = global_best_responses(game, s, tol=tol)
+    curvature, noise = own_curvature(game, s)
+    concave_here = bool(np.all(curvature <= concavity_tol * np.maximum(1.0, np.abs(game.utilities(s))) + noise))
+    br = global_best_responses(game, s, tol=tol, concave=game.own_concave and concave_here)
     gains = br.gain_bounds
     with np.errstate(all="ignore"):
         residual = float(np.max(np.abs(game.natural_residual(s))))
-    curvature = own_curvature(game, s)
     max_curv = float(np.max(curvature))
     max_gain = float(np.max(gains)) if np.all(np.isfinite(br.current)) else float("inf")
     return NashCertificate(
@@ -85,7 +89,7 @@ def nash_certificate(
         best_responses=br.actions,
         residual=residual,
         max_own_curvature=max_curv,
-        concave_at_point=bool(max_curv <= concavity_tol * max(1.0, float(np.max(np.abs(game.utilities(s)))))),
+        concave_at_point=concave_here,
         search=br.search,
         grid_points=br.grid_points,
         tol=tol,
