@@ -22,11 +22,12 @@ from .serialization import Serializable
 from .solvers.br_dynamics import br_dynamics_solve
 from .solvers.common import Iterate
 from .solvers.newton import newton_solve
+from .solvers.pyomo_mcp import pyomo_mip_solve
 from .stats import SolveStats
 from .status import Status, Termination
 from .tolerances import NASH_GAIN_TOL, RESIDUAL_TOL
 
-Method = Literal["newton", "br", "stochastic-br"]
+Method = Literal["newton", "br", "stochastic-br", "pyomo-mip"]
 
 
 @dataclass(frozen=True)
@@ -87,8 +88,9 @@ def solve_nash(
     """Compute a certified Nash equilibrium of ``game``.
 
     ``method``: ``"newton"`` (semismooth Newton on the complementarity problem, default),
-    ``"br"`` (projected best-response dynamics, 001 (4)) or ``"stochastic-br"`` (003 (11) with
-    ``batch`` players per step).  ``tol`` bounds the certified best-response gain;
+    ``"br"`` (projected best-response dynamics, 001 (4)), ``"stochastic-br"`` (003 (11) with
+    ``batch`` players per step) or ``"pyomo-mip"`` (the MCP in Pyomo, solved exactly as a MIP
+    with HiGHS; games with an affine own-gradient map only).  ``tol`` bounds the certified best-response gain;
     ``residual_tol`` is where the method stops.
     """
     if tol <= 0 or residual_tol <= 0:
@@ -100,8 +102,10 @@ def solve_nash(
             raise ValueError("batch: stochastic-br needs the number of players moving per step")
         it = br_dynamics_solve(game, start=start, step=step, batch=batch if method == "stochastic-br" else None,
                                seed=seed, tol=residual_tol, max_iter=max_iter or 1_000_000)
+    elif method == "pyomo-mip":
+        it = pyomo_mip_solve(game)
     else:
-        raise ValueError(f"method: expected one of 'newton', 'br', 'stochastic-br', got {method!r}")
+        raise ValueError(f"method: expected one of 'newton', 'br', 'stochastic-br', 'pyomo-mip', got {method!r}")
     return certify_iterate(game, it, method, tol=tol)
 
 

@@ -60,7 +60,7 @@ class Query:
 
 
 class NashSolverSpec(Strict):
-    method: Literal["newton", "br", "stochastic-br"] = "newton"
+    method: Literal["newton", "br", "stochastic-br", "pyomo-mip"] = "newton"
     tol: Positive = 1e-9
     batch: int | None = Field(default=None, ge=2)
     step: Positive | None = None

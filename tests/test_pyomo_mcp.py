@@ -41,6 +41,8 @@ def test_pyomo_mip_matches_cournot_closed_form_and_newton(costs, b):
     assert nash_certificate(game, mip.profile).verified
     newton = mo.solve_nash(game)
     np.testing.assert_allclose(newton.profile, expected, atol=1e-7)
+    via_api = mo.solve_nash(game, method="pyomo-mip")
+    assert via_api.status is mo.Status.EQUILIBRIUM and via_api.stats.method == "pyomo-mip"
 
 
 def test_non_affine_game_is_refused():
