@@ -40,8 +40,10 @@ def exists(
     market_growth: Annotated[float | None, typer.Option(
         "--market-growth", help=f"Market growth rate alpha in [{ALPHA_RANGE[0]}, {ALPHA_RANGE[1]}] (Section 7.2).")] = None,
     disparity: Annotated[int | None, typer.Option("--disparity", help="Data disparity K = D/eps >= 1.")] = None,
-    agents: Annotated[int, typer.Option("--agents", help="Number of agents (market-growth family), 1..6.")] = 2,
-    method: Annotated[str, typer.Option("--method", help="dag | bellman-ford | lp.")] = "dag",
+    agents: Annotated[int | None, typer.Option("--agents", help="Number of agents (market-growth family), 1..6; "
+                                                "default 2.")] = None,
+    method: Annotated[str | None, typer.Option("--method", help="dag | bellman-ford | lp (market-growth family); "
+                                               "default dag.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Also write the result JSON to this file.")] = None,
 ) -> None:
@@ -50,14 +52,16 @@ def exists(
         _fail("give exactly one of MODEL (a model file) or --market-growth ALPHA")
     try:
         if model is not None:
-            if disparity is not None:
-                _fail("--disparity goes with --market-growth; a model file sets grid.disparity")
+            if disparity is not None or agents is not None or method is not None:
+                _fail("--disparity, --agents and --method go with --market-growth; a model file sets grid.disparity, "
+                      "grid.agents and solver.method")
             raw = load_model_file(model)
             source = str(model)
         else:
             if disparity is None:
                 _fail("--disparity K (an integer >= 1) is required with --market-growth")
-            raw = {**market_growth_model(market_growth, disparity, agents), "solver": {"method": method}}
+            raw = {**market_growth_model(market_growth, disparity, 2 if agents is None else agents),
+                   "solver": {"method": "dag" if method is None else method}}
             source = "--market-growth/--disparity"
         if raw.get("kind") != "existence":
             _fail(f"{source}: field 'kind': expected 'existence', got {raw.get('kind')!r}")

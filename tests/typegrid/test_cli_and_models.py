@@ -29,9 +29,11 @@ def _roundtrip(args: list[str], tmp_path: Path) -> dict:
     return data
 
 
-@pytest.mark.parametrize("K,exists", [(6, True), (7, False)])
-def test_exists_market_growth_json_then_verify_then_tamper(K: int, exists: bool, tmp_path: Path) -> None:
-    data = _roundtrip(["exists", "--market-growth", "-1", "--disparity", str(K)], tmp_path)
+@pytest.mark.parametrize("K,exists,method", [(6, True, "dag"), (7, False, "dag"), (7, False, "lp")])
+def test_exists_market_growth_json_then_verify_then_tamper(K: int, exists: bool, method: str, tmp_path: Path) -> None:
+    data = _roundtrip(["exists", "--market-growth", "-1", "--disparity", str(K), "--method", method], tmp_path)
+    if method == "lp":
+        assert data["certificate"]["dual_ray"]["b_dot_y"] < 0
     assert {"exists", "certified", "certificate"} <= set(data)
     assert data["exists"] is exists and data["certified"] is True
     if exists:
@@ -71,6 +73,7 @@ def test_disparity_boundary_json(tmp_path: Path) -> None:
     (["exists", "--market-growth", "-0.9", "--disparity", "0"], ["--disparity", "greater than or equal to 1"]),
     (["exists", "--market-growth", "-0.9"], ["--disparity"]),
     (["exists"], ["MODEL", "--market-growth"]),
+    (["exists", "../models/x.toml", "--agents", "3"], ["--agents", "grid.agents"]),
     (["exists", "--market-growth", "-0.9", "--disparity", "4", "--method", "magic"], ["--method"]),
     (["exists", "--market-growth", "-0.9", "--disparity", "4", "--agents", "0"], ["--agents"]),
     (["disparity-boundary", "--market-growth", "2"], ["--market-growth", "less than or equal to 1"]),
