@@ -14,10 +14,10 @@ from mechopt.typegrid.model import MarketGrowth, TypeGrid
 from mechopt.typegrid.properties import ir_ic_violations
 
 
-def exact_min_budget(K: int) -> Fraction:
+def exact_budgets(K: int) -> dict[tuple[int, int], Fraction]:
     """alpha = -1, 2 agents, exact rationals, straight from the definitions: v_i = q_i / sum q,
     q_i = max(x_i, t_i), x = sum of participants' reports; p^max by relaxing every IR and IC
-    constraint in the order of t (Algorithm 1); the least budget over all profiles."""
+    constraint in the order of t (Algorithm 1); the budget sum_i p^max_i(t) of every profile."""
     def v(report: int, t: int, b: int) -> Fraction:  # agent of true type t reports (-1: absent)
         x = report + b if report >= 0 else 0
         q_i, q_j = max(x, t), (report + b if report >= 0 else b)
@@ -32,15 +32,18 @@ def exact_min_budget(K: int) -> Fraction:
                 best = min(best, p[r] + v(t, t, b) - v(r, t, b))
             p[t] = best
         pmax[b] = p
-    return min(pmax[b][a] + pmax[a][b] for a in range(1, K + 1) for b in range(1, K + 1))
+    return {(a, b): pmax[b][a] + pmax[a][b] for a in range(1, K + 1) for b in range(1, K + 1)}
 
 
 def test_alpha_minus_one_boundary_is_6_in_exact_arithmetic() -> None:
-    assert exact_min_budget(6) == 0  # tight: the budget holds with equality
-    assert exact_min_budget(7) < 0
+    assert min(exact_budgets(6).values()) == 0  # tight: the budget holds with equality
+    at7 = exact_budgets(7)
+    negative = {t: v for t, v in at7.items() if v < 0}
+    assert set(negative) == {(1, 7), (7, 1)} and negative[(1, 7)] == Fraction(-1, 88)
     r = disparity_boundary(-1.0)
     assert r.certified and r.max_disparity == 6 and (r.lower, r.upper) == (6, 7)
-    assert r.certificate.nonexistence.profile == (1, 7)
+    assert r.certificate.nonexistence.profile in negative
+    assert r.certificate.nonexistence.total_bound == pytest.approx(-1 / 88, abs=1e-15)
 
 
 def test_existence_is_monotone_in_K_where_checked() -> None:
