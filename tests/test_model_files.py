@@ -1,6 +1,5 @@
 """Malformed model files give errors naming the bad field (never a silently wrong answer)."""
 
-import copy
 import tomllib
 from pathlib import Path
 
@@ -20,19 +19,6 @@ def mbeta_model():
     return tomllib.loads((MODELS / "mbeta_cobb_douglas.toml").read_text())
 
 
-def edit(model, path, value):
-    model = copy.deepcopy(model)
-    *parents, last = path
-    target = model
-    for key in parents:
-        target = target[key]
-    if value is KeyError:
-        del target[last]
-    else:
-        target[last] = value
-    return model
-
-
 @pytest.mark.parametrize(
     ("path", "value", "field"),
     [
@@ -48,9 +34,9 @@ def edit(model, path, value):
         (("kind",), "teleport", "kind"),
     ],
 )
-def test_nash_model_errors_name_the_field(path, value, field):
+def test_nash_model_errors_name_the_field(path, value, field, edit_model):
     with pytest.raises(ModelFileError, match=field.replace(".", r"\.")):
-        solve_model(edit(nash_model(), path, value), source="m.toml")
+        solve_model(edit_model(nash_model(), path, value), source="m.toml")
 
 
 @pytest.mark.parametrize(
@@ -64,9 +50,9 @@ def test_nash_model_errors_name_the_field(path, value, field):
         (("cost", "slope"), [0.0, 1.0, 1.0], "cost.slope"),
     ],
 )
-def test_mbeta_model_errors_name_the_field(path, value, field):
+def test_mbeta_model_errors_name_the_field(path, value, field, edit_model):
     with pytest.raises(ModelFileError, match=field.replace(".", r"\.")):
-        solve_model(edit(mbeta_model(), path, value), source="m.toml")
+        solve_model(edit_model(mbeta_model(), path, value), source="m.toml")
 
 
 def test_invalid_toml_and_missing_kind(tmp_path):

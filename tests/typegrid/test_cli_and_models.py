@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import tomllib
 from pathlib import Path
@@ -93,19 +92,6 @@ def _model() -> dict:
     return tomllib.loads((MODELS / "existence_linear.toml").read_text())
 
 
-def _edit(model: dict, path: tuple, value: object) -> dict:
-    model = copy.deepcopy(model)
-    *parents, last = path
-    target = model
-    for key in parents:
-        target = target[key]
-    if value is KeyError:
-        del target[last]
-    else:
-        target[last] = value
-    return model
-
-
 @pytest.mark.parametrize(("path", "value", "field"), [
     (("grid", "agents"), 0, "grid.agents"),
     (("grid", "disparity"), 0, "grid.disparity"),
@@ -120,9 +106,9 @@ def _edit(model: dict, path: tuple, value: object) -> dict:
     (("solver", "tol"), -1.0, "solver.tol"),
     (("grid", "colour"), 1, "grid.colour"),
 ])
-def test_malformed_existence_model_names_the_field(path: tuple, value: object, field: str) -> None:
+def test_malformed_existence_model_names_the_field(path: tuple, value: object, field: str, edit_model) -> None:
     with pytest.raises(ModelFileError, match=field.replace(".", r"\.")):
-        solve_model(_edit(_model(), path, value), source="m.toml")
+        solve_model(edit_model(_model(), path, value), source="m.toml")
 
 
 @pytest.mark.parametrize(("key", "value"), [("alpha", -3.0), ("alpha", "fast"), ("agents", 9), ("line_limit", 1)])
