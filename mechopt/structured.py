@@ -29,9 +29,6 @@ class DiagPlusLowRank:
     def n(self) -> int:
         return self.d.shape[0]
 
-    def matvec(self, x: np.ndarray) -> np.ndarray:
-        return self.d * x + times(self.U, self.V.T @ x)
-
     def to_dense(self) -> np.ndarray:
         return np.diag(self.d) + self.U @ self.V.T
 

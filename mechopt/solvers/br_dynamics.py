@@ -50,8 +50,8 @@ def _row_sum_bound(game: ConcaveGame, s: np.ndarray) -> float:
     return bound if np.isfinite(bound) else np.inf
 
 
-def _stable_step(game: ConcaveGame, s: np.ndarray) -> float:
-    bound = _row_sum_bound(game, s)
+def _stable_step(bound: float) -> float:
+    """1 / max_i sum_j |G_ij| for a finite positive row-sum bound, else 1."""
     return 1.0 / bound if 0 < bound < np.inf else 1.0
 
 
@@ -90,7 +90,8 @@ def br_dynamics_solve(
             raise ValueError(f"step: must be > 0, got {step}")
         delta, rule = float(step), "given"
     else:
-        delta, rule = _stable_step(game, s), "stable"
+        bound = _row_sum_bound(game, s)  # carried along: the accepted trial's bound is the next one
+        delta, rule = _stable_step(bound), "stable"
     rng = np.random.default_rng(seed)
     params = {"step": delta if rule != "stable" else None, "step_rule": rule, "batch": batch}
     for it in range(max_iter):
@@ -104,13 +105,14 @@ def br_dynamics_solve(
             return Iterate(s, Termination.MAX_ITERATIONS, it, time.perf_counter() - t0, residual, params)
         moving = None if batch is None or batch == n else rng.choice(n, size=batch, replace=False)
         if rule == "stable":
-            delta = _stable_step(game, s)
+            delta = _stable_step(bound)
             for _ in range(60):
                 trial = _move(game, s, delta, F, moving)
-                if delta * _row_sum_bound(game, trial) <= 2.0:
+                trial_bound = _row_sum_bound(game, trial)
+                if delta * trial_bound <= 2.0:
                     break
                 delta *= 0.5
-            s = trial
+            s, bound = trial, trial_bound
         else:
             s = _move(game, s, delta, F, moving)
     residual = max_norm(game.natural_residual(s))
