@@ -34,8 +34,9 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from mechopt import DataSharingGame, IndexPayoff, Linear, PowerLaw, nash_certificate  # noqa: E402
-from mechopt.solvers import br_dynamics_solve, newton_solve  # noqa: E402
+from mechopt import DataSharingGame, LinearIndexPayoff, linear_cost, PowerLaw, nash_certificate  # noqa: E402
+from mechopt.solvers.br_dynamics import br_dynamics_solve  # noqa: E402
+from mechopt.solvers.newton import newton_solve  # noqa: E402
 
 GAP = 1e-9
 SIZES_BOTH = (10, 100, 1000, 100_000)
@@ -48,7 +49,7 @@ def instance(n: int, seed: int = 0) -> DataSharingGame:
     beta = rng.uniform(0.3, 1.0, n)
     cost = rng.uniform(0.01, 0.1, n)
     tau = rng.uniform(1.0, 10.0, n)
-    return DataSharingGame(IndexPayoff.aggregate(PowerLaw(alpha, beta, shift=1.0), n), Linear(cost), tau)
+    return DataSharingGame(LinearIndexPayoff.aggregate(PowerLaw(alpha, beta, shift=1.0), n), linear_cost(cost), tau)
 
 
 @dataclass

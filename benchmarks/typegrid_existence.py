@@ -24,6 +24,7 @@ from pathlib import Path
 import highspy
 import numpy as np
 
+from mechopt.core.status import Status
 from mechopt.typegrid.certificates import certify_payments
 from mechopt.typegrid.existence import solve_existence
 from mechopt.typegrid.lp import existence_lp, solve_existence_lp
@@ -35,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "typegrid_existence.md"
 ALPHA = -0.69
 SIZES = (50, 100, 200, 1000, 2000)
-METHODS = {"fast": "dag", "numpy": "dag", "nx": "bellman-ford"}
+METHODS = {"fast": "dag-aggregate", "numpy": "dag", "nx": "bellman-ford"}
 COLUMNS = ("fast", "numpy", "nx", "highs")
 
 
@@ -53,7 +54,7 @@ def run(method: str, K: int, budget: float) -> tuple[float, str]:
         ok = sol.feasible and certify_payments(grid, sol.payments).verified
         return time.perf_counter() - t0, "" if ok else "NOT certified"
     r = solve_existence(grid, method=METHODS[method])
-    return time.perf_counter() - t0, "" if (r.exists and r.certified) else "NOT certified"
+    return time.perf_counter() - t0, "" if (r.exists and r.certificate.verified) else "NOT certified"
 
 
 class _Generic:
@@ -100,16 +101,16 @@ def figure3_section() -> list[str]:
     alphas = figure3_alphas()
     t0 = time.perf_counter()
     curve = figure3_curve(alphas, on_done=lambda r: print(f"alpha {r.alpha:.3f}: K* {r.max_disparity} "
-                                                          f"{'certified' if r.certified else 'line'}", flush=True))
+                                                          f"{'certified' if r.status is Status.OPTIMAL else 'line'}", flush=True))
     seconds = time.perf_counter() - t0
     png = plot_disparity_curve(curve, ROOT / "docs" / "figures" / "typegrid_figure3.png")
-    full = [r for r in curve if r.certified]
+    full = [r for r in curve if r.status is Status.OPTIMAL]
     lines = [f"Whole Figure 3 curve: {len(curve)} values of alpha in {seconds:.1f} s "
              f"({len(full)} certified on the full grid, the rest bounded by the (1, K) line search; plot "
              f"{png.relative_to(ROOT)}).", "", "| alpha | K* | certified on the full grid | lower | upper |",
              "|---|---|---|---|---|"]
     for r in curve[::6] + [curve[-1]]:
-        lines.append(f"| {r.alpha:.3f} | {r.max_disparity} | {r.certified} | {r.lower} | {r.upper} |")
+        lines.append(f"| {r.alpha:.3f} | {r.max_disparity} | {r.status is Status.OPTIMAL} | {r.lower} | {r.upper} |")
     return lines
 
 

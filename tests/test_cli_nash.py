@@ -1,6 +1,6 @@
 """`mechopt solve --json` and `mechopt verify` on the nash query (issue 2 item 8): a saved result
-re-checks from its model alone, and a tampered one is reported as contradicting its stored
-verdict (exit code 1).  Model: models/example1_nash.toml (001 Example 1, NE (0, 0.5))."""
+re-checks from the model in its envelope alone, and a tampered one is not established (exit
+code 1).  Model: models/example1_nash.toml (001 Example 1, NE (0, 0.5))."""
 
 import json
 from pathlib import Path
@@ -18,7 +18,9 @@ runner = CliRunner()
 def solved() -> dict:
     out = runner.invoke(app, ["solve", str(MODEL), "--json"])
     assert out.exit_code == 0, out.output
-    return json.loads(out.stdout)
+    envelope = json.loads(out.stdout)
+    assert (envelope["format"], envelope["version"], envelope["kind"]) == ("mechopt-result", 2, "nash")
+    return envelope
 
 
 def write(tmp_path: Path, data: dict) -> Path:
@@ -28,28 +30,30 @@ def write(tmp_path: Path, data: dict) -> Path:
 
 
 def test_solve_reports_the_example1_equilibrium(solved):
-    assert solved["status"] == "equilibrium"
-    assert solved["certificate"]["verified"] is True
-    assert solved["certificate"]["max_gain"] <= 1e-9
-    assert solved["profile"] == pytest.approx([0.0, 0.5], abs=1e-6)
+    result = solved["result"]
+    assert result["status"] == "equilibrium"
+    assert result["certificate"]["verified"] is True
+    assert result["certificate"]["max_gain"] <= 1e-9
+    assert result["profile"] == pytest.approx([0.0, 0.5], abs=1e-6)
 
 
 def test_verify_agrees_with_an_untouched_result(solved, tmp_path):
     out = runner.invoke(app, ["verify", str(write(tmp_path, solved)), "--json"])
     assert out.exit_code == 0, out.output
     report = json.loads(out.stdout)
-    assert report["verified"] is True and report["agrees"] is True
+    assert report["established"] is True and all(c["ok"] for c in report["checks"])
 
 
 @pytest.mark.parametrize("point", [[0.2, 0.4], [0.0, 0.6], [0.1, 0.5]])
 def test_verify_rejects_a_tampered_point(solved, tmp_path, point):
     data = json.loads(json.dumps(solved))
-    data["certificate"]["point"] = point
+    data["result"]["certificate"]["point"] = point
+    data["result"]["profile"] = point  # a consistent forgery: the answer moved with its evidence
     out = runner.invoke(app, ["verify", str(write(tmp_path, data)), "--json"])
     assert out.exit_code == 1, out.output
     report = json.loads(out.stdout)
-    assert report["verified"] is False and report["agrees"] is False
-    assert report["details"]["max_gain"] > 1e-9
+    failed = {c["field"] for c in report["checks"] if not c["ok"]}
+    assert report["established"] is False and {"status", "certificate.verified"} <= failed
 
 
 def test_verify_rejects_a_tampered_model(solved, tmp_path):
@@ -65,7 +69,7 @@ def test_heterogeneous_model_matches_its_closed_form():
     003 (12); agent 4 (largest S_i) fills its tau = 3, agent 1 the rest up to S_1."""
     out = runner.invoke(app, ["solve", str(MODEL.parent / "nash_heterogeneous_power_law.toml"), "--json"])
     assert out.exit_code == 0, out.output
-    result = json.loads(out.stdout)
+    result = json.loads(out.stdout)["result"]
     alpha, beta, c = [1.0, 0.8, 1.5, 1.2, 0.6], [0.5, 0.9, 0.4, 0.7, 1.0], [0.02, 0.03, 0.05, 0.02, 0.04]
     S1 = (alpha[0] * beta[0] / c[0]) ** (1 / (beta[0] + 1)) - 1
     assert result["certificate"]["verified"] is True

@@ -17,16 +17,19 @@ def test_solve_json_then_verify_then_tamper(model, tmp_path):
     solved = runner.invoke(app, ["solve", str(MODELS / model), "--json"])
     assert solved.exit_code == 0, solved.output
     data = json.loads(solved.stdout)
-    assert data["status"] in ("equilibrium", "optimal")
+    assert data["result"]["status"] in ("equilibrium", "optimal")
     path = tmp_path / "result.json"
     path.write_text(json.dumps(data))
     ok = runner.invoke(app, ["verify", str(path)])
     assert ok.exit_code == 0, ok.output
 
-    if data["kind"] == "welfare":
-        data["certificate"]["s"][0] *= 0.8  # a worse, still feasible-looking point
+    result = data["result"]
+    if data["kind"] == "welfare":  # a worse, still feasible point, moved with its evidence
+        result["s"][0] *= 0.8
+        result["certificate"]["point"][len(result["b"])] *= 0.8
     else:
-        data["equilibrium"]["certificate"]["point"][0] *= 0.5
+        result["equilibrium"]["certificate"]["point"][0] *= 0.5
+        result["equilibrium"]["profile"][0] *= 0.5
     path.write_text(json.dumps(data))
     tampered = runner.invoke(app, ["verify", str(path)])
     assert tampered.exit_code == 1, tampered.output

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mechopt.functions import CallableFunction, Linear, NoDCPForm, PACBound, PowerLaw, Quadratic
+from mechopt.data.functions import CallableFunction, linear_cost, NoDCPForm, PACBound, PowerLaw, Quadratic
 
 positive = st.floats(0.05, 3.0)
 points = st.lists(st.floats(0.2, 20.0), min_size=1, max_size=5)
@@ -99,7 +99,7 @@ def test_quadratic_derivatives_dcp_and_declared_curvature(slope, intercept, curv
 
 
 def test_linear_cost_is_convex_and_concave():
-    fn = Linear([5.0, 4.0], intercept=1.0)  # 001 Example 1 costs plus a fixed cost d_i
+    fn = linear_cost([5.0, 4.0], intercept=1.0)  # 001 Example 1 costs plus a fixed cost d_i
     np.testing.assert_allclose(fn.value(np.array([1.0, 2.0])), [6.0, 9.0])
     assert fn.convex and fn.concave
 
@@ -140,7 +140,7 @@ def test_callable_function_finite_differences_match_given_derivatives():
         (lambda: PowerLaw(alpha=1.0, beta=np.nan), "beta"),
         (lambda: PACBound(a0=1.0, k=0.0), "k"),
         (lambda: Quadratic(slope=np.inf), "slope"),
-        (lambda: Linear(1.0, intercept=[[1.0]]), "intercept"),
+        (lambda: linear_cost(1.0, intercept=[[1.0]]), "intercept"),
     ],
 )
 def test_constructors_reject_bad_parameters_by_name(build, name):

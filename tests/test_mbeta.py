@@ -5,11 +5,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mechopt import Linear, PowerLaw
+from mechopt import linear_cost, PowerLaw
 from mechopt.mechanisms import BudgetGame, MBeta, optimal_beta
-from mechopt.programs.ne_welfare import analyze_mbeta
-from mechopt.structured import to_dense
-from mechopt.utilities import CobbDouglas, QuasiLinear
+from mechopt.analyses.theorem41 import analyze_mbeta
+from mechopt.core.structured import to_dense
+from mechopt.data.utilities import CobbDouglas, QuasiLinear
 
 costs = st.lists(st.floats(0.01, 100.0), min_size=2, max_size=40).map(np.array)
 
@@ -35,7 +35,7 @@ def test_beta_star_solves_6_within_lemma1_bounds(c):
 @settings(max_examples=100, deadline=None)
 def test_payments_are_budget_balanced(c, beta, seed):
     s = np.random.default_rng(seed).uniform(0, 5, c.size)
-    pay = MBeta(Linear(c, 0.3), beta, c.size).payments(s)
+    pay = MBeta(linear_cost(c, 0.3), beta, c.size).payments(s)
     assert abs(pay.sum()) <= 1e-9 * max(1.0, np.abs(pay).max())
 
 
@@ -47,12 +47,12 @@ def test_optimal_beta_rejects_bad_costs(bad):
 
 def test_mbeta_rejects_beta_outside_unit_interval():
     with pytest.raises(ValueError, match="beta"):
-        MBeta(Linear([1.0, 2.0]), 1.5, 2)
+        MBeta(linear_cost([1.0, 2.0]), 1.5, 2)
 
 
 @pytest.mark.parametrize("utility", [QuasiLinear(PowerLaw(alpha=1.0, beta=0.5, shift=1.0)), CobbDouglas([0.3, 0.5, 0.6])])
 def test_budget_game_derivatives_match_finite_differences(utility):
-    game = BudgetGame(utility, MBeta(Linear([1.0, 2.0, 3.0], 0.1), 0.4, 3), budgets=10.0, tau=2.0)
+    game = BudgetGame(utility, MBeta(linear_cost([1.0, 2.0, 3.0], 0.1), 0.4, 3), budgets=10.0, tau=2.0)
     s, h = np.array([0.3, 0.5, 0.7]), 1e-6
     fd_grad = (game.deviation_utilities(s, s[:, None] + h)[:, 0] - game.deviation_utilities(s, s[:, None] - h)[:, 0]) / (2 * h)
     np.testing.assert_allclose(game.own_gradient(s), fd_grad, atol=1e-7)
@@ -63,7 +63,7 @@ def test_budget_game_derivatives_match_finite_differences(utility):
 def test_theorem_41_holds_with_equal_costs():
     # Equal costs: beta* = 1 - 1/n and every agent contributes at the NE (s* > 0), so Theorem 4.1
     # applies; the NE must be a certified KKT point of (19) and match the certified optimum.
-    r = analyze_mbeta(QuasiLinear(PowerLaw(alpha=1.0, beta=0.5, shift=1.0)), Linear(0.1), np.full(3, 10.0), 20.0,
+    r = analyze_mbeta(QuasiLinear(PowerLaw(alpha=1.0, beta=0.5, shift=1.0)), linear_cost(0.1), np.full(3, 10.0), 20.0,
                       ps=(1.0, 0.0, -np.inf))
     assert r.equilibrium.certificate.verified and r.ne_positive
     assert r.beta == pytest.approx(2 / 3)
@@ -75,7 +75,7 @@ def test_theorem_41_holds_with_equal_costs():
 def test_theorem_41_premise_fails_and_is_reported():
     # Unequal costs with Cobb-Douglas utilities: the NE of M_beta* leaves an agent at s_i = 0, so
     # Theorem 4.1 says nothing; the query must report the higher-welfare feasible point it found.
-    r = analyze_mbeta(CobbDouglas(0.5), Linear([1.0, 1.2, 1.4]), np.full(3, 10.0), 20.0, ps=(1.0, 0.0))
+    r = analyze_mbeta(CobbDouglas(0.5), linear_cost([1.0, 1.2, 1.4]), np.full(3, 10.0), 20.0, ps=(1.0, 0.0))
     assert r.equilibrium.certificate.verified
     assert not r.ne_positive
     for cmp in r.comparisons:

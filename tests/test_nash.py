@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mechopt import (
-    ConcaveGame, DataSharingGame, IndexPayoff, Linear, PowerLaw, Quadratic, RandomCoverage, Status, nash_certificate,
+    linear_cost,
+    ContinuousGame, DataSharingGame, LinearIndexPayoff, PowerLaw, Quadratic, RandomCoverage, Status, nash_certificate,
     solve_nash,
 )
 from mechopt.solvers.br_dynamics import br_dynamics_solve, projected_gradient_norm, theorem_iterations, theorem_step
@@ -19,14 +20,14 @@ from mechopt.solvers.br_dynamics import br_dynamics_solve, projected_gradient_no
 
 
 def example1_data_sharing() -> DataSharingGame:
-    return DataSharingGame(IndexPayoff.aggregate(PowerLaw(alpha=1.0, beta=1.0, top=8.0), 2), Linear([5.0, 4.0]), 2.0)
+    return DataSharingGame(LinearIndexPayoff.aggregate(PowerLaw(alpha=1.0, beta=1.0, top=8.0), 2), linear_cost([5.0, 4.0]), 2.0)
 
 
-def example1_callables() -> ConcaveGame:
+def example1_callables() -> ContinuousGame:
     def a(s):
         return 8.0 - 1.0 / np.float64(s[0] + s[1])
 
-    return ConcaveGame.from_utilities([lambda s: a(s) - 5.0 * s[0], lambda s: a(s) - 4.0 * s[1]],
+    return ContinuousGame.from_utilities([lambda s: a(s) - 5.0 * s[0], lambda s: a(s) - 4.0 * s[1]],
                                       [(0.0, 2.0), (0.0, 2.0)], concave=True)
 
 
@@ -70,7 +71,7 @@ def heterogeneous_game(n, seed, tau_scale=3.0):
     alpha, beta, cost = rng.uniform(0.5, 2.0, n), rng.uniform(0.3, 1.0, n), rng.uniform(0.01, 0.2, n)
     S = standalone_totals(alpha, beta, cost)
     tau = tau_scale * rng.uniform(0.1, 1.0, n) * max(S.max(), 1.0)
-    game = DataSharingGame(IndexPayoff.aggregate(PowerLaw(alpha, beta, shift=1.0), n), Linear(cost), tau)
+    game = DataSharingGame(LinearIndexPayoff.aggregate(PowerLaw(alpha, beta, shift=1.0), n), linear_cost(cost), tau)
     return game, closed_form_equilibrium(S, tau)
 
 
@@ -101,7 +102,7 @@ def test_theorem_3_2_br_dynamics_reaches_eps_within_T_iterations():
     |G_ij| <= max q + max_S |a''(S)| = max q + alpha beta (beta + 1) =: L."""
     n, alpha, beta = 3, 1.0, 0.5
     q, c = np.array([0.5, 0.8, 1.0]), np.array([0.05, 0.1, 0.02])
-    game = DataSharingGame(IndexPayoff.aggregate(PowerLaw(alpha, beta, shift=1.0), n), Quadratic(c, curvature=q), 5.0)
+    game = DataSharingGame(LinearIndexPayoff.aggregate(PowerLaw(alpha, beta, shift=1.0), n), Quadratic(c, curvature=q), 5.0)
     lam, L = float(q.min()), float(q.max() + alpha * beta * (beta + 1.0))
     J = game.own_jacobian(np.full(n, 0.3)).to_dense()  # the bounds hold at a sample point
     assert np.max(np.linalg.eigvalsh(0.5 * (J + J.T))) <= -lam + 1e-12 and np.max(np.abs(J)) <= L
@@ -118,7 +119,7 @@ def test_theorem_3_2_br_dynamics_reaches_eps_within_T_iterations():
 # --- 001 Theorem A.2: no equilibrium ----------------------------------------------------------------
 
 
-def theorem_a2_game(eps: float) -> ConcaveGame:
+def theorem_a2_game(eps: float) -> ContinuousGame:
     """e(x) of (8); a_1 = e(s1) + e(s3) - e(s1) e(s3), a_2 = e(s2) + e(s1) - ..., a_3 = ... (9); c_i = s_i / 4."""
 
     def e(x):
@@ -127,7 +128,7 @@ def theorem_a2_game(eps: float) -> ConcaveGame:
     def utility(i, j):
         return lambda s: e(s[i]) + e(s[j]) - e(s[i]) * e(s[j]) - s[i] / 4
 
-    return ConcaveGame.from_utilities([utility(0, 2), utility(1, 0), utility(2, 1)], [(0.0, 1.0)] * 3)
+    return ContinuousGame.from_utilities([utility(0, 2), utility(1, 0), utility(2, 1)], [(0.0, 1.0)] * 3)
 
 
 @pytest.mark.parametrize("eps", [0.03, 0.05])
@@ -200,7 +201,7 @@ def test_linear_discovery_closed_form():
     where W_ii > c_i and 0 otherwise."""
     rng = np.random.default_rng(5)
     W, c, tau = rng.uniform(0, 1, (6, 6)), rng.uniform(0.1, 0.9, 6), rng.uniform(1, 3, 6)
-    game = DataSharingGame(IndexPayoff.linear(W), Linear(c), tau)
+    game = DataSharingGame(LinearIndexPayoff.linear(W), linear_cost(c), tau)
     for method in ("newton", "br"):
         result = solve_nash(game, method=method)
         assert result.certificate.verified
@@ -211,10 +212,10 @@ def test_linear_discovery_closed_form():
 def test_newton_agrees_with_br_dynamics(kind):
     rng = np.random.default_rng(11)
     if kind == "coverage":  # 001 (1)
-        game = DataSharingGame(RandomCoverage(0.9 * rng.dirichlet(np.ones(6), 5)), Linear(rng.uniform(0.001, 0.01, 5)), 50.0)
+        game = DataSharingGame(RandomCoverage(0.9 * rng.dirichlet(np.ones(6), 5)), linear_cost(rng.uniform(0.001, 0.01, 5)), 50.0)
     else:  # 003 Section 5.1, three groups
-        payoff = IndexPayoff.grouped(rng.integers(0, 3, 12), rng.uniform(0.1, 1.0, (3, 3)) + 2 * np.eye(3))
-        game = DataSharingGame(payoff, Linear(rng.uniform(0.001, 0.01, 12)), 20.0)
+        payoff = LinearIndexPayoff.grouped(rng.integers(0, 3, 12), rng.uniform(0.1, 1.0, (3, 3)) + 2 * np.eye(3))
+        game = DataSharingGame(payoff, linear_cost(rng.uniform(0.001, 0.01, 12)), 20.0)
     newton = solve_nash(game)
     br = solve_nash(game, method="br")
     assert newton.certificate.verified and br.certificate.verified

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mechopt import DataSharingGame, IndexPayoff, Linear, PowerLaw, Status, solve_nash
-from mechopt.best_response import concave_upper_bound
-from mechopt.structured import solve_diag_plus_low_rank
+from mechopt import DataSharingGame, LinearIndexPayoff, linear_cost, PowerLaw, Status, solve_nash
+from mechopt.certificates.best_response import concave_upper_bound
+from mechopt.core.structured import solve_diag_plus_low_rank
 
 
 def test_singular_payoff_at_zero_from_a_zero_start():
@@ -18,7 +18,7 @@ def test_singular_payoff_at_zero_from_a_zero_start():
     alpha beta S^(-beta-1) = c, i.e. S = (alpha beta / c)^(1 / (beta + 1))."""
     alpha, beta, cost = np.array([1.0, 0.8, 1.5]), np.array([0.5, 0.9, 0.4]), np.array([0.02, 0.05, 0.03])
     S = (alpha * beta / cost) ** (1 / (beta + 1))
-    game = DataSharingGame(IndexPayoff.aggregate(PowerLaw(alpha, beta), 3), Linear(cost), 100.0)
+    game = DataSharingGame(LinearIndexPayoff.aggregate(PowerLaw(alpha, beta), 3), linear_cost(cost), 100.0)
     result = solve_nash(game, start=np.zeros(3))
     assert result.status is Status.EQUILIBRIUM
     expected = np.where(np.arange(3) == np.argmax(S), S.max(), 0.0)
@@ -31,7 +31,7 @@ def test_ties_any_split_of_the_total_is_an_equilibrium(n):
     the Jacobian a''(S) 1 1^T is rank one on the free block."""
     alpha, beta, c = 1.0, 0.5, 0.01
     S = (alpha * beta / c) ** (1 / (beta + 1)) - 1.0
-    game = DataSharingGame(IndexPayoff.aggregate(PowerLaw(alpha, beta, shift=1.0), n), Linear(c), 100.0)
+    game = DataSharingGame(LinearIndexPayoff.aggregate(PowerLaw(alpha, beta, shift=1.0), n), linear_cost(c), 100.0)
     for method in ("newton", "br"):
         result = solve_nash(game, method=method)
         assert result.certificate.verified, method
@@ -44,7 +44,7 @@ def test_every_contributor_at_its_upper_bound():
     tau = np.array([1.0, 2.0, 0.5, 3.0])
     S = (alpha * beta / cost) ** (1 / (beta + 1)) - 1.0
     assert tau[:3].sum() < S[:3].min() and S[3] < tau[:3].sum()
-    game = DataSharingGame(IndexPayoff.aggregate(PowerLaw(alpha, beta, shift=1.0), 4), Linear(cost), tau)
+    game = DataSharingGame(LinearIndexPayoff.aggregate(PowerLaw(alpha, beta, shift=1.0), 4), linear_cost(cost), tau)
     result = solve_nash(game)
     assert result.certificate.verified
     np.testing.assert_allclose(result.profile, [1.0, 2.0, 0.5, 0.0], atol=1e-12)
@@ -53,7 +53,7 @@ def test_every_contributor_at_its_upper_bound():
 def test_zero_jacobian_linear_payoff_and_costs():
     """a = W s and linear costs: G = 0 (rank zero); each s_i sits at the bound F_i points to."""
     W, c = np.array([[0.5, 0.2], [0.1, 0.3]]), np.array([0.4, 0.6])
-    result = solve_nash(DataSharingGame(IndexPayoff.linear(W), Linear(c), 2.0))
+    result = solve_nash(DataSharingGame(LinearIndexPayoff.linear(W), linear_cost(c), 2.0))
     assert result.certificate.verified
     np.testing.assert_allclose(result.profile, [2.0, 0.0])
 
@@ -93,7 +93,7 @@ def test_false_concavity_declaration_is_reported_not_trusted():
     from mechopt.certificates import nash_certificate
 
     utilities = [(lambda i: (lambda s: s[i] ** 2 - 0.5 * s[i]))(i) for i in range(2)]
-    game = mo.ConcaveGame.from_utilities(utilities, [(0.0, 1.0)] * 2, concave=True)
+    game = mo.ContinuousGame.from_utilities(utilities, [(0.0, 1.0)] * 2, concave=True)
     point = np.array([0.25, 0.25])
     cert = nash_certificate(game, point)
     assert not cert.concave_at_point and cert.search == "grid+golden"

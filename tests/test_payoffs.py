@@ -11,17 +11,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mechopt.functions import PowerLaw
-from mechopt.payoffs import IndexPayoff, RandomCoverage
+from mechopt.data.functions import PowerLaw
+from mechopt.data.payoffs import LinearIndexPayoff, RandomCoverage
 
 
 def build(kind: str, n: int, rng: np.random.Generator):
     if kind == "aggregate":
-        return IndexPayoff.aggregate(PowerLaw(rng.uniform(0.5, 2, n), rng.uniform(0.3, 1, n), shift=1.0), n)
+        return LinearIndexPayoff.aggregate(PowerLaw(rng.uniform(0.5, 2, n), rng.uniform(0.3, 1, n), shift=1.0), n)
     if kind == "grouped":
-        return IndexPayoff.grouped(rng.integers(0, 3, n), rng.uniform(0.1, 1.0, (3, 3)))
+        return LinearIndexPayoff.grouped(rng.integers(0, 3, n), rng.uniform(0.1, 1.0, (3, 3)))
     if kind == "linear":
-        return IndexPayoff.linear(rng.uniform(0, 1, (n, n)))
+        return LinearIndexPayoff.linear(rng.uniform(0, 1, (n, n)))
     return RandomCoverage(0.9 * rng.dirichlet(np.ones(5), n))
 
 
@@ -66,7 +66,7 @@ def test_deviation_values_are_values_at_the_modified_profile(kind, n, seed):
 def test_aggregate_power_law_is_a_function_of_the_total():
     """003 (12): a_i(s) = 1 - alpha_i (||s||_1 + 1)^-beta_i."""
     alpha, beta = np.array([1.0, 0.5, 2.0]), np.array([0.5, 1.0, 0.3])
-    payoff = IndexPayoff.aggregate(PowerLaw(alpha, beta, shift=1.0), 3)
+    payoff = LinearIndexPayoff.aggregate(PowerLaw(alpha, beta, shift=1.0), 3)
     s = np.array([1.0, 2.0, 0.5])
     np.testing.assert_allclose(payoff.values(s), 1 - alpha * 4.5**-beta, rtol=1e-14)
     assert payoff.values(s).shape == (3,)
@@ -75,7 +75,7 @@ def test_aggregate_power_law_is_a_function_of_the_total():
 def test_grouped_payoff_matches_the_formula_of_003_section_5_1():
     """a_i = 1 - 1 / (1 + sum_t w[g(i), t] sum_{j in A_t} s_j)."""
     groups, w = np.array([0, 1, 1]), np.array([[1.0, 0.2], [0.5, 1.0]])
-    payoff = IndexPayoff.grouped(groups, w)
+    payoff = LinearIndexPayoff.grouped(groups, w)
     s = np.array([1.0, 2.0, 3.0])
     totals = np.array([1.0, 5.0])
     np.testing.assert_allclose(payoff.values(s), 1 - 1 / (1 + w[groups] @ totals), rtol=1e-14)
@@ -92,10 +92,10 @@ def test_random_coverage_matches_001_equation_1():
 @pytest.mark.parametrize(
     ("build_bad", "name"),
     [
-        (lambda: IndexPayoff.aggregate(PowerLaw(1.0, 1.0), 0), "n"),
-        (lambda: IndexPayoff.grouped(np.array([0, 3]), np.eye(2)), "groups"),
-        (lambda: IndexPayoff.grouped(np.array([0, 1]), np.ones((2, 3))), "weights"),
-        (lambda: IndexPayoff(PowerLaw(1.0, 1.0), np.ones((3, 1)), np.ones((1, 2))), "E, P"),
+        (lambda: LinearIndexPayoff.aggregate(PowerLaw(1.0, 1.0), 0), "n"),
+        (lambda: LinearIndexPayoff.grouped(np.array([0, 3]), np.eye(2)), "groups"),
+        (lambda: LinearIndexPayoff.grouped(np.array([0, 1]), np.ones((2, 3))), "weights"),
+        (lambda: LinearIndexPayoff(PowerLaw(1.0, 1.0), np.ones((3, 1)), np.ones((1, 2))), "E, P"),
         (lambda: RandomCoverage(np.array([[0.5, 1.0]])), "q"),
         (lambda: RandomCoverage(np.array([[-0.1, 0.5]])), "q"),
     ],

@@ -13,7 +13,7 @@ from mechopt.solvers.pyomo_mcp import pyomo_mip_solve
 def cournot(a: float, b: float, costs: np.ndarray, cap: float) -> mo.CallableGame:
     """Cournot oligopoly u_i = s_i (a - b S) - c_i s_i: a concave game with affine F."""
     utilities = [(lambda i: (lambda s: s[i] * (a - b * s.sum()) - costs[i] * s[i]))(i) for i in range(costs.size)]
-    return mo.ConcaveGame.from_utilities(utilities, [(0.0, cap)] * costs.size, concave=True)
+    return mo.ContinuousGame.from_utilities(utilities, [(0.0, cap)] * costs.size, concave=True)
 
 
 def cournot_closed_form(a: float, b: float, costs: np.ndarray) -> np.ndarray:
@@ -46,7 +46,7 @@ def test_pyomo_mip_matches_cournot_closed_form_and_newton(costs, b):
 
 
 def test_non_affine_game_is_refused():
-    payoff = mo.IndexPayoff.aggregate(mo.PowerLaw(alpha=1.0, beta=0.5, shift=1.0), 3)
-    game = mo.DataSharingGame(payoff, mo.Linear([0.1, 0.2, 0.3]), upper=10.0)
+    payoff = mo.LinearIndexPayoff.aggregate(mo.PowerLaw(alpha=1.0, beta=0.5, shift=1.0), 3)
+    game = mo.DataSharingGame(payoff, mo.linear_cost([0.1, 0.2, 0.3]), upper=10.0)
     with pytest.raises(ValueError, match="not affine"):
         pyomo_mip_solve(game)

@@ -1,106 +1,126 @@
-"""KKT certificate of a point of the welfare program (19), computed from the model alone.
+"""KKT certificate of a point of a concave program, computed from the model alone.
+
+Written against :class:`ConcaveProgram`, a small protocol (objective, its gradient or its pieces,
+constraints g(x) <= 0 with their Jacobian, variable lower bounds and a box holding the feasible
+set), so one verifier serves every declarative program of :mod:`mechopt.programs`.
 
 Multipliers are not taken from the solver: they are fitted by non-negative least squares to the
-stationarity and complementary-slackness conditions at the point (for p = -inf, together with
-the weights of the active utilities in the minimum).  With concave W_p, convex constraints and
-multipliers z >= 0, the Lagrangian bounds every feasible welfare:
+stationarity and complementary-slackness conditions at the point (for a max-min objective,
+together with the weights of the active pieces).  With a concave objective, convex constraints
+and multipliers z >= 0 the Lagrangian bounds every feasible objective value:
 
-    W(x) <= L(x) <= L(x*) + grad L(x*)^T (x - x*) <= W(x*) + slackness + ||grad L(x*)||_2 D,
+    f(x) <= L(x) <= L(x*) + grad L(x*)^T (x - x*) <= f(x*) + slackness + ||grad L(x*)||_2 D,
 
-where D is the diameter of the box that contains the feasible set.  ``gap_bound`` is that bound
-on W* - W(x*); ``verified`` means the point is feasible and the bound is at most tol.
+D the diameter of the box holding the feasible set.  ``gap_bound`` is that bound on f* - f(x*).
+Tolerances are relative: the gap to the objective's scale at the point (max of |f| and the
+pieces' |u_k|), each constraint's violation to the magnitude of its terms.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 from scipy.optimize import lsq_linear
 
-from ..serialization import Serializable
-from ..tolerances import KKT_TOL
+from mechopt.core.serialization import Serializable
+from mechopt.core.tolerances import KKT_TOL
 
-if TYPE_CHECKING:
-    from ..programs.welfare import WelfareProgram
+
+class ConcaveProgram(Protocol):
+    """maximize f(x) subject to g(x) <= 0 and x >= lower, f concave and g convex."""
+
+    def objective(self, x: np.ndarray) -> float: ...
+
+    def objective_gradient(self, x: np.ndarray) -> np.ndarray | None:
+        """grad f(x); None when f is the minimum of the pieces (see :meth:`objective_pieces`)."""
+
+    def objective_pieces(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Values u_k(x) and Jacobian du_k/dx of the pieces f aggregates (utilities for welfare)."""
+
+    def constraints(self, x: np.ndarray) -> np.ndarray:
+        """g(x), feasible when <= 0."""
+
+    def constraint_jacobian(self, x: np.ndarray) -> np.ndarray: ...
+
+    def constraint_scale(self, x: np.ndarray) -> np.ndarray:
+        """Magnitude of the terms of each constraint at x (violations are judged relative to it)."""
+
+    def bounding_box(self) -> tuple[np.ndarray, np.ndarray]:
+        """(lower, upper): x >= lower is a constraint; every feasible x also satisfies x <= upper."""
 
 
 @dataclass(frozen=True)
 class KKTCertificate(Serializable):
     kind: str
-    b: np.ndarray
-    s: np.ndarray
-    welfare: float
+    point: np.ndarray
+    """The point x the evidence is about."""
+    objective: float
     multipliers: dict[str, np.ndarray]
-    """Fitted: ``budget`` (mu, (20)), ``b_nonneg`` (gamma, (21)-(23)), ``s_nonneg`` and, for
-    p = -inf, ``min_weights``."""
+    """Fitted: ``constraints`` (one per g_i), ``lower`` (one per x_j >= lower_j) and, for a
+    max-min objective, ``pieces`` (weights of the pieces in the minimum)."""
     stationarity: float
-    """max-norm of the Lagrangian gradient (20)-(21) at the point."""
+    """max-norm of the Lagrangian gradient at the point."""
     complementarity: float
-    """max of multiplier x slack products (23)."""
+    """max of multiplier x slack products."""
     primal_infeasibility: float
+    """Largest constraint violation relative to its scale."""
     gap_bound: float
-    """Upper bound on (optimal welfare) - (welfare at the point)."""
+    """Upper bound on (optimal value) - (value at the point)."""
+    objective_scale: float
+    """What the gap bound is judged against: max(|f|, |u_k|) at the point."""
     tol: float
     verified: bool
 
 
-def kkt_certificate(program: WelfareProgram, b: np.ndarray, s: np.ndarray, *, tol: float = KKT_TOL) -> KKTCertificate:
-    """Certify (b, s) as optimal for ``program`` (or measure by how much it is not)."""
-    from ..programs.welfare import power_mean_gradient
-
-    b, s = np.asarray(b, dtype=float), np.asarray(s, dtype=float)
-    n, beta, cost = program.n, program.beta, program.cost
-    S = np.full(n, s.sum())
-    u = program.utilities(b, s)
-    ub, uS = program.utility.gradient(b, S)
-    c1 = np.broadcast_to(cost.d1(s), (n,))
-    g = program.budget_slack(b, s)
+def kkt_certificate(program: ConcaveProgram, x: np.ndarray, *, tol: float = KKT_TOL) -> KKTCertificate:
+    """Certify x as optimal for ``program`` (or measure by how much it is not): verified iff x is
+    feasible and the gap bound is at most tol times the objective's scale."""
+    x = np.asarray(x, dtype=float)
+    lower, upper = program.bounding_box()
+    dim = x.size
+    g = program.constraints(x)
+    Jg = program.constraint_jacobian(x)
+    m = g.size
     slack = np.maximum(-g, 0.0)
-
-    # Columns of the stationarity system in x = (b, s): grad u_i, -grad g_i, e_{b_i}, e_{s_j}.
-    grad_u = np.zeros((2 * n, n))
-    grad_u[np.arange(n), np.arange(n)] = ub
-    grad_u[n:, :] = uS[None, :]
-    grad_g = np.zeros((2 * n, n))
-    grad_g[np.arange(n), np.arange(n)] = 1.0
-    grad_g[n:, :] = (beta / (n - 1) * c1)[:, None]
-    grad_g[n + np.arange(n), np.arange(n)] = (1 - beta) * c1
-    eye_b = np.vstack([np.eye(n), np.zeros((n, n))])
-    eye_s = np.vstack([np.zeros((n, n)), np.eye(n)])
-
-    minimum = program.p == -np.inf
-    blocks = ([grad_u] if minimum else []) + [-grad_g, eye_b, eye_s]
+    lower_slack = np.maximum(x - lower, 0.0)
+    u, Ju = program.objective_pieces(x)
+    grad = program.objective_gradient(x)
+    minimum = grad is None
+    blocks = ([Ju.T] if minimum else []) + [-Jg.T, np.eye(dim)]
     M = np.hstack(blocks)
-    rhs = np.zeros(2 * n) if minimum else -grad_u @ power_mean_gradient(u, program.p)
-    slack_coeffs = ([u - u.min()] if minimum else []) + [slack, b, s]
-    m = M.shape[1]
-    rows, targets = [M], [rhs]
-    scale = max(1.0, float(np.max(np.abs(M))))
-    rows.append(np.diag(np.concatenate(slack_coeffs)) * scale)
-    targets.append(np.zeros(m))
+    rhs = np.zeros(dim) if minimum else -grad
+    slack_coeffs = np.concatenate(([u - u.min()] if minimum else []) + [slack, lower_slack])
+    cols = M.shape[1]
+    with np.errstate(all="ignore"):
+        scale = max(1.0, float(np.max(np.abs(M)))) if np.all(np.isfinite(M)) else 1.0
+    rows, targets = [M, np.diag(slack_coeffs) * scale], [rhs, np.zeros(cols)]
     if minimum:
-        norm_row = np.zeros((1, m))
-        norm_row[0, :n] = scale * 10.0
+        norm_row = np.zeros((1, cols))
+        norm_row[0, :u.size] = scale * 10.0
         rows.append(norm_row)
         targets.append(np.array([scale * 10.0]))
     A, y = np.vstack(rows), np.concatenate(targets)
     finite = bool(np.all(np.isfinite(A)) and np.all(np.isfinite(y)))
-    z = lsq_linear(A, y, bounds=(0.0, np.inf), method="bvls").x if finite else np.zeros(m)
-    if minimum and z[:n].sum() > 0:
-        z = z / z[:n].sum()
+    z = lsq_linear(A, y, bounds=(0.0, np.inf), method="bvls").x if finite else np.zeros(cols)
+    if minimum and z[:u.size].sum() > 0:
+        z = z / z[:u.size].sum()
     residual = M @ z - rhs
-    comp = z * np.concatenate(slack_coeffs)
-
-    lo_b, hi_s = program.feasible_box()
-    diameter = float(np.sqrt(np.sum(lo_b**2) + np.sum(hi_s**2)))
-    infeasible = float(max(np.max(np.maximum(g, 0.0)), np.max(np.maximum(-b, 0.0)), np.max(np.maximum(-s, 0.0))))
+    comp = z * slack_coeffs
+    diameter = float(np.linalg.norm(upper - lower))
+    with np.errstate(all="ignore"):
+        violation = np.concatenate([np.maximum(g, 0.0) / np.maximum(program.constraint_scale(x), np.finfo(float).tiny),
+                                    np.maximum(lower - x, 0.0) / np.maximum(np.abs(lower), np.finfo(float).tiny)])
+    infeasible = float(np.max(violation)) if violation.size else 0.0
     gap = float(comp.sum() + np.linalg.norm(residual) * diameter) if finite else float("inf")
-    welfare = program.welfare(b, s)
-    names = (["min_weights"] if minimum else []) + ["budget", "b_nonneg", "s_nonneg"]
-    multipliers = {name: z[k * n:(k + 1) * n] for k, name in enumerate(names)}
-    scale_w = max(1.0, abs(welfare)) if np.isfinite(welfare) else 1.0
-    verified = bool(np.isfinite(welfare) and infeasible <= tol * scale_w and gap <= tol * scale_w)
-    return KKTCertificate("kkt", b, s, welfare, multipliers, float(np.max(np.abs(residual))),
-                          float(np.max(comp)) if comp.size else 0.0, infeasible, gap, tol, verified)
+    value = program.objective(x)
+    obj_scale = float(max(abs(value), float(np.max(np.abs(u))) if u.size else 0.0)) if np.isfinite(value) else float("inf")
+    names = (["pieces"] if minimum else []) + ["constraints", "lower"]
+    sizes = ([u.size] if minimum else []) + [m, dim]
+    bounds = np.cumsum([0] + sizes)
+    multipliers = {name: z[bounds[k]:bounds[k + 1]] for k, name in enumerate(names)}
+    verified = bool(np.isfinite(value) and np.isfinite(obj_scale) and infeasible <= tol
+                    and gap <= tol * max(obj_scale, np.finfo(float).tiny))
+    return KKTCertificate("kkt", x, float(value), multipliers, float(np.max(np.abs(residual))) if residual.size else 0.0,
+                          float(np.max(comp)) if comp.size else 0.0, infeasible, gap, obj_scale, tol, verified)

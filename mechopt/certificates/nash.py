@@ -7,7 +7,11 @@ the own action (search "ladder" or "ladder+golden"), the gain found by a grid re
 section otherwise (search "grid+golden"); the natural-map complementarity residual; and the
 own-action curvature at s, which shows whether the declared concavity holds there.  A declaration
 that the curvature contradicts is not relied on: the search then falls back to the grid.
-``verified`` is ``max_gain <= tol``; it is computed here and nowhere else.
+``verified`` is ``gains_i <= tol * R + rounding_i`` for every player: R = max_i range_i is the
+game's utility scale, range_i the spread of u_i(., s_-i) between the point, the box's ends and the
+best response found, and rounding_i the 128 eps |u_i| that rounding alone puts into a bound.  So
+the verdict does not change when every utility is multiplied by a constant or shifted by one.  It
+is computed here and nowhere else.
 """
 
 from __future__ import annotations
@@ -16,10 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..best_response import BestResponseCycle, global_best_responses
-from ..games.base import ConcaveGame
-from ..serialization import Serializable
-from ..tolerances import CONCAVITY_TOL, NASH_GAIN_TOL
+from mechopt.certificates.best_response import BestResponseCycle, global_best_responses
+from mechopt.games.base import ContinuousGame
+from mechopt.core.serialization import Serializable
+from mechopt.core.tolerances import CONCAVITY_TOL, NASH_GAIN_TOL
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,12 @@ class NashCertificate(Serializable):
     """max_i gains_i."""
     gains: np.ndarray
     """Per-player best-response gains (upper bounds for the ladder searches, see module doc)."""
+    found_gains: np.ndarray
+    """Per-player gains actually found (values reached by a deviation: lower bounds)."""
+    utility_ranges: np.ndarray
+    """Per-player utility spread (see :attr:`BestResponses.ranges`); tol is relative to their max."""
+    rounding: np.ndarray
+    """Per-player rounding allowance of the gain bounds (128 eps |u_i|)."""
     best_responses: np.ndarray
     """The best own action found for each player."""
     residual: float
@@ -44,10 +54,15 @@ class NashCertificate(Serializable):
     tol: float
     verified: bool
     cycle: BestResponseCycle | None = None
-    """Best-response cycle, when the search for an equilibrium found one."""
+    """Best-response cycle, when the search for an equilibrium found one (a diagnostic)."""
+
+    @property
+    def utility_scale(self) -> float:
+        """The game's utility scale R the tolerance is relative to."""
+        return float(np.max(self.utility_ranges, initial=0.0))
 
 
-def own_curvature(game: ConcaveGame, s: np.ndarray, rel_step: float = 1e-3) -> tuple[np.ndarray, np.ndarray]:
+def own_curvature(game: ContinuousGame, s: np.ndarray, rel_step: float = 1e-3) -> tuple[np.ndarray, np.ndarray]:
     """Second difference of u_i(., s_-i) at s_i on three points inside [lower_i, upper_i], and
     the rounding noise of that difference (64 eps |u| / h^2)."""
     h = rel_step * (game.upper - game.lower)
@@ -60,7 +75,7 @@ def own_curvature(game: ConcaveGame, s: np.ndarray, rel_step: float = 1e-3) -> t
 
 
 def nash_certificate(
-    game: ConcaveGame,
+    game: ContinuousGame,
     s: np.ndarray,
     *,
     tol: float = NASH_GAIN_TOL,
@@ -77,6 +92,7 @@ def nash_certificate(
     concave_here = bool(np.all(curvature <= concavity_tol * np.maximum(1.0, np.abs(game.utilities(s))) + noise))
     br = global_best_responses(game, s, tol=tol, concave=game.own_concave and concave_here)
     gains = br.gain_bounds
+    ranges = br.ranges
     with np.errstate(all="ignore"):
         residual = float(np.max(np.abs(game.natural_residual(s))))
     max_curv = float(np.max(curvature))
@@ -86,6 +102,9 @@ def nash_certificate(
         point=s,
         max_gain=max_gain,
         gains=gains,
+        found_gains=br.gains,
+        utility_ranges=ranges,
+        rounding=br.rounding,
         best_responses=br.actions,
         residual=residual,
         max_own_curvature=max_curv,
@@ -93,6 +112,14 @@ def nash_certificate(
         search=br.search,
         grid_points=br.grid_points,
         tol=tol,
-        verified=bool(max_gain <= tol),
+        verified=bool(np.isfinite(max_gain) and np.all(gains <= tol * float(np.max(ranges, initial=0.0)) + br.rounding)),
         cycle=cycle,
     )
+
+
+def nash_basis(game: ContinuousGame, cert: NashCertificate) -> str:
+    """What the certificate's gain bounds rest on."""
+    if cert.search.startswith("ladder"):
+        return ("declared assumption: every u_i concave in s_i (declared by the model, checked at the point); "
+                "under it the chord bounds on the gains are rigorous")
+    return f"sampling: a {cert.grid_points}-point grid refined by golden section (gains found, not bounded)"

@@ -2,7 +2,7 @@
 
 import typer
 
-from . import solve_verify, typegrid
+from mechopt.cli import solve_verify, typegrid
 
 app = typer.Typer(help="Incentive mechanism design with verifiable certificates.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)

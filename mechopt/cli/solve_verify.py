@@ -7,69 +7,81 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from ..io.files import ModelFileError, load_model_file, load_result_file
-from ..queries import query_for, solve_model, verify_result
-
-console = Console(width=160) if not Console().is_terminal else Console()
-err_console = Console(stderr=True)
-
-
-def _fail(err: Exception) -> None:
-    err_console.print(f"[bold red]error:[/] {err}")
-    raise typer.Exit(code=2)
+from mechopt.certificates.verification import Verification
+from mechopt.cli.common import console, emit, fail, writable
+from mechopt.cli.rows import answer_text
+from mechopt.io.envelope import wrap
+from mechopt.io.files import ModelFileError, load_model_file, load_result_file
+from mechopt.io.queries import solve_model, verify_envelope
 
 
 def solve(
     models: Annotated[list[Path], typer.Argument(help="Model files (TOML) or folders of them.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result(s) as JSON on stdout.")] = False,
-    out: Annotated[Path | None, typer.Option("--out", help="Folder to write one RESULT.json per model.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result envelope(s) as JSON on stdout.")] = False,
+    out: Annotated[Path | None, typer.Option("--out", help="Folder to write one MODEL.json envelope per model.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite existing result files in --out.")] = False,
 ) -> None:
     """Answer the query of each model file and print its result with its certificate status."""
     files = [f for p in models for f in (sorted(p.glob("*.toml")) if p.is_dir() else [p])]
     if not files:
-        _fail(ModelFileError("no model files given"))
-    results = []
+        fail("MODELS: no model files given (a folder holds none)")
+    if out is not None and out.exists() and not out.is_dir():
+        fail(f"--out: {out} is an existing file; give a folder")
+    envelopes = []
     table = Table(title="mechopt results")
     for col in ("model", "kind", "status", "certificate", "answer", "seconds"):
         table.add_column(col)
     for f in files:
+        target = None if out is None else out / f"{f.stem}.json"
+        if target is not None and target.exists() and not force:
+            fail(f"--out: {target} exists; pass --force to overwrite it")
         try:
             raw = load_model_file(f)
             result = solve_model(raw, source=str(f))
         except ModelFileError as e:
-            _fail(e)
-        results.append(result.to_dict())
-        row = query_for(raw["kind"], str(f)).row(result)
-        table.add_row(f.stem, raw["kind"], row.status, "verified" if row.verified else "NOT verified",
-                      row.answer, f"{row.seconds:.3f}")
-        if out is not None:
+            fail(e)
+        envelope = wrap(raw["kind"], raw, result)
+        envelopes.append(envelope)
+        verified = result.certificate is not None and result.certificate.verified
+        table.add_row(f.stem, raw["kind"], result.status.value, "verified" if verified else "NOT verified",
+                      answer_text(raw["kind"], result), f"{result.stats.seconds:.3f}")
+        if target is not None:
             out.mkdir(parents=True, exist_ok=True)
-            (out / f"{f.stem}.json").write_text(result.to_json())
+            target.write_text(json.dumps(envelope, indent=2))
     if as_json:
-        typer.echo(json.dumps(results[0] if len(results) == 1 else results, indent=2))
+        typer.echo(json.dumps(envelopes[0] if len(envelopes) == 1 else envelopes, indent=2))
     else:
         console.print(table)
 
 
 def verify(
-    result: Annotated[Path, typer.Argument(help="A result file written by `mechopt solve --json`.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    result: Annotated[Path, typer.Argument(help="A result envelope written by `mechopt solve --json` or --out.")],
+    tol: Annotated[float | None, typer.Option("--tol", help="The verifier's tolerance (relative to the instance's "
+                                                            "scale); default: the package default for the kind.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the verification as JSON.")] = False,
 ) -> None:
-    """Re-check a saved result's certificate from its model alone. Exit 0 when the recomputed
-    verdict agrees with the stored one, 1 when it does not."""
+    """Re-check a saved result from the model it carries, with the verifier's own tolerance, and
+    check every answer field against the recomputed evidence.  Exit 0 only when the file's answer
+    is established, 1 when it is not, 2 when the file is malformed."""
     try:
-        report = verify_result(load_result_file(result), source=str(result))
+        report = verify_envelope(load_result_file(result), source=str(result), tol=tol)
     except ModelFileError as e:
-        _fail(e)
+        fail(e)
     if as_json:
         typer.echo(report.to_json())
     else:
-        verdict = "[green]verified[/]" if report.verified else "[red]not verified[/]"
-        agree = "agrees with" if report.agrees else "[bold red]CONTRADICTS[/]"
-        console.print(f"{result}: {report.kind} certificate {verdict}; recomputed verdict {agree} the stored one")
-        for k, v in report.details.items():
-            console.print(f"  {k}: {v}")
-    raise typer.Exit(code=0 if report.agrees else 1)
+        _print(result, report)
+    raise typer.Exit(code=0 if report.established else 1)
+
+
+def _print(path: Path, report: Verification) -> None:
+    verdict = "[green]ESTABLISHED[/]" if report.established else "[bold red]NOT established[/]"
+    console.print(f"{path}: {report.kind} answer '{report.claimed_status}' {verdict} (tol {report.tol:g})")
+    console.print(f"  basis: {report.basis}", highlight=False)
+    for c in report.checks:
+        mark = "[green]ok[/]  " if c.ok else "[red]FAIL[/]"
+        console.print(f"  {mark} {c.field}: claimed {c.claimed!r}, recomputed {c.recomputed!r}", highlight=False)
+    if report.unchecked:
+        console.print(f"  not checked (no evidence binds them): {', '.join(report.unchecked)}", highlight=False)

@@ -8,31 +8,16 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from ..io.files import ModelFileError, load_model_file, validate
-from ..queries import query_for
-from ..typegrid.figures import plot_disparity_curve
-from ..typegrid.market_growth import ALPHA_RANGE, disparity_boundary, figure3_alphas, figure3_curve
-from ..typegrid.query import BoundaryModel, ExistenceModel, market_growth_model
-
-console = Console()
-err_console = Console(stderr=True)
-
-
-def _fail(message: str) -> None:
-    err_console.print(f"[bold red]error:[/] {message}")
-    raise typer.Exit(code=2)
-
-
-def _emit(result: Any, as_json: bool, out: Path | None, summary: str) -> None:
-    if out is not None:
-        out.write_text(result.to_json())
-    if as_json:
-        typer.echo(json.dumps(result.to_dict(), indent=2))
-    else:
-        console.print(summary)
+from mechopt.cli.common import emit, err_console, fail, writable
+from mechopt.core.status import Status
+from mechopt.io.envelope import wrap
+from mechopt.io.files import ModelFileError, load_model_file, validate
+from mechopt.io.queries import solve_model
+from mechopt.io.schemas.typegrid import BoundaryModel, market_growth_model
+from mechopt.typegrid.figures import plot_disparity_curve
+from mechopt.typegrid.market_growth import ALPHA_RANGE, disparity_boundary, figure3_alphas, figure3_curve
 
 
 def exists(
@@ -42,41 +27,43 @@ def exists(
     disparity: Annotated[int | None, typer.Option("--disparity", help="Data disparity K = D/eps >= 1.")] = None,
     agents: Annotated[int | None, typer.Option("--agents", help="Number of agents (market-growth family), 1..6; "
                                                 "default 2.")] = None,
-    method: Annotated[str | None, typer.Option("--method", help="dag | bellman-ford | lp (market-growth family); "
-                                               "default dag.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
-    out: Annotated[Path | None, typer.Option("--out", help="Also write the result JSON to this file.")] = None,
+    method: Annotated[str | None, typer.Option("--method", help="auto | dag | dag-aggregate | bellman-ford | lp "
+                                               "(market-growth family); default auto.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result envelope as JSON.")] = False,
+    out: Annotated[Path | None, typer.Option("--out", help="Also write the result envelope to this file.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists.")] = False,
 ) -> None:
     """Is there an IC, IR, efficient and weakly budget-balanced mechanism on this type grid?"""
     if (model is None) == (market_growth is None):
-        _fail("give exactly one of MODEL (a model file) or --market-growth ALPHA")
+        fail("give exactly one of MODEL (a model file) or --market-growth ALPHA")
     try:
         if model is not None:
             if disparity is not None or agents is not None or method is not None:
-                _fail("--disparity, --agents and --method go with --market-growth; a model file sets grid.disparity, "
+                fail("--disparity, --agents and --method go with --market-growth; a model file sets grid.disparity, "
                       "grid.agents and solver.method")
             raw = load_model_file(model)
             source = str(model)
         else:
             if disparity is None:
-                _fail("--disparity K (an integer >= 1) is required with --market-growth")
+                fail("--disparity K (an integer >= 1) is required with --market-growth")
             raw = {**market_growth_model(market_growth, disparity, 2 if agents is None else agents),
-                   "solver": {"method": "dag" if method is None else method}}
+                   "solver": {"method": "auto" if method is None else method}}
             source = "--market-growth/--disparity"
         if raw.get("kind") != "existence":
-            _fail(f"{source}: field 'kind': expected 'existence', got {raw.get('kind')!r}")
-        parsed = validate(ExistenceModel, raw, source=source)
-        result = query_for("existence", source).solve(parsed, raw)
-    except (ModelFileError, ValueError) as err:
-        _fail(_arg_names(str(err)))
+            fail(f"{source}: field 'kind': expected 'existence', got {raw.get('kind')!r}")
+        if out is not None:
+            writable(out, force)
+        result = solve_model(raw, source=source)
+    except ModelFileError as err:
+        fail(_arg_names(str(err)))
     verdict = "exists" if result.exists else "does not exist"
-    cert = "certified" if result.certified else "NOT certified"
+    cert = "certified" if result.certificate.verified else "NOT certified"
     where = "" if result.exists else f" (violating profile {tuple(result.certificate.profile)})"
     eff = result.efficiency
-    note = ("" if eff is None or result.status.value != "assumption_violated" else
+    note = ("" if eff is None or result.status is not Status.ASSUMPTION_VIOLATED else
             f"; the allocation is NOT efficient (welfare shortfall {eff.amount:.3g} at profile {eff.others}), so this "
             "speaks of IC, IR and budget balance only")
-    _emit(result, as_json, out, f"desirable mechanism {verdict}{where}; {cert} ({result.certificate.kind}); "
+    emit(wrap("existence", raw, result), as_json, out, f"desirable mechanism {verdict}{where}; {cert} ({result.certificate.kind}); "
                                 f"min budget {result.min_budget:.6g}; {result.stats.seconds:.3f} s{note}")
 
 
@@ -101,34 +88,36 @@ def disparity_boundary_cmd(
     line_limit: Annotated[int, typer.Option("--line-limit", help="Largest K on the profiles (1, K), 2 agents.")] = 2**17,
     figure3: Annotated[Path | None, typer.Option(
         "--figure3", help="Sweep alpha = -1..-0.668 step 0.002 (2 agents) and plot K*(alpha) to this PNG.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
-    out: Annotated[Path | None, typer.Option("--out", help="Also write the result JSON to this file.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result envelope as JSON.")] = False,
+    out: Annotated[Path | None, typer.Option("--out", help="Also write the result envelope to this file.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists.")] = False,
 ) -> None:
     """The largest data disparity K*(alpha) with a desirable mechanism, with its certificates."""
     if figure3 is not None:
         _sweep(figure3, full_limit or 4096, line_limit, as_json)
         return
     if market_growth is None:
-        _fail("--market-growth ALPHA is required (or --figure3 PNG for the whole curve)")
+        fail("--market-growth ALPHA is required (or --figure3 PNG for the whole curve)")
+    if out is not None:
+        writable(out, force)
     raw: dict[str, Any] = {"kind": "disparity_boundary", "alpha": market_growth, "agents": agents, "line_limit": line_limit}
     if full_limit is not None:
         raw["full_limit"] = full_limit
     try:
         parsed = validate(BoundaryModel, raw, source="disparity-boundary")
     except ModelFileError as err:
-        _fail(_flags(str(err), {"alpha": "--market-growth", "agents": "--agents", "full_limit": "--full-limit",
+        fail(_flags(str(err), {"alpha": "--market-growth", "agents": "--agents", "full_limit": "--full-limit",
                                 "line_limit": "--line-limit"}))
     with _progress() as bar:
         task = bar.add_task("K*(alpha)", total=None)
         result = disparity_boundary(parsed.alpha, n=parsed.agents, full_limit=parsed.full_limit,
                                     line_limit=parsed.line_limit, tol=parsed.tol,
                                     progress=lambda msg: bar.update(task, description=msg))
-    result = type(result)(**{**result.__dict__, "model": raw})
     k = "none found" if result.max_disparity is None else result.max_disparity
-    tag = ("certified on the full grid (existence at K*, chains at K*+1)" if result.certified else
+    tag = ("certified on the full grid (existence at K*, chains at K*+1)" if result.status is Status.OPTIMAL else
            f"NOT certified on the full grid: existence certified up to K = {result.lower}, "
            f"non-existence certified at K = {result.upper}; search: {result.search}")
-    _emit(result, as_json, out, f"alpha = {result.alpha}: K* = {k}; {tag}; {result.stats.seconds:.2f} s")
+    emit(wrap("disparity_boundary", raw, result), as_json, out, f"alpha = {result.alpha}: K* = {k}; {tag}; {result.stats.seconds:.2f} s")
 
 
 def _progress() -> Progress:
@@ -143,10 +132,10 @@ def _sweep(png: Path, full_limit: int, line_limit: int, as_json: bool) -> None:
         curve = figure3_curve(alphas, full_limit=full_limit, line_limit=line_limit,
                               on_done=lambda r: bar.update(task, advance=1, description=f"alpha = {r.alpha:.3f}"))
     plot_disparity_curve(curve, png)
-    rows = [{"alpha": r.alpha, "max_disparity": r.max_disparity, "certified": r.certified, "lower": r.lower,
+    rows = [{"alpha": r.alpha, "max_disparity": r.max_disparity, "status": r.status.value, "lower": r.lower,
              "upper": r.upper} for r in curve]
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
     else:
-        full = sum(r["certified"] for r in rows)
+        full = sum(r["status"] == Status.OPTIMAL.value for r in rows)
         console.print(f"wrote {png}: {len(rows)} values of alpha, {full} certified on the full grid")

@@ -1,6 +1,6 @@
-"""Continuous-action games: the generic concave game and the data-sharing game of 001."""
+"""Continuous-action games: the game interface, games given by callables, and the data-sharing game of 001."""
 
-from .base import CallableGame, ConcaveGame
-from .data_sharing import DataSharingGame
+from mechopt.games.base import CallableGame, ContinuousGame
+from mechopt.games.data_sharing import DataSharingGame
 
-__all__ = ["CallableGame", "ConcaveGame", "DataSharingGame"]
+__all__ = ["CallableGame", "ContinuousGame", "DataSharingGame"]

@@ -1,4 +1,5 @@
-"""The continuous game interface every equilibrium solver and certificate works with.
+"""The continuous game interface every equilibrium solver and certificate works with, and its
+generic implementation by utility callables (:class:`CallableGame`).
 
 Player i chooses s_i in [lower_i, upper_i] and maximizes u_i(s).  A Nash equilibrium is a
 solution of the mixed complementarity problem formed by the KKT conditions of the n
@@ -13,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ..structured import Jacobian
+from mechopt.core.structured import Jacobian
 
 
 def validate_bounds(lower: np.ndarray, upper: np.ndarray, name: str = "bounds") -> tuple[np.ndarray, np.ndarray]:
@@ -28,11 +29,11 @@ def validate_bounds(lower: np.ndarray, upper: np.ndarray, name: str = "bounds") 
     return lower, upper
 
 
-class ConcaveGame(ABC):
-    """An n-player game with box action sets and utilities concave in the own action.
+class ContinuousGame(ABC):
+    """An n-player game with box action sets [lower_i, upper_i] and continuous utilities.
 
-    ``own_concave`` is *declared* by the model; certificates use it to choose the
-    best-response search and still check concavity at the reported point.
+    ``own_concave`` declares whether every u_i is concave in the own action s_i; certificates
+    rely on it only as far as docs/certificates.md says and check it at the reported point.
     """
 
     lower: np.ndarray
@@ -76,7 +77,7 @@ class ConcaveGame(ABC):
         *,
         gradients: Sequence[Callable[[np.ndarray], float]] | None = None,
         concave: bool = False,
-    ) -> CallableGame:
+    ) -> ContinuousGame:
         """A game from plain callables: ``utilities[i](s)`` is u_i at the whole profile s.
 
         ``bounds[i] = (lower_i, upper_i)``.  Own derivatives are central finite differences
@@ -87,7 +88,7 @@ class ConcaveGame(ABC):
         return CallableGame(utilities, bounds, gradients=gradients, concave=concave)
 
 
-class CallableGame(ConcaveGame):
+class CallableGame(ContinuousGame):
     """A game given by per-player utility callables of the whole profile (see ``from_utilities``)."""
 
     def __init__(

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..functions import ScalarFunction
-from ..payoffs import Payoff
-from ..structured import DiagPlusLowRank
-from .base import ConcaveGame, validate_bounds
+from mechopt.data.functions import ScalarFunction
+from mechopt.data.payoffs import Payoff
+from mechopt.core.structured import DiagPlusLowRank
+from mechopt.games.base import ContinuousGame, validate_bounds
 
 
-class DataSharingGame(ConcaveGame):
+class DataSharingGame(ContinuousGame):
     """Agents choose s_i in [0, tau_i]; payoff a(s) from a :class:`~mechopt.payoffs.Payoff`,
     cost c_i(s_i) from a convex :class:`~mechopt.functions.ScalarFunction`."""
 

@@ -1,5 +1,5 @@
 """Model files (TOML, validated, never evaluated) and result files (JSON)."""
 
-from .files import ModelFileError, load_model_file, load_result_file, validate
+from mechopt.io.files import ModelFileError, load_model_file, load_result_file, validate
 
 __all__ = ["ModelFileError", "load_model_file", "load_result_file", "validate"]

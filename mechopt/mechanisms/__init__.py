@@ -1,5 +1,5 @@
 """Mechanisms: one module per family."""
 
-from .mbeta import BetaStar, BudgetGame, MBeta, optimal_beta
+from mechopt.mechanisms.mbeta import BetaStar, BudgetGame, MBeta, optimal_beta
 
 __all__ = ["BetaStar", "BudgetGame", "MBeta", "optimal_beta"]

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..functions import Quadratic
-from ..games.base import ConcaveGame, validate_bounds
-from ..serialization import Serializable
-from ..structured import DiagPlusLowRank
-from ..utilities import BudgetUtility
+from mechopt.data.functions import Quadratic
+from mechopt.games.base import ContinuousGame, validate_bounds
+from mechopt.core.serialization import Serializable
+from mechopt.core.structured import DiagPlusLowRank
+from mechopt.data.utilities import BudgetUtility
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ class MBeta:
         return self.cost.value(s) - self.payments(s)
 
 
-class BudgetGame(ConcaveGame):
+class BudgetGame(ContinuousGame):
     """The data-sharing game under M_beta with utilities u_i(b_i, S) (001 (5)).
 
     Player i chooses s_i in [0, tau_i].  The budget constraint b_i >= 0 of (5) is not imposed

@@ -1,5 +1,5 @@
-"""Declarative design programs."""
+"""Declarative design programs: what is optimized, never how (solvers live in :mod:`mechopt.solvers`)."""
 
-from .welfare import WelfareProgram, WelfareResult, power_mean, solve_welfare
+from mechopt.programs.welfare import WelfareProgram
 
-__all__ = ["WelfareProgram", "WelfareResult", "power_mean", "solve_welfare"]
+__all__ = ["WelfareProgram"]

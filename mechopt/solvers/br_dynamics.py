@@ -16,11 +16,11 @@ import time
 
 import numpy as np
 
-from ..games.base import ConcaveGame
-from ..status import Termination
-from ..structured import abs_row_sums
-from ..tolerances import RESIDUAL_TOL
-from .common import Iterate, max_norm, starting_point
+from mechopt.games.base import ContinuousGame
+from mechopt.core.status import Termination
+from mechopt.core.structured import abs_row_sums
+from mechopt.core.tolerances import RESIDUAL_TOL
+from mechopt.solvers.outcome import MethodOutcome, max_norm, starting_point
 
 
 def theorem_step(n: int, strong_concavity: float, lipschitz: float, batch: int | None = None) -> float:
@@ -38,12 +38,12 @@ def theorem_iterations(n: int, strong_concavity: float, lipschitz: float, g0: fl
     return 2 * n**2 * lipschitz**2 / strong_concavity**2 * np.log(max(g0, eps) / eps)
 
 
-def projected_gradient_norm(game: ConcaveGame, s: np.ndarray, step: float) -> float:
+def projected_gradient_norm(game: ContinuousGame, s: np.ndarray, step: float) -> float:
     """||g(s, mu)||_2 of 001 (4): the norm of the feasible update direction."""
     return float(np.linalg.norm((game.project(s + step * game.own_gradient(s)) - s) / step))
 
 
-def _row_sum_bound(game: ConcaveGame, s: np.ndarray) -> float:
+def _row_sum_bound(game: ContinuousGame, s: np.ndarray) -> float:
     """max_i sum_j |G_ij(s)| (infinite where the Jacobian is not finite)."""
     with np.errstate(all="ignore"):
         bound = float(np.max(abs_row_sums(game.own_jacobian(s))))
@@ -55,7 +55,7 @@ def _stable_step(bound: float) -> float:
     return 1.0 / bound if 0 < bound < np.inf else 1.0
 
 
-def _move(game: ConcaveGame, s: np.ndarray, delta: float, F: np.ndarray, moving: np.ndarray | None) -> np.ndarray:
+def _move(game: ContinuousGame, s: np.ndarray, delta: float, F: np.ndarray, moving: np.ndarray | None) -> np.ndarray:
     """One step of (4) (all players) or (11) (the players in ``moving``)."""
     if moving is None:
         return game.project(s + delta * F)
@@ -65,7 +65,7 @@ def _move(game: ConcaveGame, s: np.ndarray, delta: float, F: np.ndarray, moving:
 
 
 def br_dynamics_solve(
-    game: ConcaveGame,
+    game: ContinuousGame,
     *,
     start: np.ndarray | None = None,
     step: float | None = None,
@@ -76,7 +76,7 @@ def br_dynamics_solve(
     tol: float = RESIDUAL_TOL,
     max_iter: int = 1_000_000,
     max_seconds: float | None = None,
-) -> Iterate:
+) -> MethodOutcome:
     """Run (4) (``batch=None``) or stochastic (11) (``batch=k``) until ||Phi||_inf <= tol."""
     t0 = time.perf_counter()
     n = game.n
@@ -98,11 +98,11 @@ def br_dynamics_solve(
         F = game.own_gradient(s)
         residual = max_norm(s - game.project(s + F))
         if residual <= tol:
-            return Iterate(s, Termination.CONVERGED, it, time.perf_counter() - t0, residual, params)
+            return MethodOutcome(s, Termination.CONVERGED, it, time.perf_counter() - t0, residual, params)
         if not np.isfinite(residual):
-            return Iterate(s, Termination.NUMERICAL_ERROR, it, time.perf_counter() - t0, residual, params)
+            return MethodOutcome(s, Termination.NUMERICAL_ERROR, it, time.perf_counter() - t0, residual, params)
         if max_seconds is not None and time.perf_counter() - t0 > max_seconds:
-            return Iterate(s, Termination.MAX_ITERATIONS, it, time.perf_counter() - t0, residual, params)
+            return MethodOutcome(s, Termination.MAX_ITERATIONS, it, time.perf_counter() - t0, residual, params)
         moving = None if batch is None or batch == n else rng.choice(n, size=batch, replace=False)
         if rule == "stable":
             delta = _stable_step(bound)
@@ -117,4 +117,4 @@ def br_dynamics_solve(
             s = _move(game, s, delta, F, moving)
     residual = max_norm(game.natural_residual(s))
     term = Termination.CONVERGED if residual <= tol else Termination.MAX_ITERATIONS
-    return Iterate(s, term, max_iter, time.perf_counter() - t0, residual, params)
+    return MethodOutcome(s, term, max_iter, time.perf_counter() - t0, residual, params)

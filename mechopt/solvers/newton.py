@@ -27,11 +27,11 @@ import time
 
 import numpy as np
 
-from ..games.base import ConcaveGame
-from ..status import Termination
-from ..structured import DiagPlusLowRank, Jacobian, block_matvec, solve_diag_plus_low_rank, times
-from ..tolerances import RESIDUAL_TOL
-from .common import Iterate, max_norm, starting_point
+from mechopt.games.base import ContinuousGame
+from mechopt.core.status import Termination
+from mechopt.core.structured import DiagPlusLowRank, Jacobian, block_matvec, solve_diag_plus_low_rank, tall_matmul
+from mechopt.core.tolerances import RESIDUAL_TOL
+from mechopt.solvers.outcome import MethodOutcome, max_norm, starting_point
 
 ARMIJO = 1e-4
 """Sufficient decrease: merit(s + t d) <= (1 - ARMIJO t) merit(s)."""
@@ -61,12 +61,12 @@ def _phi_derivatives(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return a + b - r, da, db
 
 
-def _fb(game: ConcaveGame, s: np.ndarray, F: np.ndarray) -> np.ndarray:
+def _fb(game: ContinuousGame, s: np.ndarray, F: np.ndarray) -> np.ndarray:
     """Phi(s) of the Fischer-Burmeister box reformulation."""
     return _phi(s - game.lower, -_phi(game.upper - s, F))
 
 
-def _residual(game: ConcaveGame, s: np.ndarray, F: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _residual(game: ContinuousGame, s: np.ndarray, F: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Phi(s) and the diagonals (a, b) of H = diag(a) - diag(b) G."""
     inner, ia, ib = _phi_derivatives(game.upper - s, F)
     val, oa, ob = _phi_derivatives(s - game.lower, -inner)
@@ -111,7 +111,7 @@ def _block_lstsq(J: Jacobian, free: np.ndarray, rhs: np.ndarray) -> np.ndarray:
     return np.linalg.lstsq(J[np.ix_(free, free)], rhs, rcond=None)[0]
 
 
-def _minmap_step(game: ConcaveGame, s: np.ndarray, F: np.ndarray, J: Jacobian, D: np.ndarray) -> np.ndarray | None:
+def _minmap_step(game: ContinuousGame, s: np.ndarray, F: np.ndarray, J: Jacobian, D: np.ndarray) -> np.ndarray | None:
     """Semismooth Newton step for s - proj(s + D F(s)) = 0.
 
     When the free block's system is inconsistent (least-squares residual above half the
@@ -129,7 +129,7 @@ def _minmap_step(game: ConcaveGame, s: np.ndarray, F: np.ndarray, J: Jacobian, D
         if not free.size:
             return d
         # G_IA d_A = (G d)_I as d_I = 0 here
-        rhs = -F[free] - (times(J.U[free], J.V.T @ d) + J.d[free] * d[free] if isinstance(J, DiagPlusLowRank) else J[free] @ d)
+        rhs = -F[free] - (tall_matmul(J.U[free], J.V.T @ d) + J.d[free] * d[free] if isinstance(J, DiagPlusLowRank) else J[free] @ d)
         d[free] = _block_lstsq(J, free, rhs)
         miss = block_matvec(J, free, free, d[free]) + _diag(J, free) * d[free] - rhs  # (F + G d)_I
         if np.linalg.norm(miss) <= 0.5 * np.linalg.norm(rhs):
@@ -144,7 +144,7 @@ def _minmap_step(game: ConcaveGame, s: np.ndarray, F: np.ndarray, J: Jacobian, D
     return None
 
 
-def _search(game: ConcaveGame, s: np.ndarray, direction: np.ndarray, merit, norm: float,  # type: ignore[no-untyped-def]
+def _search(game: ContinuousGame, s: np.ndarray, direction: np.ndarray, merit, norm: float,  # type: ignore[no-untyped-def]
             first: float, tries: int, extrapolate: bool = False):
     """Projected backtracking: the first s(t) = proj(s + t d), t = first, first/2, ... (``tries``
     at most), with merit(s(t)) <= (1 - ARMIJO t) norm; returns (s(t), F(s(t))) or None.
@@ -180,17 +180,17 @@ def _search(game: ConcaveGame, s: np.ndarray, direction: np.ndarray, merit, norm
 def _merit_gradient(J: Jacobian, a: np.ndarray, b: np.ndarray, phi: np.ndarray) -> np.ndarray:
     """grad Psi = H^T phi = a phi - J^T (b phi)."""
     bp = b * phi
-    JTbp = J.d * bp + times(J.V, J.U.T @ bp) if isinstance(J, DiagPlusLowRank) else J.T @ bp
+    JTbp = J.d * bp + tall_matmul(J.V, J.U.T @ bp) if isinstance(J, DiagPlusLowRank) else J.T @ bp
     return a * phi - JTbp
 
 
 def newton_solve(
-    game: ConcaveGame,
+    game: ContinuousGame,
     *,
     start: np.ndarray | None = None,
     tol: float = RESIDUAL_TOL,
     max_iter: int = 200,
-) -> Iterate:
+) -> MethodOutcome:
     """Find s with ||s - proj(s + F(s))||_inf <= tol by globalized semismooth Newton.
 
     A start where some F_i is not finite is moved halfway towards the box midpoint until all are.
@@ -216,9 +216,9 @@ def newton_solve(
     for it in range(max_iter):
         residual = max_norm(s - game.project(s + F))
         if residual <= tol:
-            return Iterate(s, Termination.CONVERGED, it, time.perf_counter() - t0, residual, dict(counts))
+            return MethodOutcome(s, Termination.CONVERGED, it, time.perf_counter() - t0, residual, dict(counts))
         if not np.isfinite(residual):
-            return Iterate(s, Termination.NUMERICAL_ERROR, it, time.perf_counter() - t0, residual, dict(counts))
+            return MethodOutcome(s, Termination.NUMERICAL_ERROR, it, time.perf_counter() - t0, residual, dict(counts))
         with np.errstate(all="ignore"):
             J = game.own_jacobian(s)
             D = _scaling(J)
@@ -251,9 +251,9 @@ def newton_solve(
             kind = "fb_gradient_steps"
             found = _search(game, s, -grad, fb_norm, fb_norm0, 1.0, MAX_BACKTRACKS)
         if found is None:
-            return Iterate(s, Termination.STALLED, it, time.perf_counter() - t0, residual, dict(counts))
+            return MethodOutcome(s, Termination.STALLED, it, time.perf_counter() - t0, residual, dict(counts))
         counts[kind] += 1
         s, F = found
     residual = max_norm(s - game.project(s + F))
     term = Termination.CONVERGED if residual <= tol else Termination.MAX_ITERATIONS
-    return Iterate(s, term, max_iter, time.perf_counter() - t0, residual, dict(counts))
+    return MethodOutcome(s, term, max_iter, time.perf_counter() - t0, residual, dict(counts))

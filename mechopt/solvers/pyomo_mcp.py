@@ -14,18 +14,21 @@ from __future__ import annotations
 
 import time
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pyomo.environ as pyo
-from pyomo.contrib.appsi.solvers import Highs
-from pyomo.mpec import Complementarity, complements
 
-from ..games.base import ConcaveGame
-from ..status import Termination
-from ..structured import to_dense
-from .common import Iterate, max_norm
+from mechopt.games.base import ContinuousGame
+from mechopt.core.status import Termination
+from mechopt.core.structured import to_dense
+from mechopt.core.tolerances import RESIDUAL_TOL
+from mechopt.solvers.outcome import MethodOutcome, max_norm
+
+if TYPE_CHECKING:
+    import pyomo.environ as pyo
 
 
-def affine_gradient(game: ConcaveGame, *, samples: int = 3, seed: int = 0, rtol: float = 1e-5) -> tuple[np.ndarray, np.ndarray]:
+def affine_gradient(game: ContinuousGame, *, samples: int = 3, seed: int = 0, rtol: float = 1e-5) -> tuple[np.ndarray, np.ndarray]:
     """(M, q) with F(s) = M s + q, checked at random points of the action box.
 
     Raises ``ValueError`` when the Jacobian varies or F is not affine at the sampled points;
@@ -46,6 +49,9 @@ def affine_gradient(game: ConcaveGame, *, samples: int = 3, seed: int = 0, rtol:
 
 def mcp_model(M: np.ndarray, q: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> pyo.ConcreteModel:
     """The Pyomo model  l <= s <= u  _|_  -(M s + q)  of the equilibrium conditions."""
+    import pyomo.environ as pyo
+    from pyomo.mpec import Complementarity, complements
+
     n = q.size
     m = pyo.ConcreteModel(name="nash_mcp")
     m.I = pyo.RangeSet(0, n - 1)
@@ -60,9 +66,14 @@ def mcp_model(M: np.ndarray, q: np.ndarray, lower: np.ndarray, upper: np.ndarray
     return m
 
 
-def pyomo_mip_solve(game: ConcaveGame, *, bound_tol: float = 1e-6, refinements: int = 3) -> Iterate:
+def pyomo_mip_solve(game: ContinuousGame, *, residual_tol: float = RESIDUAL_TOL, bound_tol: float = 1e-6,
+                    refinements: int = 3) -> MethodOutcome:
     """Solve an affine game's MCP exactly: MIP (big-M disjunctions) with HiGHS for the active set,
-    then the linear system of the free players, M_II s_I = -(q_I + M_IA s_A), for the values."""
+    then the linear system of the free players, M_II s_I = -(q_I + M_IA s_A), for the values.
+    Converged only when the natural residual of the final point is at most ``residual_tol``."""
+    import pyomo.environ as pyo
+    from pyomo.contrib.appsi.solvers import Highs
+
     t0 = time.perf_counter()
     M, q = affine_gradient(game)
     model = mcp_model(M, q, game.lower, game.upper)
@@ -74,7 +85,7 @@ def pyomo_mip_solve(game: ConcaveGame, *, bound_tol: float = 1e-6, refinements: 
     params = {"mip_termination": results.termination_condition.name}
     if results.termination_condition.name != "optimal":
         s = 0.5 * (game.lower + game.upper)
-        return Iterate(s, Termination.SOLVER_ERROR, 0, time.perf_counter() - t0, float("inf"), params)
+        return MethodOutcome(s, Termination.SOLVER_ERROR, 0, time.perf_counter() - t0, float("inf"), params)
     results.solution_loader.load_vars()
     s = game.project(np.array([pyo.value(model.s[i]) for i in range(game.n)]))
     width = game.upper - game.lower
@@ -88,4 +99,5 @@ def pyomo_mip_solve(game: ConcaveGame, *, bound_tol: float = 1e-6, refinements: 
             s[free] -= np.linalg.lstsq(block, game.own_gradient(s)[free], rcond=None)[0]
         s = game.project(s)
     residual = max_norm(game.natural_residual(s))
-    return Iterate(s, Termination.CONVERGED, 1, time.perf_counter() - t0, residual, params)
+    term = Termination.CONVERGED if residual <= residual_tol else Termination.NUMERICAL_ERROR
+    return MethodOutcome(s, term, 1, time.perf_counter() - t0, residual, params)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from .dag import BASE
+from mechopt.typegrid.dag import BASE
 
 
 @numba.njit(cache=True, inline="always")

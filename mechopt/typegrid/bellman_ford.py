@@ -10,7 +10,7 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 
-from .dag import BASE
+from mechopt.typegrid.dag import BASE
 
 
 def difference_graph(W: np.ndarray) -> nx.DiGraph:

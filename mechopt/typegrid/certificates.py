@@ -18,12 +18,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..serialization import Serializable
-from ..tolerances import FEASIBILITY_TOL
-from .aggregate import aggregate_ir_ic, aggregate_revenues, others_sums
-from .lp import existence_lp
-from .model import Identity, MarketGrowth, TypeGrid
-from .properties import Violation, budget_violation, ir_ic_violations
+from mechopt.core.serialization import Serializable
+from mechopt.core.tolerances import FEASIBILITY_TOL
+from mechopt.typegrid.aggregate import aggregate_ir_ic, aggregate_revenues, others_sums
+from mechopt.typegrid.lp import existence_lp
+from mechopt.typegrid.model import Identity, MarketGrowth, TypeGrid
+from mechopt.typegrid.properties import Violation, budget_violation, ir_ic_violations
 
 
 def encode_table(P: np.ndarray) -> str:
@@ -62,6 +62,7 @@ class ExistenceCertificate(Serializable):
     """"payment_table" or "symmetric_payment_table" (a desirable mechanism exists) or
     "shortest_path_chains" (none exists)."""
     tol: float
+    """Relative to the grid's value scale (:attr:`TypeGrid.value_scale`)."""
     verified: bool
     shape: tuple[int, ...] = ()
     payments: str = ""
@@ -87,7 +88,7 @@ def certify_payments(grid: TypeGrid, P: np.ndarray, *, tol: float = FEASIBILITY_
         return ExistenceCertificate("payment_table", tol, False, tuple(P.shape), encode_table(P))
     ir, ic = ir_ic_violations(grid, P)
     wbb = budget_violation(grid, P)
-    ok = max(ir.amount, ic.amount, wbb.amount) <= tol
+    ok = max(ir.amount, ic.amount, wbb.amount) <= tol * grid.value_scale
     return ExistenceCertificate("payment_table", tol, bool(ok), expected, encode_table(P), (ir, ic, wbb))
 
 
@@ -115,7 +116,7 @@ def certify_symmetric_payments(grid: TypeGrid, P: np.ndarray, *, tol: float = FE
     prof, rev = aggregate_revenues(P, n, K)
     k = int(np.argmin(rev))
     found.append(Violation("WBB", float(-rev[k]), others=tuple(int(x) for x in prof[k])))
-    ok = max(v.amount for v in found) <= tol
+    ok = max(v.amount for v in found) <= tol * grid.value_scale
     return ExistenceCertificate("symmetric_payment_table", tol, bool(ok), expected, encode_table(P), tuple(found))
 
 
@@ -144,11 +145,12 @@ def certify_chains(grid: TypeGrid, profile: tuple[int, ...], chains: tuple[Chain
     recomputed = tuple(Chain(c.agent, tuple(c.vertices), chain_bound(grid, c.agent, profile, c.vertices))
                        for c in chains) if valid else chains
     total = float(sum(c.bound for c in recomputed)) if valid else float("nan")
-    ok = valid and bool(total < -tol)
+    atol = tol * grid.value_scale
+    ok = valid and bool(total < -atol)
     ray = None
     if dual_ray is not None:
         ray = check_farkas(grid, dual_ray)
-        ok = ok and ray.residual <= tol and ray.b_dot_y < -tol and bool(np.all(ray.values >= 0))
+        ok = ok and ray.residual <= tol and ray.b_dot_y < -atol and bool(np.all(ray.values >= 0))
     return ExistenceCertificate("shortest_path_chains", tol, bool(ok), profile=tuple(profile), chains=recomputed,
                                 total_bound=total, dual_ray=ray)
 
@@ -165,16 +167,17 @@ def check_farkas(grid: TypeGrid, ray: FarkasRay) -> FarkasRay:
     return FarkasRay(tuple(ray.rows), y, residual, float(lp.b[rows] @ y / scale))
 
 
-def verify_certificate(grid: TypeGrid, cert: ExistenceCertificate) -> ExistenceCertificate:
-    """Re-run the verifier on a stored certificate (its own verdict and numbers are ignored)."""
+def verify_certificate(grid: TypeGrid, cert: ExistenceCertificate, *, tol: float = FEASIBILITY_TOL) -> ExistenceCertificate:
+    """Re-run the verifier on a stored certificate with the verifier's ``tol`` (the certificate's
+    own verdict, tolerance and numbers are ignored)."""
     if cert.kind in ("payment_table", "symmetric_payment_table"):
         try:
             P = cert.table()
         except ValueError:  # corrupted encoding or shape
-            return ExistenceCertificate(cert.kind, cert.tol, False, tuple(cert.shape), cert.payments)
+            return ExistenceCertificate(cert.kind, tol, False, tuple(cert.shape), cert.payments)
         certify = certify_payments if cert.kind == "payment_table" else certify_symmetric_payments
-        return certify(grid, P, tol=cert.tol)
+        return certify(grid, P, tol=tol)
     if cert.kind == "shortest_path_chains":
-        return certify_chains(grid, tuple(cert.profile), tuple(cert.chains), cert.dual_ray, tol=cert.tol)
+        return certify_chains(grid, tuple(cert.profile), tuple(cert.chains), cert.dual_ray, tol=tol)
     raise ValueError("certificate.kind: expected 'payment_table', 'symmetric_payment_table' or "
                      f"'shortest_path_chains', got {cert.kind!r}")

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from .linear_mep import MEPOutcome
-from .market_growth import DisparityBoundary
+from mechopt.core.status import Status
+from mechopt.typegrid.linear_mep import MEPOutcome
+from mechopt.typegrid.market_growth import DisparityBoundary
 
 
 def plot_disparity_curve(curve: Sequence[DisparityBoundary], path: str | Path) -> Path:
@@ -16,8 +17,8 @@ def plot_disparity_curve(curve: Sequence[DisparityBoundary], path: str | Path) -
     are the certified upper bounds of the (1, K) line search (lower bound: the full-grid limit)."""
     fig = Figure(figsize=(6.4, 4.2))
     ax = fig.subplots()
-    full = [(r.alpha, r.max_disparity) for r in curve if r.certified]
-    line = [(r.alpha, r.max_disparity) for r in curve if not r.certified and r.max_disparity is not None]
+    full = [(r.alpha, r.max_disparity) for r in curve if r.status is Status.OPTIMAL]
+    line = [(r.alpha, r.max_disparity) for r in curve if not r.status is Status.OPTIMAL and r.max_disparity is not None]
     if full:
         ax.plot(*zip(*full), "o", ms=3, color="C0", label="certified on the full grid")
     if line:

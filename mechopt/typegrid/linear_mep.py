@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..serialization import Serializable
-from .model import Logistic, Quality
+from mechopt.core.serialization import Serializable
+from mechopt.typegrid.model import Logistic, Quality
 
 
 def qualities(A: np.ndarray, t: np.ndarray, joined: np.ndarray, Q: Quality) -> np.ndarray:

@@ -19,7 +19,7 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
-from .model import TypeGrid
+from mechopt.typegrid.model import TypeGrid
 
 IR, IC, WBB = 0, 1, 2
 

@@ -24,18 +24,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from ..serialization import Serializable
-from ..stats import SolveStats
-from ..status import Termination
-from ..tolerances import FEASIBILITY_TOL
-from .aggregate import aggregate_max_payments, aggregate_revenues
-from .certificates import Chain, ExistenceCertificate, certify_chains, certify_symmetric_payments
-from .dag import chain
-from .model import MarketGrowth, TypeGrid
+from mechopt.core.serialization import Serializable
+from mechopt.core.stats import SolveStats
+from mechopt.core.status import Status, Termination
+from mechopt.core.tolerances import FEASIBILITY_TOL
+from mechopt.typegrid.aggregate import aggregate_max_payments, aggregate_revenues
+from mechopt.typegrid.certificates import Chain, ExistenceCertificate, certify_chains, certify_symmetric_payments
+from mechopt.typegrid.dag import chain
+from mechopt.typegrid.model import MarketGrowth, TypeGrid
 
 FULL_LIMIT = {1: 4096, 2: 4096, 3: 256, 4: 32}
 """Default largest K solved on the full grid, by number of agents (K^n profiles are checked)."""
@@ -71,14 +70,16 @@ class BoundaryCertificate(Serializable):
 @dataclass(frozen=True)
 class DisparityBoundary(Serializable):
     kind: str
+    status: Status
+    """OPTIMAL: K* certified (existence at K*, non-existence at K* + 1, both on the full grid);
+    BOUNDED: only ``lower`` (and ``upper``, when found) certified; UNVERIFIED: a certificate part
+    did not verify."""
     alpha: float
     n: int
     exists: bool
     """A desirable mechanism exists for some disparity (K* >= 1, certified on the full grid)."""
     max_disparity: int | None
     """K*(alpha) when certified; otherwise the certified upper bound (None if none was found)."""
-    certified: bool
-    """Existence at K* and non-existence at K* + 1 both certified on the full grid."""
     lower: int
     """Largest K at which existence is certified on the full grid."""
     upper: int | None
@@ -86,15 +87,13 @@ class DisparityBoundary(Serializable):
     search: str
     certificate: BoundaryCertificate
     stats: SolveStats
-    model: dict[str, Any] | None = None
-    """A ``disparity_boundary`` model (what ``mechopt verify`` re-checks the result against)."""
 
 
 def _first_violation(alpha: float, n: int, K: int, tol: float) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
     """Solve the full grid at K (eps = 1/K); the violating profile with the smallest largest type."""
     P, pred = aggregate_max_payments(alpha, n, K, 1.0 / K)
     prof, rev = aggregate_revenues(P, n, K)
-    bad = np.flatnonzero(rev < -tol)
+    bad = np.flatnonzero(rev < -tol * market_growth_grid(alpha, K, n).value_scale)
     if bad.size == 0:
         return None, P, pred
     top = prof[bad].max(axis=1)
@@ -129,7 +128,9 @@ def line_violation(alpha: float, K_max: int, tol: float = FEASIBILITY_TOL) -> tu
     """First K <= K_max where the profile (1, K) of 2 agents has maximal payments summing below
     -tol (at eps = 1/K), and the predecessors of the graph B = 1."""
     rev, pred = line_budgets(alpha, K_max)
-    bad = np.flatnonzero(rev < -tol)
+    # every participant's quality is the pooled data S, so v = 2^alpha S^(alpha+1) is largest at
+    # S = D = 2 on every grid: TypeGrid.value_scale is 2^(2 alpha + 1) whatever K
+    bad = np.flatnonzero(rev < -tol * market_growth_grid(alpha, K_max, 2).value_scale)
     return (int(bad[0]) + 1 if bad.size else None), pred
 
 
@@ -180,10 +181,9 @@ def disparity_boundary(alpha: float, *, n: int = 2, full_limit: int | None = Non
     stats = SolveStats("dag", Termination.EXHAUSTIVE, 0, time.perf_counter() - t0,
                        {"full_limit": full_limit, "line_limit": line_limit, "tol": tol})
     exists = lower >= 1 and cert.existence is not None and cert.existence.verified
-    return DisparityBoundary("disparity_boundary", float(alpha), n, bool(exists), k_star, bool(certified and cert.verified),
-                             lower, upper, search, cert, stats,
-                             {"kind": "disparity_boundary", "alpha": float(alpha), "agents": n, "full_limit": full_limit,
-                              "line_limit": line_limit, "tol": tol})
+    status = Status.UNVERIFIED if not cert.verified else (Status.OPTIMAL if certified else Status.BOUNDED)
+    return DisparityBoundary("disparity_boundary", status, float(alpha), n, bool(exists), k_star, lower, upper, search,
+                             cert, stats)
 
 
 def _summary(cert: ExistenceCertificate) -> ExistenceCertificate:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import product
 
 import numpy as np
@@ -150,6 +151,18 @@ class TypeGrid:
         rep[..., agent] = np.broadcast_to(r, shape)
         typ[..., agent] = np.broadcast_to(t, shape)
         return self.values(rep, typ)[..., agent]
+
+    @cached_property
+    def value_scale(self) -> float:
+        """The scale tolerances on payments and budgets are relative to: the largest |v_i| at the
+        truthful profiles with every type 1 or every type K, and with one agent's type raised
+        to K (tiny when all are 0).  Payments are differences of such values."""
+        ones, tops = np.ones(self.n, dtype=np.int64), np.full(self.n, self.K, dtype=np.int64)
+        profiles = [ones, tops] + [np.where(np.arange(self.n) == i, self.K, 1) for i in range(self.n)]
+        with np.errstate(all="ignore"):
+            values = np.abs(self.values(np.array(profiles), np.array(profiles)))
+        finite = values[np.isfinite(values)]
+        return float(max(finite.max() if finite.size else 0.0, np.finfo(float).tiny))
 
     def profile_index(self, others: np.ndarray) -> np.ndarray:
         """Row of ``self.others`` holding each profile t_-i (types 1..K), vectorized."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .model import NO, TypeGrid
+from mechopt.typegrid.model import NO, TypeGrid
 
 
 def _reported(grid: TypeGrid, agent: int, r: np.ndarray, others: np.ndarray) -> np.ndarray:

@@ -13,8 +13,8 @@ from itertools import product
 
 import numpy as np
 
-from ..serialization import Serializable
-from .model import TypeGrid
+from mechopt.core.serialization import Serializable
+from mechopt.typegrid.model import TypeGrid
 
 BATCH_ENTRIES = 2_000_000
 """Deviation values computed per batch of (agent, t_-i) graphs."""

@@ -7,6 +7,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
+from mechopt.core.status import Status
 from mechopt.typegrid.aggregate import aggregate_ir_ic, aggregate_revenues, others_sums
 from mechopt.typegrid.existence import solve_existence
 from mechopt.typegrid.market_growth import disparity_boundary, figure3_alphas, market_growth_grid
@@ -41,7 +42,7 @@ def test_alpha_minus_one_boundary_is_6_in_exact_arithmetic() -> None:
     negative = {t: v for t, v in at7.items() if v < 0}
     assert set(negative) == {(1, 7), (7, 1)} and negative[(1, 7)] == Fraction(-1, 88)
     r = disparity_boundary(-1.0)
-    assert r.certified and r.max_disparity == 6 and (r.lower, r.upper) == (6, 7)
+    assert r.status is Status.OPTIMAL and r.max_disparity == 6 and (r.lower, r.upper) == (6, 7)
     assert r.certificate.nonexistence.profile in negative
     assert r.certificate.nonexistence.total_bound == pytest.approx(-1 / 88, abs=1e-15)
 
@@ -49,14 +50,14 @@ def test_alpha_minus_one_boundary_is_6_in_exact_arithmetic() -> None:
 def test_existence_is_monotone_in_K_where_checked() -> None:
     """Solve every K = 1..24 at alpha = -0.9 independently: exists exactly up to the boundary."""
     r = disparity_boundary(-0.9)
-    assert r.certified
+    assert r.status is Status.OPTIMAL
     answers = [solve_existence(market_growth_grid(-0.9, K), method="bellman-ford").exists for K in range(1, 25)]
     assert answers == [K <= r.max_disparity for K in range(1, 25)]
 
 
 def test_three_agents_boundary_matches_the_generic_solver() -> None:
     r = disparity_boundary(-1.0, n=3, full_limit=64)
-    assert r.certified
+    assert r.status is Status.OPTIMAL
     k = r.max_disparity
     assert solve_existence(market_growth_grid(-1.0, k, 3), method="bellman-ford").exists
     assert not solve_existence(market_growth_grid(-1.0, k + 1, 3), method="bellman-ford").exists
@@ -65,7 +66,7 @@ def test_three_agents_boundary_matches_the_generic_solver() -> None:
 def test_line_search_upper_bound_agrees_with_full_grid() -> None:
     full = disparity_boundary(-0.8)
     line = disparity_boundary(-0.8, full_limit=16, line_limit=256)
-    assert full.certified and not line.certified
+    assert full.status is Status.OPTIMAL and not line.status is Status.OPTIMAL
     assert line.lower == 16 and line.upper == full.max_disparity + 1
     assert line.certificate.verified
 

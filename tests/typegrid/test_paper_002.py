@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mechopt.status import Status
+from mechopt.core.status import Status
 from mechopt.typegrid.certificates import certify_payments
 from mechopt.typegrid.existence import max_payment_table, solve_existence
 from mechopt.typegrid.model import FixedMarket, LinearExternality, MarketGrowth, TypeGrid

@@ -7,11 +7,11 @@ from typing import Any
 
 import numpy as np
 
-from ..status import Termination
+from mechopt.core.status import Termination
 
 
 @dataclass(frozen=True)
-class Iterate:
+class MethodOutcome:
     """The last point of a method, why it stopped, and how long it took."""
 
     profile: np.ndarray

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .functions import PowerLaw, Quadratic, ScalarFunction
-from .structured import DiagPlusLowRank
+from mechopt.data.functions import PowerLaw, Quadratic, ScalarFunction
+from mechopt.core.structured import DiagPlusLowRank
 
 
 class Payoff(ABC):
@@ -41,7 +41,7 @@ class Payoff(ABC):
 
 
 @dataclass(frozen=True)
-class IndexPayoff(Payoff):
+class LinearIndexPayoff(Payoff):
     """a_i(s) = f_i(z_i) with a linear index z = E (P s), E of shape (n, k), P of shape (k, n).
 
     Covers payoffs of the total data (001 (2), (3); 003 (12)), of group totals (003 Section 5.1)
@@ -66,14 +66,14 @@ class IndexPayoff(Payoff):
         object.__setattr__(self, "_total", E.shape[1] == 1 and bool(np.all(E == 1.0) and np.all(P == 1.0)))
 
     @classmethod
-    def aggregate(cls, f: ScalarFunction, n: int) -> IndexPayoff:
+    def aggregate(cls, f: ScalarFunction, n: int) -> LinearIndexPayoff:
         """a_i(s) = f_i(s_1 + ... + s_n)."""
         if n < 1:
             raise ValueError(f"n: number of agents must be >= 1, got {n}")
         return cls(f, np.ones((n, 1)), np.ones((1, n)))
 
     @classmethod
-    def grouped(cls, groups: np.ndarray, weights: np.ndarray, f: ScalarFunction | None = None) -> IndexPayoff:
+    def grouped(cls, groups: np.ndarray, weights: np.ndarray, f: ScalarFunction | None = None) -> LinearIndexPayoff:
         """003 Section 5.1: a_i(s) = f(sum_t w[g(i), t] sum_{j in A_t} s_j).
 
         ``groups[i]`` is agent i's group in 0..T-1, ``weights`` is the T x T matrix w; the
@@ -91,7 +91,7 @@ class IndexPayoff(Payoff):
         return cls(f or PowerLaw(alpha=1.0, beta=1.0, shift=1.0), w[g], membership)
 
     @classmethod
-    def linear(cls, W: np.ndarray) -> IndexPayoff:
+    def linear(cls, W: np.ndarray) -> LinearIndexPayoff:
         """Linear discovery a(s) = W s (001 Section 2.1)."""
         W = np.atleast_2d(np.asarray(W, dtype=float))
         return cls(Quadratic(slope=1.0), W, np.eye(W.shape[0]))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 
-def times(U: np.ndarray, y: np.ndarray) -> np.ndarray:
+def tall_matmul(U: np.ndarray, y: np.ndarray) -> np.ndarray:
     """U @ y for a tall U with few columns (a column scaling when there is one: much faster)."""
     return U[:, 0] * y[0] if U.shape[1] == 1 and y.ndim == 1 else U @ y
 
@@ -48,7 +48,7 @@ def _woodbury(a: np.ndarray, W: np.ndarray, V: np.ndarray, rhs: np.ndarray) -> n
     ainv = 1.0 / a if rhs.ndim == 1 else (1.0 / a)[:, None]
     ainv_r, ainv_w = rhs * ainv, W / a[:, None]
     cap = np.eye(W.shape[1]) + V.T @ ainv_w
-    return ainv_r - times(ainv_w, np.linalg.solve(cap, V.T @ ainv_r))
+    return ainv_r - tall_matmul(ainv_w, np.linalg.solve(cap, V.T @ ainv_r))
 
 
 def solve_diag_plus_low_rank(a: np.ndarray, W: np.ndarray, V: np.ndarray, rhs: np.ndarray,
@@ -88,7 +88,7 @@ def block_matvec(J: Jacobian, rows: np.ndarray, cols: np.ndarray, x: np.ndarray)
     """``J[rows, cols] @ x``, leaving out the diagonal part ``d`` of a :class:`DiagPlusLowRank`
     (all of J enters when it is dense)."""
     if isinstance(J, DiagPlusLowRank):
-        return times(J.U[rows], J.V[cols].T @ x)
+        return tall_matmul(J.U[rows], J.V[cols].T @ x)
     return J[np.ix_(rows, cols)] @ x
 
 

@@ -9,20 +9,21 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from ..certificates.kkt import KKTCertificate, kkt_certificate
-from ..equilibrium import NashResult, solve_nash
-from ..functions import Quadratic
-from ..mechanisms.mbeta import BetaStar, BudgetGame, MBeta, optimal_beta
-from ..serialization import Serializable
-from ..stats import SolveStats
-from ..status import Status, Termination
-from ..tolerances import FEASIBILITY_TOL, KKT_TOL, NASH_GAIN_TOL
-from ..utilities import BudgetUtility
-from .welfare import WelfareProgram, WelfareResult, solve_welfare
+from mechopt.certificates.kkt import KKTCertificate, kkt_certificate
+from mechopt.certificates.nash import NashCertificate
+from mechopt.solvers.nash import NashResult, solve_nash
+from mechopt.data.functions import Quadratic
+from mechopt.mechanisms.mbeta import BetaStar, BudgetGame, MBeta, optimal_beta
+from mechopt.core.serialization import Serializable
+from mechopt.core.stats import SolveStats
+from mechopt.core.status import Status, Termination
+from mechopt.core.tolerances import FEASIBILITY_TOL, KKT_TOL, NASH_GAIN_TOL
+from mechopt.data.utilities import BudgetUtility
+from mechopt.programs.welfare import WelfareProgram
+from mechopt.solvers.welfare import WelfareResult, solve_welfare
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,11 @@ class MBetaResult(Serializable):
     """s* > 0, the premise of Theorem 4.1."""
     comparisons: tuple[WelfareComparison, ...]
     stats: SolveStats
-    model: dict[str, Any] | None = None
+
+    @property
+    def certificate(self) -> NashCertificate:
+        """The equilibrium's Nash certificate (each comparison carries its own KKT evidence)."""
+        return self.equilibrium.certificate
 
 
 def analyze_mbeta(
@@ -85,20 +90,21 @@ def analyze_mbeta(
     ne = solve_nash(BudgetGame(utility, mech, budgets, tau), tol=nash_tol)
     if ne.profile is None:
         stats = SolveStats("mbeta", ne.stats.termination, ne.stats.iterations, time.perf_counter() - t0)
-        return MBetaResult("mbeta", Status.NO_EQUILIBRIUM_FOUND, beta, star, ne, None, None, None, None, None, (), stats)
+        return MBetaResult("mbeta", ne.status, beta, star, ne, None, None, None, None, None, (), stats)
     s = ne.profile
     pay = mech.payments(s)
     b = budgets - mech.spending(s)
-    respected = bool(np.all(b >= -FEASIBILITY_TOL))
+    spend_scale = np.maximum(np.abs(budgets), np.abs(mech.spending(s)))
+    respected = bool(np.all(b >= -FEASIBILITY_TOL * spend_scale))
     comparisons = []
     for p in ps:
         program = WelfareProgram(utility, cost, budgets, beta, p)
         opt = solve_welfare(program, tol=kkt_tol)
         ne_w = program.welfare(np.maximum(b, 0.0), s)
-        ne_kkt = kkt_certificate(program, np.maximum(b, 0.0), s, tol=kkt_tol)
+        ne_kkt = kkt_certificate(program, np.concatenate([np.maximum(b, 0.0), s]), tol=kkt_tol)
         gap = float(opt.welfare - ne_w) if opt.welfare is not None else float("nan")
-        scale = max(1.0, abs(ne_w)) if np.isfinite(ne_w) else 1.0
-        better_point = opt.certificate is not None and opt.certificate.primal_infeasibility <= kkt_tol * scale
+        scale = max(abs(ne_w), abs(opt.welfare or 0.0), np.finfo(float).tiny) if np.isfinite(ne_w) else np.inf
+        better_point = isinstance(opt.certificate, KKTCertificate) and opt.certificate.primal_infeasibility <= kkt_tol
         maximizes = True if ne_kkt.verified else (False if better_point and gap > kkt_tol * scale else None)
         comparisons.append(WelfareComparison(p, opt, ne_w, gap, ne_kkt, maximizes))
     status = Status.EQUILIBRIUM if respected else Status.ASSUMPTION_VIOLATED

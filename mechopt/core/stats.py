@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .serialization import Serializable
-from .status import Termination
+from mechopt.core.serialization import Serializable
+from mechopt.core.status import Termination
 
 
 @dataclass(frozen=True)

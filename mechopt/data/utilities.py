@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import cvxpy as cp
 import numpy as np
 
-from .functions import ArrayLike, ScalarFunction, _bc, _param
+from mechopt.data.functions import ArrayLike, ScalarFunction, broadcast_agents, checked_parameter
+
+if TYPE_CHECKING:
+    import cvxpy as cp
 
 
 class BudgetUtility(ABC):
@@ -67,13 +70,13 @@ class CobbDouglas(BudgetUtility):
     theta: ArrayLike
 
     def __post_init__(self) -> None:
-        theta = _param("theta", self.theta)
+        theta = checked_parameter("theta", self.theta)
         if np.any(theta <= 0) or np.any(theta >= 1):
             raise ValueError(f"theta: must lie in (0, 1), got {theta}")
         object.__setattr__(self, "theta", theta)
 
     def _t(self, b: ArrayLike) -> np.ndarray:
-        return _bc(self.theta, np.asarray(b))
+        return broadcast_agents(self.theta, np.asarray(b))
 
     def value(self, b: ArrayLike, S: ArrayLike) -> np.ndarray:
         t = self._t(b)
@@ -92,5 +95,7 @@ class CobbDouglas(BudgetUtility):
             return t * (t - 1) * u / b**2, t * (1 - t) * u / (b * S), -t * (1 - t) * u / S**2
 
     def dcp(self, b: cp.Expression, S: cp.Expression) -> cp.Expression:
+        import cvxpy as cp
+
         thetas = np.broadcast_to(self.theta, (b.shape[0],))
         return cp.hstack([cp.geo_mean(cp.hstack([b[i], S]), [float(t), 1.0 - float(t)], approx=False) for i, t in enumerate(thetas)])

@@ -7,9 +7,9 @@ from typing import Annotated, Literal, Union
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..functions import PACBound, PowerLaw, Quadratic, ScalarFunction
-from ..games import DataSharingGame
-from ..payoffs import IndexPayoff, Payoff, RandomCoverage
+from mechopt.data.functions import PACBound, PowerLaw, Quadratic, ScalarFunction
+from mechopt.games import DataSharingGame
+from mechopt.data.payoffs import LinearIndexPayoff, Payoff, RandomCoverage
 
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
@@ -127,12 +127,12 @@ def build_function(spec: PowerLawSpec | PACBoundSpec) -> ScalarFunction:
 def build_payoff(spec: GameSpec) -> Payoff:
     p = spec.payoff
     if isinstance(p, (PowerLawSpec, PACBoundSpec)):
-        return IndexPayoff.aggregate(build_function(p), spec.n)
+        return LinearIndexPayoff.aggregate(build_function(p), spec.n)
     if isinstance(p, LinearDiscoverySpec):
-        return IndexPayoff.linear(np.asarray(p.W))
+        return LinearIndexPayoff.linear(np.asarray(p.W))
     if isinstance(p, RandomCoverageSpec):
         return RandomCoverage(np.asarray(p.q))
-    return IndexPayoff.grouped(np.asarray(p.groups), np.asarray(p.weights))
+    return LinearIndexPayoff.grouped(np.asarray(p.groups), np.asarray(p.weights))
 
 
 def build_cost(spec: CostSpec) -> Quadratic:
@@ -141,3 +141,34 @@ def build_cost(spec: CostSpec) -> Quadratic:
 
 def build_game(spec: GameSpec) -> DataSharingGame:
     return DataSharingGame(build_payoff(spec), build_cost(spec.cost), upper=np.asarray(spec.tau, dtype=float))
+
+
+class NashSolverSpec(Strict):
+    method: Literal["newton", "br", "stochastic-br", "pyomo-mip"] = "newton"
+    tol: Positive = 1e-9
+    batch: int | None = Field(default=None, ge=2)
+    step: Positive | None = None
+
+    @model_validator(mode="after")
+    def _options(self) -> NashSolverSpec:
+        if self.method == "stochastic-br" and self.batch is None:
+            raise ValueError("solver.batch: method 'stochastic-br' needs the number of players moving per step")
+        if self.batch is not None and self.method != "stochastic-br":
+            raise ValueError(f"solver.batch: only method 'stochastic-br' takes it, not {self.method!r}")
+        if self.step is not None and self.method not in ("br", "stochastic-br"):
+            raise ValueError(f"solver.step: only methods 'br' and 'stochastic-br' take it, not {self.method!r}")
+        return self
+
+
+class NashModel(Strict):
+    kind: Literal["nash"]
+    name: str = ""
+    description: str = ""
+    game: GameSpec
+    solver: NashSolverSpec = NashSolverSpec()
+
+    @model_validator(mode="after")
+    def _batch(self) -> NashModel:
+        if self.solver.batch is not None and self.solver.batch > self.game.n:
+            raise ValueError(f"solver.batch: must be at most game.n = {self.game.n}, got {self.solver.batch}")
+        return self

@@ -12,14 +12,17 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import cvxpy as cp
 import numpy as np
+
+if TYPE_CHECKING:
+    import cvxpy as cp
 
 ArrayLike = float | np.ndarray
 
 
-def _param(name: str, value: ArrayLike, *, positive: bool = False, nonneg: bool = False) -> np.ndarray:
+def checked_parameter(name: str, value: ArrayLike, *, positive: bool = False, nonneg: bool = False) -> np.ndarray:
     arr = np.asarray(value, dtype=float)
     if arr.ndim > 1:
         raise ValueError(f"{name}: expected a scalar or a 1-d array of per-agent values, got shape {arr.shape}")
@@ -32,7 +35,7 @@ def _param(name: str, value: ArrayLike, *, positive: bool = False, nonneg: bool 
     return arr
 
 
-def _bc(p: np.ndarray, x: np.ndarray) -> np.ndarray:
+def broadcast_agents(p: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Broadcast a per-agent parameter against the leading (agent) axis of ``x``."""
     if p.ndim == 1 and np.ndim(x) > 1:
         return p.reshape(p.shape + (1,) * (np.ndim(x) - 1))
@@ -78,9 +81,9 @@ class PowerLaw(ScalarFunction):
     concave = True
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "alpha", _param("alpha", self.alpha, positive=True))
-        object.__setattr__(self, "beta", _param("beta", self.beta, positive=True))
-        object.__setattr__(self, "top", _param("top", self.top))
+        object.__setattr__(self, "alpha", checked_parameter("alpha", self.alpha, positive=True))
+        object.__setattr__(self, "beta", checked_parameter("beta", self.beta, positive=True))
+        object.__setattr__(self, "top", checked_parameter("top", self.top))
         if not (np.isfinite(self.shift) and self.shift >= 0):
             raise ValueError(f"shift: must be a finite number >= 0, got {self.shift}")
         object.__setattr__(self, "_ab", self.alpha * self.beta)
@@ -99,7 +102,7 @@ class PowerLaw(ScalarFunction):
             if memo is not None and memo[0] == key:
                 return base, memo[1]
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            p = np.multiply(_bc(self.beta, x), -np.log(base))
+            p = np.multiply(broadcast_agents(self.beta, x), -np.log(base))
             p = np.exp(p, out=p) if isinstance(p, np.ndarray) else np.exp(p)
         if x.ndim == 0:
             object.__setattr__(self, "_memo", (key, p))
@@ -107,21 +110,23 @@ class PowerLaw(ScalarFunction):
 
     def value(self, x: ArrayLike) -> np.ndarray:
         _, p = self._pow(x)
-        return _bc(self.top, np.asarray(x)) - _bc(self.alpha, np.asarray(x)) * p
+        return broadcast_agents(self.top, np.asarray(x)) - broadcast_agents(self.alpha, np.asarray(x)) * p
 
     def d1(self, x: ArrayLike) -> np.ndarray:
         base, p = self._pow(x)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            out = _bc(self._ab, np.asarray(x)) * p
+            out = broadcast_agents(self._ab, np.asarray(x)) * p
             return np.divide(out, base, out=out) if isinstance(out, np.ndarray) else out / base
 
     def d2(self, x: ArrayLike) -> np.ndarray:
         base, p = self._pow(x)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            out = _bc(self._abb, np.asarray(x)) * p
+            out = broadcast_agents(self._abb, np.asarray(x)) * p
             return np.divide(out, -(base * base), out=out) if isinstance(out, np.ndarray) else out / -(base * base)
 
     def dcp(self, x: cp.Expression) -> cp.Expression:
+        import cvxpy as cp
+
         if self.beta.ndim == 0:
             return self.top - cp.multiply(self.alpha, cp.power(x + self.shift, -float(self.beta)))
         if x.shape not in ((), self.beta.shape):
@@ -143,12 +148,12 @@ class PACBound(ScalarFunction):
     k: ArrayLike
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "a0", _param("a0", self.a0))
-        object.__setattr__(self, "k", _param("k", self.k, positive=True))
+        object.__setattr__(self, "a0", checked_parameter("a0", self.a0))
+        object.__setattr__(self, "k", checked_parameter("k", self.k, positive=True))
 
     def _parts(self, x: ArrayLike):
         m = np.asarray(x, dtype=float)
-        k, a0 = _bc(self.k, m), _bc(self.a0, m)
+        k, a0 = broadcast_agents(self.k, m), broadcast_agents(self.a0, m)
         with np.errstate(divide="ignore", invalid="ignore"):
             inner = 2.0 * k * (2.0 + np.log(m / k))
             h = np.sqrt(np.where(inner > 0, inner, np.nan))
@@ -185,9 +190,9 @@ class Quadratic(ScalarFunction):
     curvature: ArrayLike = 0.0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "slope", _param("slope", self.slope))
-        object.__setattr__(self, "intercept", _param("intercept", self.intercept))
-        object.__setattr__(self, "curvature", _param("curvature", self.curvature))
+        object.__setattr__(self, "slope", checked_parameter("slope", self.slope))
+        object.__setattr__(self, "intercept", checked_parameter("intercept", self.intercept))
+        object.__setattr__(self, "curvature", checked_parameter("curvature", self.curvature))
 
     @property
     def convex(self) -> bool:  # type: ignore[override]
@@ -199,25 +204,27 @@ class Quadratic(ScalarFunction):
 
     def value(self, x: ArrayLike) -> np.ndarray:
         x = np.asarray(x, dtype=float)
-        linear = _bc(self.slope, x) * x + _bc(self.intercept, x)
-        return linear + 0.5 * _bc(self.curvature, x) * x**2 if self.curvature.any() else linear
+        linear = broadcast_agents(self.slope, x) * x + broadcast_agents(self.intercept, x)
+        return linear + 0.5 * broadcast_agents(self.curvature, x) * x**2 if self.curvature.any() else linear
 
     def d1(self, x: ArrayLike) -> np.ndarray:
         x = np.asarray(x, dtype=float)
         if not self.curvature.any():
-            return np.broadcast_to(_bc(self.slope, x), np.broadcast_shapes(x.shape, np.shape(_bc(self.slope, x))))
-        return _bc(self.slope, x) + _bc(self.curvature, x) * x
+            return np.broadcast_to(broadcast_agents(self.slope, x), np.broadcast_shapes(x.shape, np.shape(broadcast_agents(self.slope, x))))
+        return broadcast_agents(self.slope, x) + broadcast_agents(self.curvature, x) * x
 
     def d2(self, x: ArrayLike) -> np.ndarray:
         x = np.asarray(x, dtype=float)
-        return np.broadcast_to(_bc(self.curvature, x), np.broadcast_shapes(x.shape, np.shape(_bc(self.curvature, x)))).astype(float)
+        return np.broadcast_to(broadcast_agents(self.curvature, x), np.broadcast_shapes(x.shape, np.shape(broadcast_agents(self.curvature, x)))).astype(float)
 
     def dcp(self, x: cp.Expression) -> cp.Expression:
+        import cvxpy as cp
+
         quad = cp.multiply(0.5 * self.curvature, cp.square(x)) if np.any(self.curvature) else 0.0
         return cp.multiply(self.slope, x) + quad + self.intercept
 
 
-def Linear(slope: ArrayLike, intercept: ArrayLike = 0.0) -> Quadratic:
+def linear_cost(slope: ArrayLike, intercept: ArrayLike = 0.0) -> Quadratic:
     """Linear cost ``c x + d`` (001 Section 4, 000)."""
     return Quadratic(slope=slope, intercept=intercept)
 

@@ -7,8 +7,10 @@ from typing import Annotated, Literal, Union
 import numpy as np
 from pydantic import Field, model_validator
 
-from ..utilities import BudgetUtility, CobbDouglas, QuasiLinear
-from .game_schema import (
+from mechopt.data.utilities import BudgetUtility, CobbDouglas, QuasiLinear
+from mechopt.mechanisms.mbeta import BudgetGame, MBeta
+from mechopt.programs.welfare import WelfareProgram
+from mechopt.io.schemas.game import (
     CostSpec,
     NonNegativeOrList,
     PositiveOrList,
@@ -94,4 +96,15 @@ def budgets_of(model: BudgetModelBase) -> np.ndarray:
     return np.broadcast_to(np.asarray(model.budgets, dtype=float), (model.n,)).copy()
 
 
-__all__ = ["MBetaModel", "WelfareModel", "build_cost", "build_utility", "budgets_of"]
+def welfare_program(model: BudgetModelBase, beta: float, p: float) -> WelfareProgram:
+    """Program (19) of a budget model at ``beta`` and ``p``."""
+    return WelfareProgram(build_utility(model.utility), build_cost(model.cost), budgets_of(model), beta, p)
+
+
+def budget_game(model: MBetaModel, beta: float) -> BudgetGame:
+    """The game under M_beta of an ``mbeta`` model."""
+    tau = np.broadcast_to(np.asarray(model.tau, dtype=float), (model.n,)).copy()
+    return BudgetGame(build_utility(model.utility), MBeta(build_cost(model.cost), beta, model.n), budgets_of(model), tau)
+
+
+__all__ = ["MBetaModel", "WelfareModel", "budget_game", "build_cost", "build_utility", "budgets_of", "welfare_program"]

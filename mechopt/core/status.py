@@ -2,7 +2,9 @@
 
 Two axes, as in pyomo's results: *why the method stopped* (:class:`Termination`) and *what the
 answer is* (:class:`Status`).  Infeasibility, the absence of an equilibrium and violated
-assumptions are statuses with evidence, never exceptions.
+assumptions are statuses with evidence, never exceptions.  A status that claims something
+(``infeasible``, ``assumption_violated``) is only given when the certificate attached shows it;
+a method that failed says so (``failed``) and claims nothing.
 """
 
 from __future__ import annotations
@@ -28,12 +30,19 @@ class Status(str, Enum):
     EQUILIBRIUM = "equilibrium"
     """A profile whose Nash certificate verified."""
     NO_EQUILIBRIUM_FOUND = "no_equilibrium_found"
-    """No profile passed the certificate; evidence is attached."""
+    """Every method and start tried ended at a profile whose certificate did not verify.  Not a
+    proof that no equilibrium exists: the certificate carries the best profile found and, where
+    one was found, a best-response cycle as a diagnostic."""
     OPTIMAL = "optimal"
     """An optimum whose optimality certificate verified."""
+    BOUNDED = "bounded"
+    """The optimal value lies between two certified bounds; neither is certified optimal."""
     INFEASIBLE = "infeasible"
-    """No feasible point exists; an infeasibility certificate verified."""
+    """No feasible point (no desirable mechanism) exists; an infeasibility certificate verified."""
     ASSUMPTION_VIOLATED = "assumption_violated"
     """An assumption of the method fails; the certificate shows the point where it fails."""
     UNVERIFIED = "unverified"
-    """The method returned an answer but its certificate did not verify."""
+    """The method returned an answer but its certificate did not verify at the tolerance asked
+    for (the certificate holds the bound it reached)."""
+    FAILED = "failed"
+    """The method failed (numerical or solver error); nothing is claimed."""

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .games.base import ConcaveGame
-from .serialization import Serializable
+from mechopt.games.base import ContinuousGame
+from mechopt.core.serialization import Serializable
 
 GOLDEN_ITERATIONS = 64
 GRID_POINTS = 257
@@ -113,6 +113,12 @@ class BestResponses(Serializable):
     values: np.ndarray
     current: np.ndarray
     upper: np.ndarray
+    ranges: np.ndarray
+    """The utility scale tolerances are relative to: max |u_i(x, s_-i) - u_i(s)| over x at the
+    box's two ends and the best response found (non-finite values left out).  Unchanged by adding a
+    constant to u_i, multiplied by c when u_i is."""
+    rounding: np.ndarray
+    """What rounding alone can put into a gain bound: 128 eps max |u_i| over the values used."""
     search: str
     grid_points: int
 
@@ -128,7 +134,7 @@ class BestResponses(Serializable):
 
 
 def global_best_responses(
-    game: ConcaveGame,
+    game: ContinuousGame,
     s: np.ndarray,
     *,
     concave: bool | None = None,
@@ -139,7 +145,7 @@ def global_best_responses(
     """max over x in [lower_i, upper_i] of u_i(x, s_-i), for every player i at once.
 
     For concave games the golden-section search runs only when the ladder around ``s`` does not
-    already bound every gain by ``tol``."""
+    already bound every gain by ``tol`` times the spread of the values seen."""
     s = np.asarray(s, dtype=float)
     concave = game.own_concave if concave is None else concave
     lo, hi = game.lower, game.upper
@@ -152,6 +158,7 @@ def global_best_responses(
         v[np.isnan(v)] = -np.inf
         return v
 
+    ends = f(np.stack([lo, hi], axis=1))
     if concave:
         x = _ladder(lo, hi, s, SHORT_LADDER)
         v = f(x)
@@ -159,7 +166,7 @@ def global_best_responses(
         upper = concave_upper_bound(x, v)
         search, m = "ladder", 0
         for centre in ("profile", "golden"):
-            if not np.any(upper - current > tol):
+            if not np.any(upper - current > tol * np.max(_spread(ends, np.max(v, axis=1), current))):
                 break
             c = s if centre == "profile" else _golden(f, lo, hi, iterations)
             x2 = _ladder(lo, hi, c, LONG_LADDER)
@@ -181,7 +188,17 @@ def global_best_responses(
         search, m = "grid+golden", grid_points
     best = np.argmax(v, axis=1)
     rows = np.arange(game.n)
-    return BestResponses(x[rows, best], v[rows, best], current, np.maximum(upper, v[rows, best]), search, m)
+    ranges = _spread(ends, v[rows, best], current)
+    rounding = 128.0 * np.finfo(float).eps * np.max(np.where(np.isfinite(v), np.abs(v), 0.0), axis=1)
+    return BestResponses(x[rows, best], v[rows, best], current, np.maximum(upper, v[rows, best]), ranges, rounding,
+                         search, m)
+
+
+def _spread(ends: np.ndarray, best: np.ndarray, current: np.ndarray) -> np.ndarray:
+    """max |value - current| over the box's ends and the best value, finite values only."""
+    with np.errstate(invalid="ignore"):
+        d = np.abs(np.concatenate([ends, best[:, None]], axis=1) - current[:, None])
+    return np.max(np.where(np.isfinite(d), d, 0.0), axis=1)
 
 
 @dataclass(frozen=True)
@@ -198,7 +215,7 @@ class BestResponseCycle(Serializable):
 
 
 def best_response_cycle(
-    game: ConcaveGame,
+    game: ContinuousGame,
     start: np.ndarray,
     *,
     tol: float,
@@ -207,8 +224,8 @@ def best_response_cycle(
 ) -> tuple[np.ndarray | None, BestResponseCycle | None]:
     """Sequential (Gauss-Seidel) global best responses from ``start``.
 
-    Returns ``(fixed_point, None)`` when a full round moves no player by more than ``tol`` in
-    utility, ``(None, cycle)`` when a profile recurs with the same player to move, and
+    Returns ``(fixed_point, None)`` when a full round moves no player by more than ``tol`` times
+    the game's utility scale, ``(None, cycle)`` when a profile recurs with the same player to move, and
     ``(None, None)`` when neither happens within ``max_rounds``.
     """
     s = game.project(np.asarray(start, dtype=float))
@@ -224,7 +241,7 @@ def best_response_cycle(
                 return None, BestResponseCycle(profiles, tuple(m for _, m, _ in cyc), np.array([g for _, _, g in cyc]))
             br = global_best_responses(game, s)
             gain = float(br.gains[i])
-            if gain > tol:
+            if gain > tol * float(np.max(br.ranges)) + float(br.rounding[i]):
                 seen[key] = len(history)
                 history.append((s.copy(), i, gain))
                 s = s.copy()

@@ -1,0 +1,1 @@
+"""Studies built from games, mechanisms, programs, solvers and certificates."""

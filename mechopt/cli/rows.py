@@ -1,0 +1,58 @@
+"""One line of the ``mechopt solve`` table per result kind."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from mechopt.core.status import Status
+
+
+def short(x: Any, width: int = 4) -> str:
+    if x is None:
+        return "-"
+    x = np.asarray(x)
+    body = ", ".join(f"{v:.4g}" for v in x[:width])
+    return f"({body}{', ...' if x.size > width else ''})"
+
+
+def _nash(r: Any) -> str:
+    return "s = " + short(r.profile) if r.profile is not None else f"none certified (max gain {r.certificate.max_gain:.3g})"
+
+
+def _welfare(r: Any) -> str:
+    if r.status is Status.INFEASIBLE:
+        c = r.certificate
+        return f"infeasible: agent {c.agent} needs {c.minimum_spending:.4g} > budget {c.budget:.4g}"
+    return f"W_p = {r.welfare:.6g} at s = {short(r.s)}" if r.welfare is not None else "no optimum"
+
+
+def _mbeta(r: Any) -> str:
+    answer = f"beta = {r.beta:.4g}, s = {short(r.equilibrium.profile)}"
+    if r.comparisons:
+        verdicts = {True: "yes", False: "no", None: "?"}
+        answer += "; NE maximizes W_p for p = " + ", ".join(f"{c.p:g}: {verdicts[c.ne_maximizes]}" for c in r.comparisons)
+    return answer
+
+
+def _existence(r: Any) -> str:
+    answer = "exists" if r.exists else f"none: profile {tuple(r.certificate.profile)}"
+    if r.status is Status.ASSUMPTION_VIOLATED:
+        answer += f" (allocation NOT efficient: shortfall {r.efficiency.amount:.3g} at {r.efficiency.others})"
+    return f"{answer}; min budget {r.min_budget:.4g}"
+
+
+def _boundary(r: Any) -> str:
+    k = "none found" if r.max_disparity is None else str(r.max_disparity)
+    tag = "certified on the full grid" if r.status is Status.OPTIMAL else f"full grid certifies K* >= {r.lower}"
+    return f"K* = {k} ({tag})"
+
+
+ANSWERS: dict[str, Callable[[Any], str]] = {"nash": _nash, "welfare": _welfare, "mbeta": _mbeta,
+                                            "existence": _existence, "disparity_boundary": _boundary}
+
+
+def answer_text(kind: str, result: Any) -> str:
+    return ANSWERS[kind](result)
