@@ -12,7 +12,7 @@ import numpy as np
 from mechopt.certificates.infeasibility import budget_infeasibility
 from mechopt.certificates.kkt import kkt_certificate
 from mechopt.certificates.nash import nash_basis, nash_certificate
-from mechopt.certificates.verification import CLAIMING, Check, ClaimReader, MalformedClaim, Verification, close
+from mechopt.certificates.verification import Check, ClaimReader, MalformedClaim, Verification, close
 from mechopt.core.status import Status
 from mechopt.core.tolerances import KKT_TOL, NASH_GAIN_TOL
 from mechopt.games.base import ContinuousGame
@@ -53,6 +53,9 @@ def verify_nash_answer(game: ContinuousGame, claim: ClaimReader, *, tol: float =
     if status is Status.EQUILIBRIUM:
         checks.append(Check("status", status.value, "equilibrium" if cert.verified else "not an equilibrium",
                             cert.verified and not (game.own_concave and not cert.concave_at_point)))
+        supports = float(np.max(claimed_gains - slack, initial=0.0)) <= 0.0 and claimed_max <= float(np.max(slack))
+        checks.append(Check("certificate.max_gain supports the claim", claimed_max, f"<= {float(np.max(slack)):.3g}",
+                            supports))
         checks.append(Check("profile", None if profile is None else profile.tolist(), point.tolist(),
                             profile is not None and bool(np.array_equal(profile, point))))
         checks.append(Check("utilities", None if utilities is None else utilities.tolist(),
@@ -64,7 +67,7 @@ def verify_nash_answer(game: ContinuousGame, claim: ClaimReader, *, tol: float =
     else:
         checks.append(Check("profile", None if profile is None else profile.tolist(), None, profile is None))
         checks.append(Check("utilities", None if utilities is None else utilities.tolist(), None, utilities is None))
-    established = status in CLAIMING and all(c.ok for c in checks)
+    established = status in (Status.EQUILIBRIUM, Status.ASSUMPTION_VIOLATED) and all(c.ok for c in checks)
     return Verification("nash", status.value, established, nash_basis(game, cert), tol, tuple(checks),
                         ("certificate.best_responses", "certificate.cycle", *UNCHECKED_STATS))
 
@@ -105,7 +108,7 @@ def verify_welfare_answer(program: WelfareProgram, claim: ClaimReader, *, tol: f
         checks += [Check("status", status.value, f"agent {evidence.agent}: minimum spending "
                          f"{evidence.minimum_spending:.6g} vs budget {evidence.budget:.6g}", evidence.verified),
                    Check("b, s, welfare", [b, s, welfare], [None, None, None], b is None and s is None and welfare is None)]
-    established = status in CLAIMING and all(c.ok for c in checks)
+    established = status in (Status.OPTIMAL, Status.INFEASIBLE) and all(c.ok for c in checks)
     return Verification("welfare", status.value, established, basis, tol, tuple(checks),
                         ("solver_duals", *UNCHECKED_STATS))
 
@@ -166,7 +169,7 @@ def verify_mbeta_answer(game: BudgetGame, ps: tuple[float, ...], beta_optimal: b
                    Check(f"comparisons[{k}].ne_kkt.verified", c.sub("ne_kkt").boolean("verified"), ne_kkt.verified,
                          c.sub("ne_kkt").boolean("verified") == ne_kkt.verified),
                    Check(f"comparisons[{k}].ne_maximizes", claimed_max, maximizes, claimed_max == maximizes)]
-    established = status in CLAIMING and all(c.ok for c in checks)
+    established = status in (Status.EQUILIBRIUM, Status.ASSUMPTION_VIOLATED) and all(c.ok for c in checks)
     return Verification("mbeta", status.value, established, ne.basis + "; welfare comparisons: KKT Lagrangian bounds",
                         nash_tol, tuple(checks), ("comparisons[*].optimum.solver_duals", *UNCHECKED_STATS))
 

@@ -118,7 +118,8 @@ class BestResponses(Serializable):
     box's two ends and the best response found (non-finite values left out).  Unchanged by adding a
     constant to u_i, multiplied by c when u_i is."""
     rounding: np.ndarray
-    """What rounding alone can put into a gain bound: 128 eps max |u_i| over the values used."""
+    """What rounding alone puts into a gain: 128 eps times |u_i| at the point and at the best
+    response (values far away, e.g. near a singularity, do not loosen it)."""
     search: str
     grid_points: int
 
@@ -189,7 +190,8 @@ def global_best_responses(
     best = np.argmax(v, axis=1)
     rows = np.arange(game.n)
     ranges = _spread(ends, v[rows, best], current)
-    rounding = 128.0 * np.finfo(float).eps * np.max(np.where(np.isfinite(v), np.abs(v), 0.0), axis=1)
+    scale = np.maximum(np.abs(v[rows, best]), np.where(np.isfinite(current), np.abs(current), 0.0))
+    rounding = 128.0 * np.finfo(float).eps * scale
     return BestResponses(x[rows, best], v[rows, best], current, np.maximum(upper, v[rows, best]), ranges, rounding,
                          search, m)
 

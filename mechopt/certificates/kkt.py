@@ -9,9 +9,10 @@ stationarity and complementary-slackness conditions at the point (for a max-min 
 together with the weights of the active pieces).  With a concave objective, convex constraints
 and multipliers z >= 0 the Lagrangian bounds every feasible objective value:
 
-    f(x) <= L(x) <= L(x*) + grad L(x*)^T (x - x*) <= f(x*) + slackness + ||grad L(x*)||_2 D,
+    f(x) <= L(x) <= L(x*) + grad L(x*)^T (x - x*) <= f(x*) + slackness + sum_j |grad_j L(x*)| w_j,
 
-D the diameter of the box holding the feasible set.  ``gap_bound`` is that bound on f* - f(x*).
+w_j = max(x*_j - lower_j, upper_j - x*_j) over the box holding the feasible set (each term in the
+objective's units, whatever the units of x_j).  ``gap_bound`` is that bound on f* - f(x*).
 Tolerances are relative: the gap to the objective's scale at the point (max of |f| and the
 pieces' |u_k|), each constraint's violation to the magnitude of its terms.
 """
@@ -92,28 +93,16 @@ def kkt_certificate(program: ConcaveProgram, x: np.ndarray, *, tol: float = KKT_
     M = np.hstack(blocks)
     rhs = np.zeros(dim) if minimum else -grad
     slack_coeffs = np.concatenate(([u - u.min()] if minimum else []) + [slack, lower_slack])
-    cols = M.shape[1]
-    with np.errstate(all="ignore"):
-        scale = max(1.0, float(np.max(np.abs(M)))) if np.all(np.isfinite(M)) else 1.0
-    rows, targets = [M, np.diag(slack_coeffs) * scale], [rhs, np.zeros(cols)]
-    if minimum:
-        norm_row = np.zeros((1, cols))
-        norm_row[0, :u.size] = scale * 10.0
-        rows.append(norm_row)
-        targets.append(np.array([scale * 10.0]))
-    A, y = np.vstack(rows), np.concatenate(targets)
-    finite = bool(np.all(np.isfinite(A)) and np.all(np.isfinite(y)))
-    z = lsq_linear(A, y, bounds=(0.0, np.inf), method="bvls").x if finite else np.zeros(cols)
-    if minimum and z[:u.size].sum() > 0:
-        z = z / z[:u.size].sum()
+    widths = np.maximum(np.maximum(x - lower, upper - x), 0.0)
+    z = _fit_multipliers(M, rhs, slack_coeffs, widths, u.size if minimum else 0)
     residual = M @ z - rhs
     comp = z * slack_coeffs
-    diameter = float(np.linalg.norm(upper - lower))
     with np.errstate(all="ignore"):
         violation = np.concatenate([np.maximum(g, 0.0) / np.maximum(program.constraint_scale(x), np.finfo(float).tiny),
                                     np.maximum(lower - x, 0.0) / np.maximum(np.abs(lower), np.finfo(float).tiny)])
     infeasible = float(np.max(violation)) if violation.size else 0.0
-    gap = float(comp.sum() + np.linalg.norm(residual) * diameter) if finite else float("inf")
+    finite = bool(np.all(np.isfinite(residual)) and np.all(np.isfinite(comp)))
+    gap = float(comp.sum() + np.abs(residual) @ widths) if finite else float("inf")
     value = program.objective(x)
     obj_scale = float(max(abs(value), float(np.max(np.abs(u))) if u.size else 0.0)) if np.isfinite(value) else float("inf")
     names = (["pieces"] if minimum else []) + ["constraints", "lower"]
@@ -124,3 +113,27 @@ def kkt_certificate(program: ConcaveProgram, x: np.ndarray, *, tol: float = KKT_
                     and gap <= tol * max(obj_scale, np.finfo(float).tiny))
     return KKTCertificate("kkt", x, float(value), multipliers, float(np.max(np.abs(residual))) if residual.size else 0.0,
                           float(np.max(comp)) if comp.size else 0.0, infeasible, gap, obj_scale, tol, verified)
+
+
+def _fit_multipliers(M: np.ndarray, rhs: np.ndarray, slack: np.ndarray, widths: np.ndarray, pieces: int) -> np.ndarray:
+    """z >= 0 minimizing ||w (M z - rhs)||^2 + ||slack z||^2 (the two terms of the gap bound,
+    sum |residual_j| w_j and the slackness, both in the objective's units), plus sum of the first
+    ``pieces`` entries = 1 for a max-min objective.  Columns are scaled to unit norm first."""
+    if not all(np.all(np.isfinite(a)) for a in (M, rhs, slack, widths)):
+        return np.zeros(M.shape[1])
+    WM, Wr = widths[:, None] * M, widths * rhs
+    norms = np.linalg.norm(WM, axis=0)
+    norms = np.where(norms > 0, norms, 1.0)
+    Ms = WM / norms
+    rows = [Ms, np.diag(slack / norms)]
+    targets = [Wr, np.zeros(M.shape[1])]
+    if pieces:
+        weight = 10.0 * max(float(np.linalg.norm(Ms[:, :pieces])), 1.0)
+        row = np.zeros((1, M.shape[1]))
+        row[0, :pieces] = weight / norms[:pieces]
+        rows.append(row)
+        targets.append(np.array([weight]))
+    z = lsq_linear(np.vstack(rows), np.concatenate(targets), bounds=(0.0, np.inf), method="bvls").x / norms
+    if pieces and z[:pieces].sum() > 0:
+        z = z / z[:pieces].sum()
+    return z

@@ -17,18 +17,12 @@ from typing import Any, TypeVar
 import numpy as np
 
 from mechopt.core.serialization import Serializable
-from mechopt.core.status import Status
 
 E = TypeVar("E", bound=Enum)
 
 BIND_RTOL = 1e-9
 """Relative agreement required between a claimed derived value (utilities, welfare, payments)
 and its recomputation at the claimed point; scales are the quantities' own magnitudes."""
-
-CLAIMING = frozenset({Status.EQUILIBRIUM, Status.OPTIMAL, Status.INFEASIBLE, Status.BOUNDED,
-                      Status.ASSUMPTION_VIOLATED})
-"""Statuses that claim something; the others (not found, unverified, failed) establish nothing."""
-
 
 class MalformedClaim(ValueError):
     """A claimed answer's field is missing or malformed; the message names the field."""
@@ -51,7 +45,8 @@ class Verification(Serializable):
     kind: str
     claimed_status: str
     established: bool
-    """The claimed status claims something and every check passed."""
+    """The claimed status is one this kind of answer can establish (an equilibrium, an optimum,
+    infeasibility, ...; never "not found", "unverified" or "failed") and every check passed."""
     basis: str
     """What the verdict rests on: a proof, a declared assumption (named), or sampling."""
     tol: float

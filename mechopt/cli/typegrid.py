@@ -32,6 +32,7 @@ def exists(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result envelope as JSON.")] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Also write the result envelope to this file.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists.")] = False,
+    allow_large: Annotated[bool, typer.Option("--allow-large", help="Run grids estimated to take over a minute.")] = False,
 ) -> None:
     """Is there an IC, IR, efficient and weakly budget-balanced mechanism on this type grid?"""
     if (model is None) == (market_growth is None):
@@ -47,13 +48,15 @@ def exists(
             if disparity is None:
                 fail("--disparity K (an integer >= 1) is required with --market-growth")
             raw = {**market_growth_model(market_growth, disparity, 2 if agents is None else agents),
-                   "solver": {"method": "auto" if method is None else method}}
+                   "solver": {"method": "auto" if method is None else method, "allow_large": allow_large}}
             source = "--market-growth/--disparity"
         if raw.get("kind") != "existence":
             fail(f"{source}: field 'kind': expected 'existence', got {raw.get('kind')!r}")
         if out is not None:
             writable(out, force)
-        result = solve_model(raw, source=source)
+        with _progress() as bar:
+            bar.add_task("deciding existence (exhaustive over the grid)", total=None)
+            result = solve_model(raw, source=source)
     except ModelFileError as err:
         fail(_arg_names(str(err)))
     verdict = "exists" if result.exists else "does not exist"
@@ -70,7 +73,7 @@ def exists(
 def _arg_names(message: str) -> str:
     """Name the command-line flags behind the market-growth model's fields."""
     return _flags(message, {"valuation.market_growth.alpha": "--market-growth", "grid.disparity": "--disparity",
-                            "grid.agents": "--agents", "solver.method": "--method"})
+                            "grid.agents": "--agents", "solver.method": "--method", "solver.allow_large": "--allow-large"})
 
 
 def _flags(message: str, flags: dict[str, str]) -> str:

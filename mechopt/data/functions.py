@@ -86,8 +86,12 @@ class PowerLaw(ScalarFunction):
         object.__setattr__(self, "top", checked_parameter("top", self.top))
         if not (np.isfinite(self.shift) and self.shift >= 0):
             raise ValueError(f"shift: must be a finite number >= 0, got {self.shift}")
-        object.__setattr__(self, "_ab", self.alpha * self.beta)
-        object.__setattr__(self, "_abb", self.alpha * self.beta * (self.beta + 1.0))
+        with np.errstate(over="ignore"):
+            object.__setattr__(self, "_ab", self.alpha * self.beta)
+            object.__setattr__(self, "_abb", self.alpha * self.beta * (self.beta + 1.0))
+        if not (np.all(np.isfinite(self._abb)) and np.all(np.isfinite(self.top))):
+            raise ValueError("alpha, beta: alpha * beta * (beta + 1) overflows; the power law's curvature is not a "
+                             "finite number")
 
     def _pow(self, x: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         """The base x + shift and base^(-beta), as exp(-beta log base): one log and one exp

@@ -39,30 +39,43 @@ def validate(schema: type[M], data: dict[str, Any], source: str = "model") -> M:
         raise ModelFileError(f"{source}: " + "; ".join(lines)) from None
 
 
+MAX_FILE_BYTES = 512 * 2**20
+"""Largest model or result file read (a K = 2000 existence result is about 43 MB)."""
+
+
+def _read_text(path: Path, what: str) -> str:
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ModelFileError(f"{path}: {what} is larger than {MAX_FILE_BYTES // 2**20} MiB")
+        return path.read_bytes().decode("utf-8")
+    except OSError as err:
+        raise ModelFileError(f"{path}: cannot read {what} ({err.strerror})") from None
+    except UnicodeDecodeError as err:
+        raise ModelFileError(f"{path}: {what} is not UTF-8 text (byte {err.start}: {err.reason})") from None
+
+
 def load_model_file(path: str | Path) -> dict[str, Any]:
     """Parse a TOML model file into plain data (validation is done by the query's schema)."""
     path = Path(path)
-    try:
-        text = path.read_text()
-    except OSError as err:
-        raise ModelFileError(f"{path}: cannot read model file ({err.strerror})") from None
+    text = _read_text(path, "model file")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ModelFileError(f"{path}: not valid TOML ({err})") from None
+    except RecursionError:
+        raise ModelFileError(f"{path}: not a model file (values nested too deep)") from None
     if "kind" not in data:
         raise ModelFileError(f"{path}: field 'kind' is missing (the query this model poses)")
     return data
 
 
-def load_result_file(path: str | Path) -> dict[str, Any]:
+def load_result_file(path: str | Path) -> Any:
+    """Parse a JSON result file (the envelope is checked by :func:`mechopt.io.envelope.unwrap`)."""
     path = Path(path)
+    text = _read_text(path, "result file")
     try:
-        data = json.loads(path.read_text())
-    except OSError as err:
-        raise ModelFileError(f"{path}: cannot read result file ({err.strerror})") from None
+        return json.loads(text)
     except json.JSONDecodeError as err:
         raise ModelFileError(f"{path}: not valid JSON ({err})") from None
-    if not isinstance(data, dict) or "kind" not in data:
-        raise ModelFileError(f"{path}: field 'kind' is missing: not a mechopt result")
-    return data
+    except RecursionError:
+        raise ModelFileError(f"{path}: not a result file (values nested too deep)") from None

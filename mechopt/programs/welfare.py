@@ -30,6 +30,11 @@ if TYPE_CHECKING:
     import cvxpy as cp
 
 
+P_RANGE = (1e-6, 1e3)
+"""Magnitudes of finite nonzero p accepted: below, W_p is the geometric mean to within rounding
+(use p = 0); above, it is the minimum (use p = -inf); n^(-1/p) overflows beyond both."""
+
+
 @dataclass(frozen=True)
 class WelfareProgram:
     """Program (19) for utilities u_i(b_i, S), costs c_i, budgets B_i, parameter beta and p <= 1."""
@@ -41,9 +46,11 @@ class WelfareProgram:
     p: float
 
     def __post_init__(self) -> None:
-        if isinstance(self.p, bool) or not isinstance(self.p, (int, float, np.floating)) or np.isnan(self.p) \
-                or not self.p <= 1.0:
-            raise ValueError(f"p: the p-mean welfare needs a number p <= 1 (p = -inf allowed), got {self.p!r}")
+        p = self.p
+        if isinstance(p, bool) or not isinstance(p, (int, float, np.floating)) or np.isnan(p) or not p <= 1.0 or \
+                (p not in (0.0, -np.inf) and not P_RANGE[0] <= abs(p) <= P_RANGE[1]):
+            raise ValueError(f"p: the p-mean welfare takes p = 1, 0 (geometric mean), -inf (minimum) or p <= 1 with "
+                             f"{P_RANGE[0]:g} <= |p| <= {P_RANGE[1]:g}, got {p!r}")
         b = np.asarray(self.budgets, dtype=float)
         if b.ndim != 1 or b.size < 2 or not np.all(np.isfinite(b)):
             raise ValueError("budgets: need finite budgets B_i for n >= 2 agents")
@@ -132,15 +139,32 @@ class WelfareProgram:
         not decrease on s >= 0 (slopes > 0, curvature >= 0) and M >= 0."""
         return self.mechanism.spending(np.zeros(self.n))
 
-    def build(self) -> tuple[cp.Problem, cp.Variable, cp.Variable, list[cp.Constraint]]:
-        """The cvxpy problem, its variables (b, s) and constraints (budget, b >= 0, s >= 0)."""
+    def scales(self) -> tuple[float, float]:
+        """(money, utility): the largest budget and the largest utility at the corner (b = B, S = the
+        most data the budgets can pay for).  The cvxpy problem is posed in these units, so the
+        solver's absolute tolerances mean the same at every scale of the instance."""
+        tiny = np.finfo(float).tiny
+        money = max(float(np.max(np.abs(self.budgets))), tiny)
+        _, upper = self.bounding_box()
+        with np.errstate(all="ignore"):
+            corner = self.utility.value(self.budgets, np.full(self.n, upper[self.n:].sum()))
+        finite = np.abs(corner[np.isfinite(corner)])
+        return money, max(float(finite.max()) if finite.size else 1.0, tiny)
+
+    def build(self) -> tuple[cp.Problem, cp.Expression, cp.Variable, list[cp.Constraint]]:
+        """The cvxpy problem in the units of :meth:`scales`: variables b / money and s; constraints
+        (budget, b >= 0, s >= 0) divided by money; objective W_p / utility (W_p is positively
+        homogeneous, so the maximizers are those of (19)).  Returns the problem, the expression b,
+        the variable s and the constraints."""
         import cvxpy as cp
 
         n = self.n
-        b, s = cp.Variable(n, name="b"), cp.Variable(n, name="s")
-        spend = self.spending_matrix() @ self.cost.dcp(s)
-        cons = [b + spend <= self.budgets, b >= 0, s >= 0]
-        u = self.utility.dcp(b, cp.sum(s))
+        money, utility = self.scales()
+        b_scaled, s = cp.Variable(n, name="b_per_money"), cp.Variable(n, name="s")
+        b = money * b_scaled
+        spend = (self.spending_matrix() / money) @ self.cost.dcp(s)
+        cons = [b_scaled + spend <= self.budgets / money, b_scaled >= 0, s >= 0]
+        u = self.utility.dcp(b, cp.sum(s)) / utility
         if self.p == 1:
             obj = cp.sum(u) / n
         elif self.p == 0:

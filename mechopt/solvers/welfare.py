@@ -53,14 +53,18 @@ def polish(program: WelfareProgram, x: np.ndarray, *, zero: float = 1e-7, steps:
 
     Interior-point solutions are accurate to about the square root of the solver tolerance in
     flat directions; a few Newton steps with the budgets tight and near-zero entries of x fixed at
-    zero recover full accuracy.  The polished point is kept only if it stays feasible; the KKT
-    certificate then judges whichever point is returned.
+    zero recover full accuracy.  Entries are judged zero and differenced relative to their block's
+    scale (money for b, the largest s for s), so polishing means the same in any units.  The
+    polished point is kept only if it stays feasible; the KKT certificate then judges whichever
+    point is returned.
     """
     if program.p == -np.inf:
         return x
-    dim = x.size
+    n, dim = program.n, x.size
+    money, _ = program.scales()
+    d = np.concatenate([np.full(n, money), np.full(n, max(float(np.max(x[n:])), np.finfo(float).tiny))])
     x = x.copy()
-    free = np.flatnonzero(x > zero * max(1.0, float(np.max(np.abs(x)))))
+    free = np.flatnonzero(x > zero * d)
     if free.size == 0:
         return x
     x[np.setdiff1d(np.arange(dim), free)] = 0.0
@@ -69,28 +73,39 @@ def polish(program: WelfareProgram, x: np.ndarray, *, zero: float = 1e-7, steps:
     if not np.all(np.isfinite(grad)):
         return x
     mu = np.linalg.lstsq(J.T, grad, rcond=None)[0]
-    h = 1e-6 * max(1.0, float(np.max(np.abs(x))))
+    h = 1e-6 * d
     m = J.shape[0]
     for _ in range(steps):
         grad = program.objective_gradient(x)[free]
         resid = np.concatenate([grad - J.T @ mu, program.constraints(x)])
-        if np.max(np.abs(resid)) < 1e-14:
-            break
         H = np.empty((free.size, free.size))
         for k, j in enumerate(free):
             e = np.zeros(dim)
-            e[j] = h
-            H[:, k] = (program.objective_gradient(x + e)[free] - program.objective_gradient(x - e)[free]) / (2 * h)
+            e[j] = h[j]
+            H[:, k] = (program.objective_gradient(x + e)[free] - program.objective_gradient(x - e)[free]) / (2 * h[j])
         K = np.block([[H, -J.T], [J, np.zeros((m, m))]])
         if not (np.all(np.isfinite(K)) and np.all(np.isfinite(resid))):
             break
-        step = np.linalg.lstsq(K, -resid, rcond=None)[0]  # minimum-norm step: optima may form a face
+        step = _equilibrated_lstsq(K, -resid)  # minimum-norm step: optima may form a face
         trial = x.copy()
         trial[free] += step[: free.size]
         if np.any(trial < 0) or not np.all(np.isfinite(trial)):
             break
         x, mu = trial, mu + step[free.size:]
+        if np.all(np.abs(step[: free.size]) <= 4 * np.finfo(float).eps * np.abs(x[free])):
+            break
     return x
+
+
+def _equilibrated_lstsq(K: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """Least squares on K with rows and columns scaled to unit norm (K mixes units: money, data,
+    utility), unscaled after."""
+    rows = np.linalg.norm(K, axis=1)
+    rows = np.where(rows > 0, rows, 1.0)
+    Kr = K / rows[:, None]
+    cols = np.linalg.norm(Kr, axis=0)
+    cols = np.where(cols > 0, cols, 1.0)
+    return np.linalg.lstsq(Kr / cols, rhs / rows, rcond=None)[0] / cols
 
 
 def _solve(problem, solver: str) -> float | None:  # type: ignore[no-untyped-def]
@@ -141,7 +156,9 @@ def solve_welfare(program: WelfareProgram, *, tol: float = KKT_TOL, solver: str 
         stats = SolveStats(method, term, iters, time.perf_counter() - t0, params)
         return WelfareResult("welfare", Status.FAILED, program.p, program.beta, None, None, None, None, {}, None, stats)
     x = np.concatenate([np.maximum(b.value, 0.0), np.maximum(s.value, 0.0)])
-    duals = {name: np.asarray(c.dual_value, dtype=float) for name, c in zip(("budget", "b_nonneg", "s_nonneg"), cons)}
+    money, utility = program.scales()  # the problem was posed in these units: duals back to (19)'s
+    duals = {name: np.asarray(c.dual_value, dtype=float) * factor
+             for name, c, factor in zip(("budget", "b_nonneg", "s_nonneg"), cons, (utility / money, utility / money, utility))}
     cert = kkt_certificate(program, x, tol=tol)
     if not cert.verified:
         polished = kkt_certificate(program, polish(program, x), tol=tol)

@@ -21,6 +21,8 @@ from mechopt.io.schemas.game import (
     build_function,
 )
 
+MAX_BUDGET_AGENTS = 1000
+"""Largest n of M_beta and welfare models (program (19) has 2n variables; its KKT check is dense)."""
 WelfareP = Annotated[float, Field(le=1, allow_inf_nan=True)]
 
 
@@ -44,7 +46,7 @@ UtilitySpec = Annotated[Union[QuasiLinearSpec, CobbDouglasSpec], Field(discrimin
 class BudgetModelBase(Strict):
     name: str = ""
     description: str = ""
-    n: Annotated[int, Field(ge=2)]
+    n: Annotated[int, Field(ge=2, le=MAX_BUDGET_AGENTS)]
     budgets: NonNegativeOrList
     utility: UtilitySpec
     cost: CostSpec

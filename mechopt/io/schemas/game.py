@@ -19,8 +19,12 @@ NonNegativeOrList = Union[NonNegative, list[NonNegative]]
 FiniteOrList = Union[Finite, list[Finite]]
 
 
+MAX_AGENTS = 10**7
+"""Largest number of agents of a game model (arrays of n numbers; n = 10^6 solves in seconds)."""
+
+
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class PowerLawSpec(Strict):
@@ -85,7 +89,7 @@ def _check_length(name: str, value: object, n: int) -> None:
 class GameSpec(Strict):
     """Agents 0..n-1 choose s_i in [0, tau_i] and get payoff a_i(s) - c_i(s_i)."""
 
-    n: Annotated[int, Field(ge=1)]
+    n: Annotated[int, Field(ge=1, le=MAX_AGENTS)]
     tau: PositiveOrList
     payoff: PayoffSpec
     cost: CostSpec

@@ -72,6 +72,22 @@ class GridSpec(Strict):
 class ExistenceSolverSpec(Strict):
     method: Literal["auto", "dag", "dag-aggregate", "bellman-ford", "lp"] = "auto"
     tol: Positive = FEASIBILITY_TOL
+    allow_large: bool = False
+    """Run grids whose estimated time exceeds ``SECONDS_LIMIT``."""
+
+
+SECONDS_LIMIT = 60.0
+"""Longest estimated run accepted from a model file without ``solver.allow_large``."""
+
+
+def estimated_seconds(n: int, K: int, fast: bool) -> float:
+    """A rough estimate of an existence solve on this 2-core machine (docs/typegrid.md,
+    Performance): the compiled solver and its check cost about 1 microsecond per entry of the
+    (K+1) x ((n-1)(K-1)+1) table plus 0.1 microsecond per true profile; the generic methods about
+    0.1 microsecond per deviation value n K^(n+1)."""
+    if fast:
+        return 1e-6 * (K + 1) * ((n - 1) * (K - 1) + 1) + 1e-7 * K**n
+    return 1e-7 * n * K ** (n + 1)
 
 
 class ExistenceModel(Strict):
@@ -97,6 +113,11 @@ class ExistenceModel(Strict):
         fast = isinstance(v, MarketGrowthSpec) and self.grid.quality == "identity" and self.grid.served in (None, [True] * n) \
             and self.solver.method in ("auto", "dag-aggregate")
         check_profiles("grid.disparity", "disparity", self.grid.disparity, n)
+        seconds = estimated_seconds(n, self.grid.disparity, fast)
+        if seconds > SECONDS_LIMIT and not self.solver.allow_large:
+            raise ValueError(f"grid.disparity: about {seconds:.0f} s estimated for {n} agents at disparity "
+                             f"{self.grid.disparity}, over the {SECONDS_LIMIT:.0f} s limit; set solver.allow_large = "
+                             "true to run it anyway")
         work = n * self.grid.disparity ** (n + 1)
         if not fast and work > GENERIC_WORK_LIMIT:
             raise ValueError(f"grid: agents * disparity^(agents+1) = {work:.3g} exceeds {GENERIC_WORK_LIMIT:.0e} for "

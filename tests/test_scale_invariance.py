@@ -1,0 +1,84 @@
+"""Tolerances in the problem's units (issue 7 item 2): the same instance expressed at scales
+1e-12 .. 1e12 gets the same answer and the same verdict.  Scales: the game's utility scale (Nash
+certificate), the grid's value scale (type grids), the objective and constraint scales (KKT)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mechopt import ContinuousGame, DataSharingGame, LinearIndexPayoff, PowerLaw, Status, linear_cost, nash_certificate
+from mechopt.data.utilities import QuasiLinear
+from mechopt.programs import WelfareProgram
+from mechopt.solvers.welfare import solve_welfare
+from mechopt.typegrid.existence import solve_existence
+from mechopt.typegrid.model import LinearExternality, MarketGrowth, TypeGrid
+
+SCALES = [1e-12, 1e-8, 1e-4, 1.0, 1e4, 1e8, 1e12]
+
+
+def example1(scale: float) -> ContinuousGame:
+    """001 Example 1 with every utility multiplied by ``scale``: NE (0, 0.5) at every scale."""
+    def u(i: int, c: float):
+        return lambda s: scale * (8.0 - 1.0 / (s[0] + s[1]) - c * s[i])
+
+    return ContinuousGame.from_utilities([u(0, 5.0), u(1, 4.0)], [(0.0, 2.0), (0.0, 2.0)], concave=True)
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_nash_verdict_does_not_depend_on_units(scale):
+    game = example1(scale)
+    assert nash_certificate(game, np.array([0.0, 0.5])).verified
+    assert not nash_certificate(game, np.array([2.0, 2.0])).verified  # gain 9.87 at scale 1
+    assert not nash_certificate(game, np.array([0.0, 0.5001])).verified  # gain 8e-8 at scale 1
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_nash_verdict_does_not_depend_on_a_constant_offset(scale):
+    base = DataSharingGame(LinearIndexPayoff.aggregate(PowerLaw(alpha=scale, beta=1.0, top=8.0 * scale), 2),
+                           linear_cost([5.0 * scale, 4.0 * scale]), 2.0)
+    assert nash_certificate(base, np.array([0.0, 0.5])).verified
+    assert not nash_certificate(base, np.array([0.0, 0.5001])).verified
+
+
+@pytest.mark.parametrize("eps", [1e-45, 1e-12, 1.0, 1e12])
+def test_market_growth_existence_depends_on_K_only(eps):
+    """002 Section 7.2: v is homogeneous, so existence depends on K = D/eps alone; K*(-0.8) = 59."""
+    for K, exists in ((59, True), (60, False)):
+        r = solve_existence(TypeGrid(2, K, MarketGrowth(-0.8), eps=eps))
+        assert r.exists is exists and r.certificate.verified, (K, eps)
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_linear_externality_existence_does_not_depend_on_units(scale):
+    A = np.array([[1.0, -0.3, -0.2], [-0.4, 1.0, 0.1], [0.2, -0.5, 0.8]])
+    reference = solve_existence(TypeGrid(3, 4, LinearExternality(A), eps=0.25), method="dag")
+    r = solve_existence(TypeGrid(3, 4, LinearExternality(scale * A), eps=0.25), method="dag")
+    assert (r.exists, r.status, r.certificate.verified) == (reference.exists, reference.status, True)
+    assert r.min_budget == pytest.approx(scale * reference.min_budget, rel=1e-9)
+
+
+def test_existence_at_a_boundary_is_decided_the_same_at_every_scale():
+    """The market-growth boundary of 002 Section 7.2 (budget -1/88 at alpha = -1, K = 7) stays a
+    non-existence when all values are multiplied by 1e-11: an absolute tolerance of 1e-9 would call
+    it existence."""
+    for scale in (1e-11, 1.0):
+        grid = TypeGrid(2, 7, lambda q, s=scale: s * MarketGrowth(-1.0)(q), eps=1.0 / 7)
+        r = solve_existence(grid, method="dag")
+        assert r.exists is False and r.certificate.verified, scale
+
+
+def welfare_program(scale: float, p: float) -> WelfareProgram:
+    """(19) with money in other units: budgets, costs and the payoff all multiplied by ``scale``."""
+    return WelfareProgram(QuasiLinear(PowerLaw(alpha=2.0 * scale, beta=0.5, shift=1.0, top=3.0 * scale)),
+                          linear_cost([0.5 * scale, 1.0 * scale, 1.5 * scale]), np.array([4.0, 3.0, 2.0]) * scale, 0.5, p)
+
+
+@pytest.mark.parametrize("p", [1.0, 0.5, 0.0, -1.0, -np.inf])
+@pytest.mark.parametrize("scale", SCALES)
+def test_welfare_verdict_does_not_depend_on_units(scale, p):
+    """Same verdict at every scale, and the same optimal welfare per unit of money up to the two
+    certified gaps (W_p is homogeneous of degree 1 in the quasi-linear utilities)."""
+    reference, r = solve_welfare(welfare_program(1.0, p)), solve_welfare(welfare_program(scale, p))
+    assert r.status is Status.OPTIMAL and r.certificate.verified and reference.certificate.verified
+    assert abs(r.welfare / scale - reference.welfare) <= r.certificate.gap_bound / scale + reference.certificate.gap_bound
