@@ -80,18 +80,6 @@ def _welfare_envelope() -> dict:
     return json.loads(json.dumps(answer_model(load_model_file(MODELS / "welfare_nash_p0.toml"))))
 
 
-def _edit(data: dict, path: str, value: object) -> dict:
-    *parents, last = path.split(".")
-    target = data
-    for key in parents:
-        target = target[key]
-    if value is KeyError:
-        del target[last]
-    else:
-        target[last] = value
-    return data
-
-
 @pytest.mark.parametrize("make,path,value,name", [
     (_envelope, "result.certificate", KeyError, "result.certificate"),
     (_envelope, "result.certificate.point", None, "result.certificate.point"),
@@ -108,8 +96,8 @@ def _edit(data: dict, path: str, value: object) -> dict:
     (_welfare_envelope, "result.b", KeyError, "result.b"),
     (_welfare_envelope, "result.certificate.point", KeyError, "result.certificate.point"),
 ])
-def test_malformed_result_exits_2_naming_the_field(tmp_path, make, path, value, name):
-    data = _edit(make(), path, value)
+def test_malformed_result_exits_2_naming_the_field(tmp_path, edit_model, make, path, value, name):
+    data = edit_model(make(), tuple(path.split(".")), value)
     result = tmp_path / "r.json"
     result.write_text(json.dumps(data))
     out = runner.invoke(app, ["verify", str(result)])
@@ -117,9 +105,9 @@ def test_malformed_result_exits_2_naming_the_field(tmp_path, make, path, value, 
     assert name in " ".join(out.output.split())
 
 
-def test_stored_tolerance_of_any_type_is_ignored(tmp_path):
+def test_stored_tolerance_of_any_type_is_ignored(tmp_path, edit_model):
     """A non-numeric stored tol neither crashes nor matters: verify uses its own tolerance."""
-    data = _edit(_envelope(), "result.certificate.tol", "loose")
+    data = edit_model(_envelope(), ("result", "certificate", "tol"), "loose")
     result = tmp_path / "r.json"
     result.write_text(json.dumps(data))
     assert runner.invoke(app, ["verify", str(result)]).exit_code == 0
