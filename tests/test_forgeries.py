@@ -53,6 +53,8 @@ HONEST_MODELS = {
     "existence_symmetric": _market_growth(6),
     "existence_chains": _market_growth(7),
     "boundary": {"kind": "disparity_boundary", "alpha": -1.0, "agents": 2},
+    "value_shaping": _model("value_shaping_heterogeneous.toml"),
+    "value_shaping_contract": _model("value_shaping_contract.toml"),
 }
 
 
@@ -161,7 +163,34 @@ FORGERIES = [
     ("boundary", "status bounded", lambda e: _set(e, "result.status", "bounded")),
     ("boundary", "edited alpha", lambda e: _set(e, "model.alpha", -0.8)),
     ("boundary", "lower not an integer", lambda e: _set(e, "result.lower", "six")),
+    # 000: m^max of (11) for costs (0.01, 0.02, 0.05, 0.3); with eps = 0 every m in [m*, m^max] is a weak best
+    # response, so a scaled-down profile has zero gains but is not the data-maximizing equilibrium
+    ("value_shaping", "profile scaled by 0.9", lambda e: _moved_vs(e, [0.9 * x for x in e["result"]["equilibrium"]["profile"]])),
+    ("value_shaping", "profile scaled by 1.1", lambda e: _moved_vs(e, [1.1 * x for x in e["result"]["equilibrium"]["profile"]])),
+    ("value_shaping", "total data", lambda e: _set(e, "result.total_data", 2 * e["result"]["total_data"])),
+    ("value_shaping", "free riding: everyone contributes", lambda e: _set(_set(e, "result.free_riding", [10.0, 7.0, 4.0, 0.0]),
+                                                                          "result.free_riding_certificate.point", [10.0, 7.0, 4.0, 0.0])),
+    ("value_shaping", "solo", lambda e: _set(e, "result.solo.3", 1.0)),
+    ("value_shaping", "zero equilibrium claimed", lambda e: _moved_vs(e, [0.0, 0.0, 0.0, 0.0])),
+    ("value_shaping", "edited model costs", lambda e: _set(e, "model.cost.slope", [0.01, 0.02, 0.05, 0.1])),
+    ("value_shaping", "edited model epsilon", lambda e: _set(e, "model.epsilon", 0.01)),
+    ("value_shaping", "equilibria deleted", lambda e: _set(e, "result.equilibria", [])),
+    ("value_shaping", "min viable agents", lambda e: _set(e, "result.min_viable_agents", 2)),
+    ("value_shaping", "certificate deleted", lambda e: _set(e, "result.equilibrium.certificate", KeyError)),
+    # 000 Appendix D: the optimum of (22) is m_down = 24.58 (derived condition); (21) as printed gives 30.73
+    ("value_shaping_contract", "m_down moved to the paper's (21)",
+     lambda e: _set(_set(e, "result.m_down", e["result"]["closed_form_paper"]), "result.certificate.m_down",
+                    e["result"]["closed_form_paper"])),
+    ("value_shaping_contract", "information rent", lambda e: _set(e, "result.information_rent", 0.0)),
+    ("value_shaping_contract", "m_up", lambda e: _set(e, "result.m_up", e["result"]["m_max_high"])),
+    ("value_shaping_contract", "edited p_low", lambda e: _set(e, "model.cost.p_low", 0.6)),
+    ("value_shaping_contract", "status assumption violated", lambda e: _set(e, "result.status", "assumption_violated")),
 ]
+
+
+def _moved_vs(envelope: dict, point: list[float]) -> dict:
+    out = _set(_set(envelope, "result.equilibrium.profile", point), "result.equilibrium.certificate.point", point)
+    return _set(out, "result.total_data", sum(point))
 
 
 def _zero_table(envelope: dict) -> str:
@@ -229,6 +258,14 @@ ANSWER_FIELDS = {
     "existence_table": ["status", "exists", "min_budget", "revenue", "certificate.verified"],
     "existence_chains": ["status", "exists", "min_budget", "certificate.profile", "certificate.verified"],
     "boundary": ["status", "max_disparity", "lower", "upper", "exists", "alpha", "n"],
+    "value_shaping": ["status", "solo", "solo_utilities", "free_riding", "free_riding_total", "total_data",
+                      "equilibrium.profile", "equilibrium.utilities", "equilibrium.values", "equilibrium.status",
+                      "equilibrium.certificate.point", "equilibrium.certificate.verified", "viability_threshold",
+                      "min_viable_agents", "epsilon", "equilibria.0.total", "equilibria.0.verified",
+                      "free_riding_certificate.verified"],
+    "value_shaping_contract": ["status", "m_up", "m_down", "expected_data", "information_rent", "high_utility",
+                               "low_utility", "others", "m_max_low", "m_max_high", "feasible_lower",
+                               "closed_form_derived", "closed_form_paper", "certificate.verified"],
 }
 STATUSES = ["equilibrium", "no_equilibrium_found", "optimal", "bounded", "infeasible", "assumption_violated",
             "unverified", "failed"]

@@ -50,8 +50,22 @@ def _boundary(r: Any) -> str:
     return f"K* = {k} ({tag})"
 
 
+def _value_shaping(r: Any) -> str:
+    total = "none certified" if r.total_data is None else f"{r.total_data:.6g}"
+    return f"total data {total} (standard FL {r.free_riding_total:.6g}); solo m* = {short(r.solo)}"
+
+
+def _contract(r: Any) -> str:
+    if r.m_down is None:
+        return f"no contract: (15) infeasible for every m_down (m_hi^max = {r.m_max_high:.4g})" \
+            if r.status is Status.ASSUMPTION_VIOLATED else "no certified contract"
+    return (f"m_up = {r.m_up:.6g}, m_down = {r.m_down:.6g}, expected data {r.expected_data:.6g}, "
+            f"information rent {r.information_rent:.4g}")
+
+
 ANSWERS: dict[str, Callable[[Any], str]] = {"nash": _nash, "welfare": _welfare, "mbeta": _mbeta,
-                                            "existence": _existence, "disparity_boundary": _boundary}
+                                            "existence": _existence, "disparity_boundary": _boundary,
+                                            "value_shaping": _value_shaping, "value_shaping_contract": _contract}
 
 
 def answer_text(kind: str, result: Any) -> str:

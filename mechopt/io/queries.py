@@ -24,12 +24,17 @@ from mechopt.io.files import ModelFileError, validate
 from mechopt.io.schemas.budget import MBetaModel, WelfareModel, budget_game, welfare_program
 from mechopt.io.schemas.game import NashModel, build_game
 from mechopt.io.schemas.typegrid import BoundaryModel, ExistenceModel, build_grid, check_profiles
+from mechopt.io.schemas.value_shaping import (ValueShapingContractModel, ValueShapingModel, costs as vs_costs,
+                                              value_of_data)
 from mechopt.mechanisms.mbeta import optimal_beta
 from mechopt.solvers.nash import solve_nash
 from mechopt.solvers.welfare import solve_welfare
 from mechopt.typegrid.existence import solve_existence
 from mechopt.typegrid.market_growth import disparity_boundary
 from mechopt.typegrid.verify import verify_boundary_answer, verify_existence_answer
+from mechopt.valueshaping.equilibrium import VALUE_TOL, solve_value_shaping
+from mechopt.valueshaping.contracts import CONTRACT_TOL, solve_contract
+from mechopt.valueshaping.verify import verify_contract_answer, verify_value_shaping_answer
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,15 @@ QUERIES: dict[str, Query] = {
     "existence": Query(ExistenceModel, _solve_existence,
                        lambda m, c, t: verify_existence_answer(build_grid(m), c, tol=t), FEASIBILITY_TOL),
     "disparity_boundary": Query(BoundaryModel, _solve_boundary, _verify_boundary, FEASIBILITY_TOL),
+    "value_shaping": Query(ValueShapingModel,
+                           lambda m: solve_value_shaping(value_of_data(m), vs_costs(m), eps=m.epsilon),
+                           lambda m, c, t: verify_value_shaping_answer(value_of_data(m), vs_costs(m), m.epsilon, c,
+                                                                       tol=t), VALUE_TOL),
+    "value_shaping_contract": Query(
+        ValueShapingContractModel,
+        lambda m: solve_contract(value_of_data(m), m.cost.low, m.cost.high, m.cost.p_low, others=m.others, n=m.n),
+        lambda m, c, t: verify_contract_answer(value_of_data(m), m.cost.low, m.cost.high, m.cost.p_low, m.others, m.n,
+                                               c, tol=t), CONTRACT_TOL),
 }
 
 

@@ -1,0 +1,104 @@
+"""Schema of ``value_shaping`` model files (000 Sections 2-4) and the objects they build.
+
+```toml
+kind = "value_shaping"
+n = 4
+epsilon = 0.0            # (11)'s eps; 0 is the limit eps -> 0+ of Theorem IV
+[value]                  # b of v(m) = max(0, b(m)), shared by all agents: power_law or pac_bound
+family = "power_law"
+alpha = 1.0
+beta = 1.0
+top = 1.0
+[cost]
+slope = [0.01, 0.02, 0.05, 0.3]   # c_i > 0, or one number for all agents
+```
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from mechopt.io.schemas.game import (MAX_AGENTS, NonNegative, PACBoundSpec, PositiveOrList, PowerLawSpec, Strict,
+                                     build_function)
+from mechopt.valueshaping.value import ValueOfData
+
+ValueSpec = Annotated[Union[PowerLawSpec, PACBoundSpec], Field(discriminator="family")]
+
+
+class SlopeSpec(Strict):
+    """cost_i(m) = slope_i m (000 (2)); slope_i > 0."""
+
+    slope: PositiveOrList
+
+
+class ValueShapingModel(Strict):
+    kind: Literal["value_shaping"]
+    name: str = ""
+    description: str = ""
+    n: Annotated[int, Field(ge=1, le=MAX_AGENTS)]
+    value: ValueSpec
+    cost: SlopeSpec
+    epsilon: NonNegative = 0.0
+
+    @model_validator(mode="after")
+    def _check(self) -> ValueShapingModel:
+        if isinstance(self.cost.slope, list) and len(self.cost.slope) != self.n:
+            raise ValueError(f"cost.slope: expected n = {self.n} per-agent costs, got {len(self.cost.slope)}")
+        fields = ("alpha", "beta", "top") if isinstance(self.value, PowerLawSpec) else ("a0", "k")
+        for name in fields:
+            if isinstance(getattr(self.value, name), list):
+                raise ValueError(f"value.{name}: one value of data is shared by all agents (000 (1)); give a number")
+        value_of_data(self)  # b increasing, concave where v > 0, sup v > 0: errors name the field
+        return self
+
+
+def value_of_data(model: ValueShapingModel) -> ValueOfData:
+    return ValueOfData(build_function(model.value))
+
+
+def costs(model: ValueShapingModel) -> np.ndarray:
+    return np.broadcast_to(np.asarray(model.cost.slope, dtype=float), (model.n,)).copy()
+
+
+class BinaryCostSpec(Strict):
+    """Appendix D: cost low with probability p_low, high otherwise (0 < low < high)."""
+
+    low: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+    high: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+    p_low: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)]
+
+    @model_validator(mode="after")
+    def _order(self) -> BinaryCostSpec:
+        if not self.low < self.high:
+            raise ValueError(f"cost.low, cost.high: need low < high, got {self.low} and {self.high}")
+        return self
+
+
+class ValueShapingContractModel(Strict):
+    """Appendix D, (15)-(17), (22): the optimal (m_up, m_down) for one agent of unknown binary cost.
+    Exactly one of ``others`` (the others' total data, the paper's reading) and ``n`` (the others are
+    n - 1 agents of the same prior at the symmetric fixed point)."""
+
+    kind: Literal["value_shaping_contract"]
+    name: str = ""
+    description: str = ""
+    value: ValueSpec
+    cost: BinaryCostSpec
+    others: NonNegative | None = None
+    n: Annotated[int, Field(ge=1, le=MAX_AGENTS)] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> ValueShapingContractModel:
+        if (self.others is None) == (self.n is None):
+            raise ValueError("others, n: give exactly one (others' total data, or n for the symmetric fixed point)")
+        fields = ("alpha", "beta", "top") if isinstance(self.value, PowerLawSpec) else ("a0", "k")
+        for name in fields:
+            if isinstance(getattr(self.value, name), list):
+                raise ValueError(f"value.{name}: one value of data is shared by all agents (000 (1)); give a number")
+        if not isinstance(self.value, PowerLawSpec):
+            raise ValueError("value.family: the program (22) is posed in cvxpy, which needs family 'power_law'")
+        value_of_data(self)  # type: ignore[arg-type]
+        return self
