@@ -3,6 +3,13 @@
 Computes both sides and reports what it finds, without assuming the theorem: the certified NE of
 M_beta* (with its unspent budgets b* = B - spending(s*)), the certified optimum of (19) at the
 same beta, the welfare gap W_p* - W_p(NE), and the KKT certificate of the NE point in (19).
+
+The study's status is the equilibrium query's own when no NE was certified (``unverified``,
+``failed``, ``no_equilibrium_found``, ``assumption_violated``): nothing is computed from an
+uncertified point and nothing more is claimed.  With a certified NE it is ``equilibrium``, or
+``assumption_violated`` when the NE leaves an agent a negative unspent budget (the budget
+constraint of (5), which the game's action boxes do not impose).  ``stats`` carries the NE's
+termination, method and number of attempts.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from mechopt.data.functions import Quadratic
 from mechopt.mechanisms.mbeta import BetaStar, BudgetGame, MBeta, optimal_beta
 from mechopt.core.serialization import Serializable
 from mechopt.core.stats import SolveStats
-from mechopt.core.status import Status, Termination
+from mechopt.core.status import Status
 from mechopt.core.tolerances import FEASIBILITY_TOL, KKT_TOL, NASH_GAIN_TOL
 from mechopt.data.utilities import BudgetUtility
 from mechopt.programs.welfare import WelfareProgram
@@ -88,8 +95,10 @@ def analyze_mbeta(
         beta = star.beta
     mech = MBeta(cost, beta, n)
     ne = solve_nash(BudgetGame(utility, mech, budgets, tau), tol=nash_tol)
-    if ne.profile is None:
-        stats = SolveStats("mbeta", ne.stats.termination, ne.stats.iterations, time.perf_counter() - t0)
+    nash = {"nash_tol": nash_tol, "kkt_tol": kkt_tol, "nash_method": ne.stats.method,
+            "nash_attempts_tried": ne.stats.parameters.get("attempts_tried")}
+    if ne.profile is None:  # the NE's status as it is (unverified, failed, ...): nothing more is claimed
+        stats = SolveStats("mbeta", ne.stats.termination, ne.stats.iterations, time.perf_counter() - t0, nash)
         return MBetaResult("mbeta", ne.status, beta, star, ne, None, None, None, None, None, (), stats)
     s = ne.profile
     pay = mech.payments(s)
@@ -108,7 +117,6 @@ def analyze_mbeta(
         maximizes = True if ne_kkt.verified else (False if better_point and gap > kkt_tol * scale else None)
         comparisons.append(WelfareComparison(p, opt, ne_w, gap, ne_kkt, maximizes))
     status = Status.EQUILIBRIUM if respected else Status.ASSUMPTION_VIOLATED
-    stats = SolveStats("mbeta", Termination.CONVERGED, ne.stats.iterations, time.perf_counter() - t0,
-                       {"nash_tol": nash_tol, "kkt_tol": kkt_tol})
+    stats = SolveStats("mbeta", ne.stats.termination, ne.stats.iterations, time.perf_counter() - t0, nash)
     return MBetaResult("mbeta", status, beta, star, ne, b, pay, float(abs(pay.sum())), respected,
                        bool(np.all(s > 0)), tuple(comparisons), stats)

@@ -47,6 +47,18 @@ class ContinuousGame(ABC):
     @abstractmethod
     def own_concave(self) -> bool: ...
 
+    @property
+    def concavity_proven(self) -> bool:
+        """True when ``own_concave`` follows in closed form from the game's built-in families
+        (not from a user's declaration); certificates then state that basis.  Default False."""
+        return False
+
+    @property
+    def own_lipschitz(self) -> np.ndarray | None:
+        """Declared Lipschitz constants L_i of u_i(., s_-i) in s_i (checked on every sample the
+        certificate takes), or None when none is declared."""
+        return None
+
     @abstractmethod
     def utilities(self, s: np.ndarray) -> np.ndarray:
         """u(s), shape (n,)."""
@@ -54,6 +66,12 @@ class ContinuousGame(ABC):
     @abstractmethod
     def own_gradient(self, s: np.ndarray) -> np.ndarray:
         """F(s) with F_i = du_i/ds_i, shape (n,)."""
+
+    def own_gradient_error(self, s: np.ndarray) -> np.ndarray:
+        """Estimated absolute error of :meth:`own_gradient` at s, per player.  Zero for
+        closed-form derivatives (rounding aside); difference schemes return their estimate, and
+        solvers stop at the accuracy it allows."""
+        return np.zeros(self.n)
 
     @abstractmethod
     def own_jacobian(self, s: np.ndarray) -> Jacobian:
@@ -76,16 +94,41 @@ class ContinuousGame(ABC):
         bounds: Sequence[tuple[float, float]] | np.ndarray,
         *,
         gradients: Sequence[Callable[[np.ndarray], float]] | None = None,
+        hessians: Sequence[Callable[[np.ndarray], float]] | None = None,
         concave: bool = False,
+        lipschitz: float | Sequence[float] | np.ndarray | None = None,
     ) -> ContinuousGame:
         """A game from plain callables: ``utilities[i](s)`` is u_i at the whole profile s.
 
-        ``bounds[i] = (lower_i, upper_i)``.  Own derivatives are central finite differences
-        unless ``gradients[i](s)`` (du_i/ds_i) are given.  Set ``concave=True`` only if every
-        u_i is concave in s_i: certificates then use an exact unimodal search instead of a
-        grid search.
+        ``bounds[i] = (lower_i, upper_i)``.  ``gradients[i](s)`` (du_i/ds_i) and ``hessians[i](s)``
+        (d^2 u_i/ds_i^2) are used where given and taken as exact.  Without them the own
+        derivative is a fourth-order difference (steps of eps^(1/5) times the action's scale; on
+        the Cournot game of tests/test_callable_games.py, errors of 1e-12 for profits of a few
+        hundred; one-sided at a bound) whose error is estimated (:meth:`own_gradient_error`) and fed
+        to Newton's stopping test, and the Jacobian is a central difference of the gradient (2e-9
+        relative error there).  docs/certificates.md says what accuracy to expect.
+
+        ``concave=True`` declares every u_i concave in s_i: certificates then bound the gains
+        from above by chords, under the declaration (taken on trust, checked on samples, named
+        in the result).  ``lipschitz`` (one number or one per player) declares
+        |u_i(x, s_-i) - u_i(y, s_-i)| <= L_i |x - y|: certificates check it on every sample and,
+        if it holds there, bound the gains rigorously under it.  Without either, a certificate
+        rests on sampling only and is not verified (docs/certificates.md).
         """
-        return CallableGame(utilities, bounds, gradients=gradients, concave=concave)
+        return CallableGame(utilities, bounds, gradients=gradients, hessians=hessians, concave=concave,
+                            lipschitz=lipschitz)
+
+
+FD_STEP = float(np.finfo(float).eps ** 0.2)
+"""Relative step of the fourth-order difference (balances h^4 truncation and eps/h rounding)."""
+JACOBIAN_STEP = 1e-4
+"""Relative step of the Jacobian's central difference of a difference-quotient gradient."""
+JACOBIAN_STEP_EXACT = float(np.finfo(float).eps ** (1.0 / 3.0))
+"""Relative step of the Jacobian's central difference of user-supplied gradients."""
+VALUE_NOISE = 4.0
+"""Rounding error of one utility value taken as VALUE_NOISE * eps * |u| in the error estimates."""
+_CENTRAL = (np.array([-2.0, -1.0, 1.0, 2.0]), np.array([1.0, -8.0, 8.0, -1.0]) / 12.0)
+_FORWARD = (np.arange(5.0), np.array([-25.0, 48.0, -36.0, 16.0, -3.0]) / 12.0)
 
 
 class CallableGame(ContinuousGame):
@@ -97,25 +140,44 @@ class CallableGame(ContinuousGame):
         bounds: Sequence[tuple[float, float]] | np.ndarray,
         *,
         gradients: Sequence[Callable[[np.ndarray], float]] | None = None,
+        hessians: Sequence[Callable[[np.ndarray], float]] | None = None,
         concave: bool = False,
-        step: float = 1e-6,
+        lipschitz: float | Sequence[float] | np.ndarray | None = None,
+        step: float = FD_STEP,
     ) -> None:
         b = np.asarray(bounds, dtype=float)
         if b.ndim != 2 or b.shape[1] != 2:
             raise ValueError(f"bounds: expected one (lower, upper) pair per player, got shape {b.shape}")
         if len(utilities) != b.shape[0]:
             raise ValueError(f"utilities: got {len(utilities)} callables for {b.shape[0]} players' bounds")
-        if gradients is not None and len(gradients) != len(utilities):
-            raise ValueError(f"gradients: got {len(gradients)} callables for {len(utilities)} players")
+        for name, given in (("gradients", gradients), ("hessians", hessians)):
+            if given is not None and len(given) != len(utilities):
+                raise ValueError(f"{name}: got {len(given)} callables for {len(utilities)} players")
+        if not (np.isfinite(step) and 0 < step < 0.5):
+            raise ValueError(f"step: must be a relative step in (0, 0.5), got {step!r}")
         self.lower, self.upper = validate_bounds(b[:, 0], b[:, 1])
         self._u = list(utilities)
         self._g = None if gradients is None else list(gradients)
-        self._concave = concave
-        self._h = step * np.maximum(1.0, self.upper - self.lower)
+        self._hess = None if hessians is None else list(hessians)
+        self._concave = bool(concave)
+        self._step = float(step)
+        self._lipschitz = None
+        if lipschitz is not None:
+            L = np.asarray(lipschitz, dtype=float)
+            if L.ndim > 1 or (L.ndim == 1 and L.size != len(utilities)):
+                raise ValueError(f"lipschitz: expected one constant or one per player ({len(utilities)}), got shape {L.shape}")
+            L = np.broadcast_to(L, (len(utilities),)).copy()
+            if not np.all(np.isfinite(L)) or np.any(L <= 0):
+                raise ValueError(f"lipschitz: expected finite constants > 0 (one, or one per player), got {lipschitz!r}")
+            self._lipschitz = L
 
     @property
     def own_concave(self) -> bool:
         return self._concave
+
+    @property
+    def own_lipschitz(self) -> np.ndarray | None:
+        return self._lipschitz
 
     def utilities(self, s: np.ndarray) -> np.ndarray:
         return np.array([float(u(s)) for u in self._u])
@@ -125,31 +187,68 @@ class CallableGame(ContinuousGame):
         t[i] = xi
         return t
 
+    def _scale(self, s: np.ndarray) -> np.ndarray:
+        """The scale of each action that difference steps are relative to."""
+        width = self.upper - self.lower
+        return np.clip(np.abs(s), 1e-3 * width, width)
+
+    def _difference(self, s: np.ndarray, i: int, h: float) -> tuple[float, float, float]:
+        """Fourth-order difference quotient of u_i in s_i with step about h: central where the
+        stencil fits in the box, one-sided towards the larger room otherwise.  Returns the
+        quotient, the step used and the rounding error of the quotient."""
+        x, lo, hi = s[i], self.lower[i], self.upper[i]
+        if x - 2.0 * h >= lo and x + 2.0 * h <= hi:
+            offsets, weights = _CENTRAL
+        else:
+            direction = 1.0 if hi - x >= x - lo else -1.0
+            h = direction * min(h, 0.25 * max(hi - x, x - lo))
+            offsets, weights = _FORWARD
+        values = np.array([float(self._u[i](self._with(s, i, x + k * h))) for k in offsets])
+        rounding = VALUE_NOISE * np.finfo(float).eps * float(np.max(np.abs(values))) * float(np.sum(np.abs(weights)))
+        return float(weights @ values) / h, abs(h), rounding / abs(h)
+
     def own_gradient(self, s: np.ndarray) -> np.ndarray:
         s = np.asarray(s, dtype=float)
         if self._g is not None:
             return np.array([float(g(s)) for g in self._g])
+        h = self._step * self._scale(s)
+        return np.array([self._difference(s, i, h[i])[0] for i in range(self.n)])
+
+    def own_gradient_error(self, s: np.ndarray) -> np.ndarray:
+        """Zero for user-supplied gradients; otherwise 2 |D(h) - D(2h)| (30 times the truncation
+        error of D(h) on smooth utilities, still above it where u_i is only x^0.6-smooth, e.g. at
+        a bound) plus the rounding error of D(h)."""
+        s = np.asarray(s, dtype=float)
+        if self._g is not None:
+            return np.zeros(self.n)
+        h = self._step * self._scale(s)
         out = np.empty(self.n)
-        for i, u in enumerate(self._u):
-            lo = max(s[i] - self._h[i], self.lower[i])
-            hi = min(s[i] + self._h[i], self.upper[i])
-            out[i] = (u(self._with(s, i, hi)) - u(self._with(s, i, lo))) / (hi - lo)
+        for i in range(self.n):
+            d1, used, rounding = self._difference(s, i, h[i])
+            d2, _, _ = self._difference(s, i, 2.0 * used)
+            out[i] = 2.0 * abs(d1 - d2) + rounding
         return out
 
     def own_jacobian(self, s: np.ndarray) -> np.ndarray:
         s = np.asarray(s, dtype=float)
         J = np.empty((self.n, self.n))
-        h = 100.0 * self._h
+        h = (JACOBIAN_STEP if self._g is None else JACOBIAN_STEP_EXACT) * self._scale(s)
         for j in range(self.n):
             lo = max(s[j] - h[j], self.lower[j])
             hi = min(s[j] + h[j], self.upper[j])
             J[:, j] = (self.own_gradient(self._with(s, j, hi)) - self.own_gradient(self._with(s, j, lo))) / (hi - lo)
+        if self._hess is not None:  # where finite (f'' may be infinite at a bound); else the difference
+            with np.errstate(all="ignore"):
+                own = np.array([float(H(s)) for H in self._hess])
+            J[np.diag_indices(self.n)] = np.where(np.isfinite(own), own, np.diag(J))
         return J
 
     def deviation_utilities(self, s: np.ndarray, x: np.ndarray) -> np.ndarray:
         s = np.asarray(s, dtype=float)
         out = np.empty(x.shape)
         for i, u in enumerate(self._u):
+            t = np.array(s, dtype=float)
             for j, xij in enumerate(x[i]):
-                out[i, j] = u(self._with(s, i, xij))
+                t[i] = xij
+                out[i, j] = u(t)
         return out

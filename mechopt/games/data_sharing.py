@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from mechopt.data.functions import ScalarFunction
-from mechopt.data.payoffs import Payoff
+from mechopt.data.functions import PowerLaw, Quadratic, ScalarFunction
+from mechopt.data.payoffs import LinearIndexPayoff, Payoff, RandomCoverage
 from mechopt.core.structured import DiagPlusLowRank
 from mechopt.games.base import ContinuousGame, validate_bounds
 
@@ -22,6 +22,15 @@ class DataSharingGame(ContinuousGame):
     @property
     def own_concave(self) -> bool:
         return self.payoff.own_concave and bool(self.cost.convex)
+
+    @property
+    def concavity_proven(self) -> bool:
+        """Concave in closed form: built-in families only (a power law or quadratic of a linear
+        index, or random coverage; a quadratic cost), whose concavity/convexity follows from their
+        parameters.  A user's :class:`~mechopt.data.functions.CallableFunction` is a declaration."""
+        payoff_family = isinstance(self.payoff, RandomCoverage) or (
+            isinstance(self.payoff, LinearIndexPayoff) and type(self.payoff.f) in (PowerLaw, Quadratic))
+        return self.own_concave and payoff_family and type(self.cost) is Quadratic
 
     def utilities(self, s: np.ndarray) -> np.ndarray:
         return self.payoff.values(s) - self.cost.value(s)

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mechopt.data.functions import Quadratic
+from mechopt.data.functions import PowerLaw, Quadratic
 from mechopt.games.base import ContinuousGame, validate_bounds
 from mechopt.core.serialization import Serializable
 from mechopt.core.structured import DiagPlusLowRank
-from mechopt.data.utilities import BudgetUtility
+from mechopt.data.utilities import BudgetUtility, CobbDouglas, QuasiLinear
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,16 @@ class BudgetGame(ContinuousGame):
     @property
     def own_concave(self) -> bool:
         return bool(self.mechanism.cost.convex) and self.mechanism.beta <= 1.0
+
+    @property
+    def concavity_proven(self) -> bool:
+        """Concave in closed form for the built-in utilities (Cobb-Douglas; quasi-linear with a
+        power-law or quadratic payoff) and quadratic costs: u_i is a concave non-decreasing function
+        of (b_i, S), b_i is concave in s_i (convex cost, 1 - beta >= 0) and S is linear in s_i."""
+        utility = self.utility
+        built_in = isinstance(utility, CobbDouglas) or (
+            isinstance(utility, QuasiLinear) and type(utility.payoff) in (PowerLaw, Quadratic))
+        return self.own_concave and built_in and type(self.mechanism.cost) is Quadratic
 
     def unspent(self, s: np.ndarray) -> np.ndarray:
         return self.budgets - self.mechanism.spending(s)

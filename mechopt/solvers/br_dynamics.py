@@ -20,7 +20,7 @@ from mechopt.games.base import ContinuousGame
 from mechopt.core.status import Termination
 from mechopt.core.structured import abs_row_sums
 from mechopt.core.tolerances import RESIDUAL_TOL
-from mechopt.solvers.outcome import MethodOutcome, max_norm, starting_point
+from mechopt.solvers.outcome import DOMAIN_ERRORS, MethodOutcome, domain_start, max_norm
 
 
 def theorem_step(n: int, strong_concavity: float, lipschitz: float, batch: int | None = None) -> float:
@@ -55,6 +55,15 @@ def _stable_step(bound: float) -> float:
     return 1.0 / bound if 0 < bound < np.inf else 1.0
 
 
+def _gradient(game: ContinuousGame, s: np.ndarray) -> np.ndarray:
+    """F(s); NaN where it cannot be evaluated (:data:`~mechopt.solvers.outcome.DOMAIN_ERRORS`)."""
+    try:
+        with np.errstate(all="ignore"):
+            return np.asarray(game.own_gradient(s), dtype=float)
+    except DOMAIN_ERRORS:
+        return np.full(s.shape, np.nan)
+
+
 def _move(game: ContinuousGame, s: np.ndarray, delta: float, F: np.ndarray, moving: np.ndarray | None) -> np.ndarray:
     """One step of (4) (all players) or (11) (the players in ``moving``)."""
     if moving is None:
@@ -77,30 +86,39 @@ def br_dynamics_solve(
     max_iter: int = 1_000_000,
     max_seconds: float | None = None,
 ) -> MethodOutcome:
-    """Run (4) (``batch=None``) or stochastic (11) (``batch=k``) until ||Phi||_inf <= tol."""
+    """Run (4) (``batch=None``) or stochastic (11) (``batch=k``) until ||Phi||_inf <= tol.
+
+    The start is moved into the utilities' domain first
+    (:func:`~mechopt.solvers.outcome.domain_start`).  Where F stops being finite the run ends with
+    ``numerical_error`` at the last point where it was finite (the stable step is halved while
+    the Jacobian at the point it leads to is not finite)."""
     t0 = time.perf_counter()
     n = game.n
     if batch is not None and not (2 <= batch <= n):
         raise ValueError(f"batch: the number of players moving per step must be in [2, {n}], got {batch}")
-    s = starting_point(game.lower, game.upper, start)
-    if strong_concavity is not None and lipschitz is not None:
-        delta, rule = theorem_step(n, strong_concavity, lipschitz, batch), "theorem"
-    elif step is not None:
-        if step <= 0:
-            raise ValueError(f"step: must be > 0, got {step}")
-        delta, rule = float(step), "given"
+    if step is not None and not step > 0:
+        raise ValueError(f"step: must be > 0, got {step}")
+    rule = "theorem" if strong_concavity is not None and lipschitz is not None else "given" if step is not None else "stable"
+    s, _, _ = domain_start(game, start, jacobian=rule == "stable")
+    if rule == "theorem":
+        delta = theorem_step(n, strong_concavity, lipschitz, batch)  # type: ignore[arg-type]
+    elif rule == "given":
+        delta = float(step)  # type: ignore[arg-type]
     else:
         bound = _row_sum_bound(game, s)  # carried along: the accepted trial's bound is the next one
-        delta, rule = _stable_step(bound), "stable"
+        delta = _stable_step(bound)
     rng = np.random.default_rng(seed)
     params = {"step": delta if rule != "stable" else None, "step_rule": rule, "batch": batch}
+    last_finite: tuple[np.ndarray, float] | None = None
     for it in range(max_iter):
-        F = game.own_gradient(s)
+        F = _gradient(game, s)
         residual = max_norm(s - game.project(s + F))
         if residual <= tol:
             return MethodOutcome(s, Termination.CONVERGED, it, time.perf_counter() - t0, residual, params)
-        if not np.isfinite(residual):
+        if not np.isfinite(residual):  # report the last point where F was finite, if any
+            s, residual = last_finite if last_finite is not None else (s, residual)
             return MethodOutcome(s, Termination.NUMERICAL_ERROR, it, time.perf_counter() - t0, residual, params)
+        last_finite = (s, residual)
         if max_seconds is not None and time.perf_counter() - t0 > max_seconds:
             return MethodOutcome(s, Termination.MAX_ITERATIONS, it, time.perf_counter() - t0, residual, params)
         moving = None if batch is None or batch == n else rng.choice(n, size=batch, replace=False)

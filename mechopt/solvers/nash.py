@@ -2,27 +2,40 @@
 ``pyomo_mip_nash``), each with its own options, and ``solve_nash`` choosing one by name; every
 answer carries the independent Nash certificate.
 
-A profile is reported as an equilibrium only when its certificate verified.  A game declared
-concave in the own action whose curvature at the point contradicts the declaration gets the
-status ``assumption_violated`` (the certificate holds the point and its curvature).  When the chosen
-method's point fails, sequential global best responses are run from it: they either reach a
-profile that verifies, or cycle (the cycle is returned as evidence), or run out of rounds.
+The named method runs first, from the user's start or the box midpoint, moved into the
+utilities' domain where u or F is not finite there (:func:`~mechopt.solvers.outcome.domain_start`).
+When its point verifies the answer is returned at once.  Otherwise a bounded list of further
+attempts follows (:func:`fallback_plan`): Newton from the same start and from a few
+deterministic starts (the lower bounds, 1/4 and 3/4 of the box, the midpoint), then the other
+generic method, BR dynamics with a capped iteration count, within a time budget.  The first
+attempt whose certificate verifies is reported; if none does, the attempt with the smallest
+max_gain is, and sequential global best responses run from its point (games of at most
+``CYCLE_SEARCH_PLAYERS`` players): they reach a profile that verifies, or revisit one (the cycle
+is attached as a diagnostic), or run out of rounds.
+
+The status is decided in one place, :func:`decide_status`: ``equilibrium`` only when the
+certificate verified; ``assumption_violated`` when the declared own-action concavity is
+contradicted by the curvature at the reported point; ``failed`` when every attempt ended in a
+numerical error; ``unverified`` for games declared concave in the own actions (an equilibrium
+exists: Rosen 1965, 001 Theorem 3.1) and for points that no deviation found refutes;
+``no_equilibrium_found`` otherwise.  A best-response cycle is never evidence of non-existence.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
-from mechopt.certificates.best_response import best_response_cycle
-from mechopt.certificates.nash import NashCertificate, nash_certificate
+from mechopt.certificates.best_response import BestResponseCycle, best_response_cycle
+from mechopt.certificates.nash import NashCertificate, nash_certificate, nash_status
 from mechopt.games.base import ContinuousGame
 from mechopt.core.serialization import Serializable
 from mechopt.solvers.br_dynamics import br_dynamics_solve
-from mechopt.solvers.outcome import MethodOutcome
+from mechopt.solvers.outcome import MethodOutcome, max_norm, starting_point
 from mechopt.solvers.newton import newton_solve
 from mechopt.core.stats import SolveStats
 from mechopt.core.status import Status, Termination
@@ -37,6 +50,22 @@ METHOD_OPTIONS: dict[str, frozenset[str]] = {
 }
 """The options each method takes; ``solve_nash`` rejects any other."""
 
+FALLBACK_STARTS: tuple[tuple[str, float], ...] = (("lower", 0.0), ("1/4 of the box", 0.25),
+                                                  ("3/4 of the box", 0.75), ("midpoint", 0.5))
+"""Further starts lower + f (upper - lower) for Newton when the first attempt does not verify
+(each moved into the utilities' domain by the method; a start equal to one tried is skipped)."""
+FALLBACK_BR_ITERATIONS = 2_000
+"""Iteration cap of BR dynamics run as a fallback."""
+FALLBACK_SECONDS = 5.0
+FALLBACK_FACTOR = 10.0
+"""Fallback attempts start only within max(FALLBACK_SECONDS, FALLBACK_FACTOR * the first
+attempt's time) of the call (BR dynamics gets what is left as its time limit)."""
+CYCLE_SEARCH_PLAYERS = 64
+"""Sequential best responses run from the best point only for games up to this size."""
+NUMERICAL_EXCEPTIONS = (ArithmeticError, np.linalg.LinAlgError)
+"""Exceptions of a method that end its attempt as a numerical failure instead of propagating."""
+FAILED_TERMINATIONS = (Termination.NUMERICAL_ERROR, Termination.SOLVER_ERROR)
+
 
 @dataclass(frozen=True)
 class NashResult(Serializable):
@@ -50,33 +79,250 @@ class NashResult(Serializable):
     stats: SolveStats
 
 
-def certify_outcome(game: ContinuousGame, outcome: MethodOutcome, method: str, *, tol: float = NASH_GAIN_TOL,
-                    search_cycles: bool = True) -> NashResult:
-    """Wrap a method's last point in a :class:`NashResult` with its certificate."""
+@dataclass(frozen=True)
+class _Attempt:
+    """One method run from one start, with the certificate of its last point."""
+
+    method: str
+    start: str
+    outcome: MethodOutcome | None
+    """None when the method raised one of :data:`NUMERICAL_EXCEPTIONS`."""
+    certificate: NashCertificate | None
+    error: str | None
+    seconds: float
+
+    @property
+    def failed(self) -> bool:
+        """A numerical failure: an exception, a numerical or solver error, or a point whose
+        utilities are not finite (no finite certificate)."""
+        return (self.outcome is None or self.outcome.termination in FAILED_TERMINATIONS
+                or self.certificate is None or not np.isfinite(self.certificate.max_gain))
+
+    def summary(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"method": self.method, "start": self.start, "seconds": self.seconds}
+        if self.outcome is not None:
+            out |= {"termination": self.outcome.termination.value, "iterations": self.outcome.iterations,
+                    "residual": self.outcome.residual}
+        if self.certificate is not None:
+            out |= {"max_gain": self.certificate.max_gain, "verified": self.certificate.verified}
+        if self.error is not None:
+            out["error"] = self.error
+        return out
+
+
+def _contradicted(game: ContinuousGame, cert: NashCertificate) -> bool:
+    """The game's declared own-action concavity fails at the point's curvature (a curvature that
+    is not a number, utilities undefined beside the point, contradicts nothing)."""
+    return game.own_concave and not cert.concave_at_point and not np.isnan(cert.max_own_curvature)
+
+
+def decide_status(game: ContinuousGame, cert: NashCertificate, *, all_failed: bool) -> Status:
+    """The status of an answer reporting ``cert`` (the single place where it is decided).
+
+    The certificate's own verdict first (:func:`~mechopt.certificates.nash.nash_status`:
+    ``assumption_violated`` when the declared concavity fails at the point's curvature,
+    ``equilibrium`` when it verified, ``no_equilibrium_found`` when a deviation gains more than
+    the tolerance, ``unverified`` otherwise); then what the attempts add: ``failed`` when every
+    attempt ended in a numerical failure (nothing is claimed), and ``unverified`` instead of
+    ``no_equilibrium_found`` for games declared concave in the own actions, whose compact boxes
+    hold an equilibrium (Rosen 1965; 001 Theorem 3.1): the methods missed it, and saying none
+    was found would suggest otherwise.  A curvature that is not a number (utilities undefined
+    beside the point) contradicts nothing."""
+    status = nash_status(game, cert)
+    if status is Status.ASSUMPTION_VIOLATED and not _contradicted(game, cert):
+        status = Status.UNVERIFIED
+    if status in (Status.EQUILIBRIUM, Status.ASSUMPTION_VIOLATED):
+        return status
+    if all_failed:
+        return Status.FAILED
+    if status is Status.NO_EQUILIBRIUM_FOUND and game.own_concave:
+        return Status.UNVERIFIED
+    return status
+
+
+def _decisive(game: ContinuousGame, attempt: _Attempt) -> bool:
+    """Whether an attempt settles the answer: its point verified, or contradicted the declared concavity."""
+    cert = attempt.certificate
+    return cert is not None and (cert.verified or _contradicted(game, cert))
+
+
+def _certify(game: ContinuousGame, method: str, start: str, run: Callable[[], MethodOutcome], tol: float) -> _Attempt:
+    """Run one method and certify its last point; numerical exceptions end the attempt."""
     t0 = time.perf_counter()
+    try:
+        outcome = run()
+    except NUMERICAL_EXCEPTIONS as err:
+        return _Attempt(method, start, None, None, f"{type(err).__name__}: {err}", time.perf_counter() - t0)
     cert = nash_certificate(game, outcome.profile, tol=tol)
-    method_used, iterations = method, outcome.iterations
-    if not cert.verified and search_cycles and game.n <= 64:
-        fixed, cycle = best_response_cycle(game, outcome.profile, tol=tol)
-        if fixed is not None:
-            retry = nash_certificate(game, fixed, tol=tol)
-            if retry.verified:
-                cert, method_used = retry, f"{method}+best-response"
-        elif cycle is not None:
-            cert = replace(cert, cycle=cycle)
-    if game.own_concave and not cert.concave_at_point:
-        status = Status.ASSUMPTION_VIOLATED  # the declared own-action concavity fails at cert.point
-    else:
-        status = Status.EQUILIBRIUM if cert.verified else Status.NO_EQUILIBRIUM_FOUND
+    return _Attempt(method, start, outcome, cert, None, time.perf_counter() - t0)
+
+
+@dataclass(frozen=True)
+class _Search:
+    """Sequential global best responses from the point of an attempt."""
+
+    origin: np.ndarray
+    attempt: _Attempt | None
+    """The fixed point reached, certified (reported as ``<method>+best-response``), if any."""
+    cycle: BestResponseCycle | None
+    summary: dict[str, Any]
+
+
+def _best_response_search(game: ContinuousGame, after: _Attempt, tol: float) -> _Search:
+    """:func:`~mechopt.certificates.best_response.best_response_cycle` from ``after``'s point."""
+    t0 = time.perf_counter()
+    assert after.certificate is not None and after.outcome is not None
+    origin = after.certificate.point
+    fixed, cycle = best_response_cycle(game, origin, tol=tol)
+    result = "fixed point" if fixed is not None else "cycle" if cycle is not None else "no fixed point within the rounds"
+    summary: dict[str, Any] = {"method": "best-response", "start": f"the point of {after.method} from {after.start}",
+                               "result": result}
+    attempt = None
+    if fixed is not None:
+        cert = nash_certificate(game, fixed, tol=tol)
+        with np.errstate(all="ignore"):
+            residual = max_norm(game.natural_residual(fixed))
+        outcome = replace(after.outcome, profile=fixed, residual=residual)
+        attempt = _Attempt(f"{after.method}+best-response", after.start, outcome, cert, None, time.perf_counter() - t0)
+        summary |= {"max_gain": cert.max_gain, "verified": cert.verified}
+    summary["seconds"] = time.perf_counter() - t0
+    return _Search(origin, attempt, cycle, summary)
+
+
+def _pick(game: ContinuousGame, attempts: list[_Attempt]) -> _Attempt | None:
+    """The first decisive attempt, else the one with the smallest max_gain (numerical failures last)."""
+    done = [a for a in attempts if a.certificate is not None]
+    decisive = [a for a in done if _decisive(game, a)]
+    if decisive:
+        return decisive[0]
+    return min(done, key=lambda a: (a.failed, a.certificate.max_gain)) if done else None  # type: ignore[union-attr]
+
+
+def _conclude(game: ContinuousGame, attempts: list[_Attempt], searches: list[_Search], log: list[dict[str, Any]], *,
+              tol: float, search_cycles: bool, seconds: float) -> NashResult:
+    """The answer from the attempts made (:func:`_pick`); when none settles it, sequential best
+    responses from the best point (unless already run from it) may still reach one that verifies,
+    and a best-response cycle found on the way is attached to the certificate as a diagnostic."""
+    t0 = time.perf_counter()
+    all_failed = all(a.failed for a in attempts)
+    best = _pick(game, attempts)
+    if best is None:  # every method raised: certify the midpoint so that the answer carries evidence
+        point = starting_point(game.lower, game.upper, None)
+        best = replace(attempts[0], certificate=nash_certificate(game, point, tol=tol))
+    elif (not _decisive(game, best) and not best.failed and search_cycles and game.n <= CYCLE_SEARCH_PLAYERS
+          and not any(np.array_equal(s.origin, best.certificate.point) for s in searches)):  # type: ignore[union-attr]
+        search = _best_response_search(game, best, tol)
+        searches.append(search)
+        log.append(search.summary)
+        if search.attempt is not None:
+            attempts.append(search.attempt)
+            best = _pick(game, attempts)
+    assert best is not None and best.certificate is not None
+    cert = best.certificate
+    cycles = [s.cycle for s in searches if s.cycle is not None]
+    if cycles and not _decisive(game, best):
+        cert = replace(cert, cycle=cycles[0])  # a diagnostic, not evidence of non-existence
+    status = decide_status(game, cert, all_failed=all_failed)
     profile = cert.point if status is Status.EQUILIBRIUM else None
+    outcome = best.outcome
+    parameters: dict[str, Any] = {}
+    if outcome is not None:
+        parameters = {**outcome.parameters, "residual": outcome.residual, "solve_seconds": outcome.seconds}
+    tried = sum("skipped" not in entry for entry in log)
+    parameters |= {"start": best.start, "attempts_tried": tried, "attempts": log}
     stats = SolveStats(
-        method=method_used,
-        termination=outcome.termination,
-        iterations=iterations,
-        seconds=outcome.seconds + time.perf_counter() - t0,
-        parameters={**outcome.parameters, "residual": outcome.residual, "solve_seconds": outcome.seconds},
+        method=best.method,
+        termination=outcome.termination if outcome is not None else Termination.NUMERICAL_ERROR,
+        iterations=outcome.iterations if outcome is not None else 0,
+        seconds=seconds + time.perf_counter() - t0,
+        parameters=parameters,
     )
     return NashResult("nash", status, profile, None if profile is None else game.utilities(profile), cert, stats)
+
+
+def certify_outcome(game: ContinuousGame, outcome: MethodOutcome, method: str, *, tol: float = NASH_GAIN_TOL,
+                    search_cycles: bool = True) -> NashResult:
+    """Wrap one method's last point in a :class:`NashResult` with its certificate (no further
+    methods or starts; sequential best responses from the point when it does not verify, as in
+    :func:`_conclude`; the status from :func:`decide_status`)."""
+    t0 = time.perf_counter()
+    cert = nash_certificate(game, outcome.profile, tol=tol)
+    attempt = _Attempt(method, "given", outcome, cert, None, outcome.seconds + time.perf_counter() - t0)
+    return _conclude(game, [attempt], [], [attempt.summary()], tol=tol, search_cycles=search_cycles,
+                     seconds=attempt.seconds)
+
+
+@dataclass(frozen=True)
+class _Planned:
+    method: str
+    start: str
+    point: np.ndarray | None
+    run: Callable[[float], MethodOutcome]
+    """Runs the method; the argument is the time left (BR dynamics takes it as its limit)."""
+
+
+def fallback_plan(game: ContinuousGame, method: str, start: np.ndarray | None, *, residual_tol: float,
+                  max_iter: int | None = None) -> list[_Planned]:
+    """The method runs after the named method's first one, in order: Newton from the same start
+    (unless it was Newton), Newton from :data:`FALLBACK_STARTS` (``max_iter`` its iteration cap
+    when Newton was the named method, else 200), and BR dynamics from the same start, capped at
+    ``FALLBACK_BR_ITERATIONS`` and the time left (unless it was BR dynamics)."""
+    first = "given" if start is not None and method != "pyomo-mip" else "midpoint"
+    first_point = starting_point(game.lower, game.upper, start if method != "pyomo-mip" else None)
+    newton_iter = max_iter if method == "newton" and max_iter is not None else 200
+
+    def newton(point: np.ndarray | None) -> Callable[[float], MethodOutcome]:
+        return lambda left: newton_solve(game, start=point, tol=residual_tol, max_iter=newton_iter)
+
+    def br(point: np.ndarray | None) -> Callable[[float], MethodOutcome]:
+        return lambda left: br_dynamics_solve(game, start=point, tol=residual_tol, max_iter=FALLBACK_BR_ITERATIONS,
+                                              max_seconds=max(left, 0.0))
+
+    point = None if start is None or method == "pyomo-mip" else first_point
+    plan = [_Planned("newton", first, point, newton(point))] if method != "newton" else []
+    tried = [first_point]
+    for label, fraction in FALLBACK_STARTS:
+        p = game.lower + fraction * (game.upper - game.lower)
+        if any(np.array_equal(p, q) for q in tried):
+            continue
+        tried.append(p)
+        plan.append(_Planned("newton", label, p, newton(p)))
+    if method != "br":  # last: the slowest, and it rarely settles what Newton could not
+        plan.append(_Planned("br", first, point, br(point)))
+    return plan
+
+
+def _solve(game: ContinuousGame, method: str, first: Callable[[], MethodOutcome], *, tol: float,
+           residual_tol: float, start: np.ndarray | None, max_iter: int | None = None) -> NashResult:
+    """The named method's attempt; when its point does not verify, sequential best responses from
+    it (small games), then the fallback plan within the time budget (module doc)."""
+    t0 = time.perf_counter()
+    if start is not None:
+        start = starting_point(game.lower, game.upper, start)  # validates it before anything runs
+    attempts = [_certify(game, method, "given" if start is not None else "midpoint", first, tol)]
+    log = [attempts[0].summary()]
+    searches: list[_Search] = []
+    if _decisive(game, attempts[0]):
+        return _conclude(game, attempts, searches, log, tol=tol, search_cycles=True, seconds=time.perf_counter() - t0)
+    deadline = t0 + max(FALLBACK_SECONDS, FALLBACK_FACTOR * attempts[0].seconds)
+    if not attempts[0].failed and game.n <= CYCLE_SEARCH_PLAYERS:
+        search = _best_response_search(game, attempts[0], tol)
+        searches.append(search)
+        log.append(search.summary)
+        if search.attempt is not None:
+            attempts.append(search.attempt)
+    if not any(_decisive(game, a) for a in attempts):
+        for planned in fallback_plan(game, method, start, residual_tol=residual_tol, max_iter=max_iter):
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                log.append({"method": planned.method, "start": planned.start, "skipped": "time budget spent"})
+                continue
+            attempt = _certify(game, planned.method, planned.start, lambda p=planned, t=left: p.run(t), tol)
+            attempts.append(attempt)
+            log.append(attempt.summary())
+            if _decisive(game, attempt):
+                break
+    return _conclude(game, attempts, searches, log, tol=tol, search_cycles=True, seconds=time.perf_counter() - t0)
 
 
 def _check_tolerances(tol: float, residual_tol: float) -> None:
@@ -87,35 +333,45 @@ def _check_tolerances(tol: float, residual_tol: float) -> None:
 
 def newton_nash(game: ContinuousGame, *, tol: float = NASH_GAIN_TOL, residual_tol: float = RESIDUAL_TOL,
                 start: np.ndarray | None = None, max_iter: int = 200) -> NashResult:
-    """Semismooth Newton on the equilibrium complementarity problem (:mod:`.newton`)."""
+    """Semismooth Newton on the equilibrium complementarity problem (:mod:`.newton`), then the
+    fallback attempts when its point does not verify (module doc)."""
     _check_tolerances(tol, residual_tol)
-    return certify_outcome(game, newton_solve(game, start=start, tol=residual_tol, max_iter=max_iter), "newton", tol=tol)
+    return _solve(game, "newton", lambda: newton_solve(game, start=start, tol=residual_tol, max_iter=max_iter),
+                  tol=tol, residual_tol=residual_tol, start=start, max_iter=max_iter)
 
 
 def br_nash(game: ContinuousGame, *, tol: float = NASH_GAIN_TOL, residual_tol: float = RESIDUAL_TOL,
             start: np.ndarray | None = None, step: float | None = None, max_iter: int = 1_000_000) -> NashResult:
-    """Projected best-response dynamics, 001 (4) (:mod:`.br_dynamics`)."""
+    """Projected best-response dynamics, 001 (4) (:mod:`.br_dynamics`), then the fallback
+    attempts when its point does not verify (module doc)."""
     _check_tolerances(tol, residual_tol)
-    outcome = br_dynamics_solve(game, start=start, step=step, tol=residual_tol, max_iter=max_iter)
-    return certify_outcome(game, outcome, "br", tol=tol)
+    return _solve(game, "br", lambda: br_dynamics_solve(game, start=start, step=step, tol=residual_tol, max_iter=max_iter),
+                  tol=tol, residual_tol=residual_tol, start=start)
 
 
 def stochastic_br_nash(game: ContinuousGame, *, batch: int, tol: float = NASH_GAIN_TOL,
                        residual_tol: float = RESIDUAL_TOL, start: np.ndarray | None = None, step: float | None = None,
                        seed: int = 0, max_iter: int = 1_000_000) -> NashResult:
-    """Stochastic best-response dynamics, 003 (11): ``batch`` random players move per step."""
+    """Stochastic best-response dynamics, 003 (11): ``batch`` random players move per step; then
+    the fallback attempts when its point does not verify (module doc)."""
     _check_tolerances(tol, residual_tol)
-    outcome = br_dynamics_solve(game, start=start, step=step, batch=batch, seed=seed, tol=residual_tol,
-                                max_iter=max_iter)
-    return certify_outcome(game, outcome, "stochastic-br", tol=tol)
+
+    def run() -> MethodOutcome:
+        return br_dynamics_solve(game, start=start, step=step, batch=batch, seed=seed, tol=residual_tol,
+                                 max_iter=max_iter)
+
+    return _solve(game, "stochastic-br", run, tol=tol, residual_tol=residual_tol, start=start)
 
 
 def pyomo_mip_nash(game: ContinuousGame, *, tol: float = NASH_GAIN_TOL, residual_tol: float = RESIDUAL_TOL) -> NashResult:
-    """The MCP posed in Pyomo and solved exactly as a MIP with HiGHS (affine own-gradient maps only)."""
+    """The MCP posed in Pyomo and solved exactly as a MIP with HiGHS (affine own-gradient maps
+    only; other games are refused with an error), then the fallback attempts when its point does
+    not verify (module doc)."""
     from mechopt.solvers.pyomo_mcp import pyomo_mip_solve
 
     _check_tolerances(tol, residual_tol)
-    return certify_outcome(game, pyomo_mip_solve(game, residual_tol=residual_tol), "pyomo-mip", tol=tol)
+    return _solve(game, "pyomo-mip", lambda: pyomo_mip_solve(game, residual_tol=residual_tol), tol=tol,
+                  residual_tol=residual_tol, start=None)
 
 
 def solve_nash(
@@ -136,7 +392,8 @@ def solve_nash(
     ``max_iter``, ``step``), ``"stochastic-br"`` (``batch`` required; ``start``, ``max_iter``,
     ``step``, ``seed``) or ``"pyomo-mip"`` (no options).  An option the method does not take is an
     error.  ``tol`` bounds the certified best-response gain; ``residual_tol`` is where the method
-    stops.
+    stops.  When the method's point does not verify, further methods and starts are tried before
+    anything else is reported (module doc; ``stats.parameters["attempts"]`` lists them).
     """
     if method not in METHOD_OPTIONS:
         raise ValueError(f"method: expected one of {sorted(METHOD_OPTIONS)}, got {method!r}")
@@ -157,5 +414,5 @@ def solve_nash(
     return pyomo_mip_nash(game, tol=tol, residual_tol=residual_tol)
 
 
-__all__ = ["METHOD_OPTIONS", "NashResult", "br_nash", "certify_outcome", "newton_nash", "pyomo_mip_nash",
-           "solve_nash", "stochastic_br_nash"]
+__all__ = ["METHOD_OPTIONS", "NashResult", "br_nash", "certify_outcome", "decide_status", "fallback_plan",
+           "newton_nash", "pyomo_mip_nash", "solve_nash", "stochastic_br_nash"]

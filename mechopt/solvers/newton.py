@@ -18,7 +18,10 @@ ab = 0) they are Phi(s) = 0 for two reformulations, used together:
 
 G_ij = d^2 u_i / ds_i ds_j is diagonal plus low rank for aggregate payoffs (G = diag + U V^T), so
 both steps cost O(n k^2) (:func:`~mechopt.structured.solve_diag_plus_low_rank`).  Convergence is
-declared on the natural residual ||s - proj(s + F(s))||_inf, the quantity every method reports.
+declared on the natural residual ||s - proj(s + F(s))||_inf, the quantity every method reports;
+the method also stops (``stalled``, with ``stop_reason``) when that residual is within the own
+gradient's estimated error of the tolerance and no longer halves (difference-quotient derivatives
+of games given as callables), or when it has not fallen by 10% in 10 iterations (:class:`_Progress`).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from mechopt.games.base import ContinuousGame
 from mechopt.core.status import Termination
 from mechopt.core.structured import DiagPlusLowRank, Jacobian, block_matvec, solve_diag_plus_low_rank, tall_matmul
 from mechopt.core.tolerances import RESIDUAL_TOL
-from mechopt.solvers.outcome import MethodOutcome, max_norm, starting_point
+from mechopt.solvers.outcome import DOMAIN_ERRORS, MethodOutcome, domain_start, jacobian_finite, max_norm
 
 ARMIJO = 1e-4
 """Sufficient decrease: merit(s + t d) <= (1 - ARMIJO t) merit(s)."""
@@ -75,7 +78,10 @@ def _residual(game: ContinuousGame, s: np.ndarray, F: np.ndarray) -> tuple[np.nd
 
 
 def _newton_step(J: Jacobian, a: np.ndarray, b: np.ndarray, phi: np.ndarray) -> np.ndarray:
-    """Solve H d = -phi with H = diag(a) - diag(b) J."""
+    """Solve H d = -phi with H = diag(a) - diag(b) J (NaN where H or phi is not finite: LAPACK is
+    not called on them)."""
+    if not (jacobian_finite(J) and np.all(np.isfinite(a)) and np.all(np.isfinite(b)) and np.all(np.isfinite(phi))):
+        return np.full(phi.shape, np.nan)
     if isinstance(J, DiagPlusLowRank):
         return solve_diag_plus_low_rank(a - b * J.d, -b[:, None] * J.U, J.V, -phi)
     H = np.diag(a) - b[:, None] * J
@@ -119,7 +125,10 @@ def _minmap_step(game: ContinuousGame, s: np.ndarray, F: np.ndarray, J: Jacobian
     aggregate game with different costs all guessed interior), the free player whose
     linearized scaled gradient D_i (F + G d)_i is largest in magnitude is moved to the bound it
     points to and the block is solved again, at most ``REFINEMENTS`` times, for blocks of at most
-    ``REFINE_BLOCK`` players; None if it stays inconsistent."""
+    ``REFINE_BLOCK`` players; None if it stays inconsistent, or when G or F is not finite or
+    the block solve fails (LinAlgError)."""
+    if not (jacobian_finite(J) and np.all(np.isfinite(F))):
+        return None
     lo, hi = game.lower, game.upper
     trial = s + D * F
     at_lo, at_hi = trial <= lo, trial >= hi
@@ -130,7 +139,10 @@ def _minmap_step(game: ContinuousGame, s: np.ndarray, F: np.ndarray, J: Jacobian
             return d
         # G_IA d_A = (G d)_I as d_I = 0 here
         rhs = -F[free] - (tall_matmul(J.U[free], J.V.T @ d) + J.d[free] * d[free] if isinstance(J, DiagPlusLowRank) else J[free] @ d)
-        d[free] = _block_lstsq(J, free, rhs)
+        try:
+            d[free] = _block_lstsq(J, free, rhs)
+        except np.linalg.LinAlgError:
+            return None
         miss = block_matvec(J, free, free, d[free]) + _diag(J, free) * d[free] - rhs  # (F + G d)_I
         if np.linalg.norm(miss) <= 0.5 * np.linalg.norm(rhs):
             return d
@@ -157,8 +169,8 @@ def _search(game: ContinuousGame, s: np.ndarray, direction: np.ndarray, merit, n
     def at(t: float) -> tuple[np.ndarray, np.ndarray, float]:
         x = np.multiply(direction, t)
         x = np.clip(np.add(x, s, out=x), game.lower, game.upper, out=x)
+        Fx = _trial_gradient(game, x)
         with np.errstate(all="ignore"):
-            Fx = game.own_gradient(x)
             m = merit(x, Fx)
         return x, Fx, (m if np.isfinite(m) else np.inf)
 
@@ -177,11 +189,78 @@ def _search(game: ContinuousGame, s: np.ndarray, direction: np.ndarray, merit, n
     return None
 
 
+def _trial_gradient(game: ContinuousGame, x: np.ndarray) -> np.ndarray:
+    """F at a trial point; NaN where it cannot be evaluated (:data:`DOMAIN_ERRORS`), so the
+    line search steps back from points outside the utilities' domain as from NaN or inf."""
+    try:
+        with np.errstate(all="ignore"):
+            return np.asarray(game.own_gradient(x), dtype=float)
+    except DOMAIN_ERRORS:
+        return np.full(x.shape, np.nan)
+
+
+def _start(game: ContinuousGame, start: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """The start moved into the utilities' domain (:func:`~mechopt.solvers.outcome.domain_start`:
+    u, F and G finite) and F there.  Where no such point is found, the user's start or the
+    midpoint with its non-finite F: the iteration then stops with ``numerical_error``."""
+    s, F, _ = domain_start(game, start, jacobian=True)
+    if F is None:
+        F = _trial_gradient(game, s)
+    return s, F
+
+
 def _merit_gradient(J: Jacobian, a: np.ndarray, b: np.ndarray, phi: np.ndarray) -> np.ndarray:
     """grad Psi = H^T phi = a phi - J^T (b phi)."""
     bp = b * phi
     JTbp = J.d * bp + tall_matmul(J.V, J.U.T @ bp) if isinstance(J, DiagPlusLowRank) else J.T @ bp
     return a * phi - JTbp
+
+
+STALL_WINDOW = 10
+"""Iterations within which the best residual must fall below STALL_DECREASE times its value;
+otherwise the method has stalled (stop reason ``no_progress``)."""
+STALL_DECREASE = 0.9
+SLOW_AT_ACCURACY = 2
+"""Iterations in a row that do not halve the residual, once it is within the own gradient's
+estimated error of tol, after which the method stops (stop reason ``derivative_accuracy``)."""
+
+
+class _Progress:
+    """Stopping beyond the residual test: at the accuracy the derivatives allow, or on a stall.
+
+    A residual r computed from F with error e (:meth:`ContinuousGame.own_gradient_error`) has
+    error at most e (the projection is non-expansive), so once r <= tol + e the test r <= tol is
+    decided by the derivatives' error, not by the method: iterations that no longer halve r then
+    end the run.  The estimate is only asked for when an iteration did not halve r."""
+
+    def __init__(self, game: ContinuousGame, tol: float) -> None:
+        self.game, self.tol = game, tol
+        self.best, self.best_it, self.last, self.slow = np.inf, 0, np.inf, 0
+        self.derivative_error: float | None = None
+
+    def _error(self, s: np.ndarray) -> float:
+        with np.errstate(all="ignore"):
+            self.derivative_error = max_norm(np.asarray(self.game.own_gradient_error(s), dtype=float))
+        return self.derivative_error
+
+    def stop_reason(self, it: int, s: np.ndarray, residual: float) -> str | None:
+        if residual < STALL_DECREASE * self.best:
+            self.best, self.best_it = residual, it
+        halved, self.last = residual <= 0.5 * self.last, residual
+        self.slow = 0 if halved else self.slow + 1
+        if self.slow >= SLOW_AT_ACCURACY and residual <= self.tol + self._error(s):
+            return "derivative_accuracy"
+        if it - self.best_it >= STALL_WINDOW:
+            return "no_progress"
+        return None
+
+    def report(self, s: np.ndarray, reason: str | None) -> dict[str, float | str]:
+        """``derivative_error`` (max-norm of the own gradient's estimated error at s) and, when the
+        run stopped before the residual test passed for a reason of its own, ``stop_reason``."""
+        out: dict[str, float | str] = {"derivative_error": self._error(s)}
+        if reason is not None:
+            out["stop_reason"] = reason
+        return out
 
 
 def newton_solve(
@@ -193,32 +272,33 @@ def newton_solve(
 ) -> MethodOutcome:
     """Find s with ||s - proj(s + F(s))||_inf <= tol by globalized semismooth Newton.
 
-    A start where some F_i is not finite is moved halfway towards the box midpoint until all are.
+    The start is moved into the utilities' domain first (:func:`_start`: halfway towards the box
+    midpoint, then down a ladder from the midpoint towards the lower bounds, until u, F and G are
+    finite), and trial points where F is not finite (or cannot be evaluated) are stepped back from.
     Each iteration backtracks along the scaled min-map Newton step on ||s - proj(s + D F(s))||_2
     (D fixed at the current point, at most ``MINMAP_TRIES`` halvings, with extrapolation); if
     that fails, along the Fischer-Burmeister Newton step, then the steepest descent direction of
     ||Phi_FB||^2, both on ||Phi_FB||_2.  ``parameters`` counts the steps of each kind.
     """
     t0 = time.perf_counter()
-    s = starting_point(game.lower, game.upper, start)
-    mid = 0.5 * (game.lower + game.upper)
-    for _ in range(64):  # payoffs singular at a bound (1 - alpha S^-beta at S = 0): move inwards
-        with np.errstate(all="ignore"):
-            F = game.own_gradient(s)
-        if np.all(np.isfinite(F)):
-            break
-        s = 0.5 * (s + mid)
+    s, F = _start(game, start)
     counts = {"minmap_steps": 0, "fb_newton_steps": 0, "fb_gradient_steps": 0}
 
     def fb_norm(x: np.ndarray, Fx: np.ndarray) -> float:
         return float(np.linalg.norm(_fb(game, x, Fx)))
 
+    progress = _Progress(game, tol)
     for it in range(max_iter):
         residual = max_norm(s - game.project(s + F))
         if residual <= tol:
-            return MethodOutcome(s, Termination.CONVERGED, it, time.perf_counter() - t0, residual, dict(counts))
+            return MethodOutcome(s, Termination.CONVERGED, it, time.perf_counter() - t0, residual,
+                                 {**counts, **progress.report(s, None)})
         if not np.isfinite(residual):
             return MethodOutcome(s, Termination.NUMERICAL_ERROR, it, time.perf_counter() - t0, residual, dict(counts))
+        reason = progress.stop_reason(it, s, residual)
+        if reason is not None:
+            return MethodOutcome(s, Termination.STALLED, it, time.perf_counter() - t0, residual,
+                                 {**counts, **progress.report(s, reason)})
         with np.errstate(all="ignore"):
             J = game.own_jacobian(s)
             D = _scaling(J)
@@ -251,9 +331,10 @@ def newton_solve(
             kind = "fb_gradient_steps"
             found = _search(game, s, -grad, fb_norm, fb_norm0, 1.0, MAX_BACKTRACKS)
         if found is None:
-            return MethodOutcome(s, Termination.STALLED, it, time.perf_counter() - t0, residual, dict(counts))
+            return MethodOutcome(s, Termination.STALLED, it, time.perf_counter() - t0, residual,
+                                 {**counts, **progress.report(s, "line_search")})
         counts[kind] += 1
         s, F = found
     residual = max_norm(s - game.project(s + F))
     term = Termination.CONVERGED if residual <= tol else Termination.MAX_ITERATIONS
-    return MethodOutcome(s, term, max_iter, time.perf_counter() - t0, residual, dict(counts))
+    return MethodOutcome(s, term, max_iter, time.perf_counter() - t0, residual, {**counts, **progress.report(s, None)})

@@ -1,8 +1,9 @@
 """Program (19) solved with cvxpy (Clarabel by default), its answer certified from the model.
 
-The solver's point is polished by Newton steps on the KKT system with its active set fixed and
-judged by :func:`~mechopt.certificates.kkt.kkt_certificate`; an infeasible program is reported
-as ``infeasible`` only with :class:`~mechopt.certificates.infeasibility.BudgetInfeasibility`
+The solver's point is polished by Newton steps on the KKT system with its active set fixed (for
+p = -inf, with its active pieces equalized as well) and judged by
+:func:`~mechopt.certificates.kkt.kkt_certificate`; an infeasible program is reported as
+``infeasible`` only with :class:`~mechopt.certificates.infeasibility.BudgetInfeasibility`
 evidence, whatever the solver said.
 """
 
@@ -56,10 +57,10 @@ def polish(program: WelfareProgram, x: np.ndarray, *, zero: float = 1e-7, steps:
     zero recover full accuracy.  Entries are judged zero and differenced relative to their block's
     scale (money for b, the largest s for s), so polishing means the same in any units.  The
     polished point is kept only if it stays feasible; the KKT certificate then judges whichever
-    point is returned.
+    point is returned.  For the max-min objective (p = -inf) see :func:`polish_max_min`.
     """
     if program.p == -np.inf:
-        return x
+        return polish_max_min(program, x, zero=zero, steps=steps)
     n, dim = program.n, x.size
     money, _ = program.scales()
     d = np.concatenate([np.full(n, money), np.full(n, max(float(np.max(x[n:])), np.finfo(float).tiny))])
@@ -68,14 +69,15 @@ def polish(program: WelfareProgram, x: np.ndarray, *, zero: float = 1e-7, steps:
     if free.size == 0:
         return x
     x[np.setdiff1d(np.arange(dim), free)] = 0.0
-    J = program.constraint_jacobian(x)[:, free]
     grad = program.objective_gradient(x)[free]
     if not np.all(np.isfinite(grad)):
         return x
-    mu = np.linalg.lstsq(J.T, grad, rcond=None)[0]
+    mu = np.linalg.lstsq(program.constraint_jacobian(x)[:, free].T, grad, rcond=None)[0]
     h = 1e-6 * d
-    m = J.shape[0]
+    refinements = 0
     for _ in range(steps):
+        J = program.constraint_jacobian(x)[:, free]
+        m = J.shape[0]
         grad = program.objective_gradient(x)[free]
         resid = np.concatenate([grad - J.T @ mu, program.constraints(x)])
         H = np.empty((free.size, free.size))
@@ -89,12 +91,153 @@ def polish(program: WelfareProgram, x: np.ndarray, *, zero: float = 1e-7, steps:
         step = _equilibrated_lstsq(K, -resid)  # minimum-norm step: optima may form a face
         trial = x.copy()
         trial[free] += step[: free.size]
-        if np.any(trial < 0) or not np.all(np.isfinite(trial)):
+        if not np.all(np.isfinite(trial)):
             break
+        if np.any(trial < 0):  # the entries the step drives below zero belong to the zero set
+            free = _drop_negative(x, free, trial, refinements)
+            if free is None:
+                break
+            refinements += 1
+            mu = np.linalg.lstsq(program.constraint_jacobian(x)[:, free].T, program.objective_gradient(x)[free],
+                                 rcond=None)[0]
+            continue
         x, mu = trial, mu + step[free.size:]
         if np.all(np.abs(step[: free.size]) <= 4 * np.finfo(float).eps * np.abs(x[free])):
             break
     return x
+
+
+REFINEMENTS = 3
+"""Times a polish may move entries that a Newton step drives below zero into the zero set."""
+
+
+def _drop_negative(x: np.ndarray, free: np.ndarray, trial: np.ndarray, refinements: int) -> np.ndarray | None:
+    """Set the free entries that ``trial`` makes negative to zero in x (in place; lowering an
+    entry keeps every budget feasible) and return the remaining free set; None when
+    ``REFINEMENTS`` are spent or nothing would stay free."""
+    negative = free[trial[free] < 0]
+    remaining = np.setdiff1d(free, negative)
+    if refinements >= REFINEMENTS or remaining.size == 0:
+        return None
+    x[negative] = 0.0
+    return remaining
+
+
+ACTIVE_GAP = 1e-3
+"""Pieces u_i within this fraction of max |u| of the minimum are taken as active in :func:`polish_max_min`."""
+
+
+def polish_max_min(program: WelfareProgram, x: np.ndarray, *, zero: float = 1e-7, steps: int = 20,
+                   active_gap: float = ACTIVE_GAP) -> np.ndarray:
+    """Newton steps on the KKT system of the max-min program (p = -inf) with the solver's active
+    pieces and zero entries fixed.
+
+    In epigraph form, maximize t subject to u_i(x) >= t, budgets g(x) <= 0 and x >= 0.  With the
+    active pieces A (u_i within ``active_gap`` times max |u| of the minimum), every budget tight
+    (utilities increase in b_i, so tightening a slack budget keeps the point optimal) and the
+    near-zero entries of x fixed at zero (judged as in :func:`polish`), the optimum solves
+
+        sum_{i in A} lambda_i grad_F u_i(x) - J_g(x)[:, F]^T mu = 0,   sum_{i in A} lambda_i = 1,
+        u_i(x) = t  (i in A),   g(x) = 0
+
+    in (x_F, t, lambda_A, mu): as many equations as unknowns.  Multipliers start from least
+    squares at the solver's point, second derivatives are central differences of the gradients,
+    and each step is the minimum-norm least-squares step (optima may form a face).  A piece whose
+    weight comes out negative is not active: it is dropped and the system solved again (at most
+    twice).  The point is returned whatever came of it; the KKT certificate judges it.
+    """
+    n, dim = program.n, x.size
+    tiny = np.finfo(float).tiny
+    money, _ = program.scales()
+    d = np.concatenate([np.full(n, money), np.full(n, max(float(np.max(x[n:])), tiny))])
+    x = x.copy()
+    free = np.flatnonzero(x > zero * d)
+    if free.size == 0:
+        return x
+    x[np.setdiff1d(np.arange(dim), free)] = 0.0
+    with np.errstate(all="ignore"):
+        u, _ = program.objective_pieces(x)
+    if not np.all(np.isfinite(u)):
+        return x
+    active = np.flatnonzero(u - u.min() <= active_gap * max(float(np.max(np.abs(u))), tiny))
+    best = x
+    for _ in range(3):
+        polished = _max_min_newton(program, x, free, active, d, steps)
+        if polished is None:
+            break
+        best, weights = polished
+        if active.size == 1 or np.all(weights >= 0):
+            break
+        active = np.delete(active, int(np.argmin(weights)))
+    return best
+
+
+def _max_min_newton(program: WelfareProgram, x: np.ndarray, free: np.ndarray, active: np.ndarray, d: np.ndarray,
+                    steps: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Newton on the system of :func:`polish_max_min`; (point, weights lambda_A) or None when the
+    system cannot be set up (non-finite derivatives at x)."""
+    dim, m, k = x.size, program.n, active.size
+
+    def pieces(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        with np.errstate(all="ignore"):
+            u, Ju = program.objective_pieces(z)
+            return u[active], Ju[np.ix_(active, free)], program.constraint_jacobian(z)[:, free]
+
+    def multipliers(z: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """lambda, mu fitted at z: Ju^T lambda - Jg^T mu = 0 with sum(lambda) = 1."""
+        _, Ju, Jg = pieces(z)
+        if not (np.all(np.isfinite(Ju)) and np.all(np.isfinite(Jg))):
+            return None
+        A0 = np.vstack([np.hstack([Ju.T, -Jg.T]), np.concatenate([np.ones(k), np.zeros(m)])[None, :]])
+        mult = _equilibrated_lstsq(A0, np.concatenate([np.zeros(free.size), [1.0]]))
+        return mult[:k], mult[k:]
+
+    x = x.copy()
+    fitted = multipliers(x)
+    if fitted is None:
+        return None
+    (lam, mu), t = fitted, float(np.min(pieces(x)[0]))
+    h = 1e-6 * d
+    refinements = 0
+    for _ in range(steps):
+        nf = free.size
+        u, Ju, Jg = pieces(x)
+        resid = np.concatenate([Ju.T @ lam - Jg.T @ mu, [lam.sum() - 1.0], u - t, program.constraints(x)])
+        H = np.empty((nf, nf))
+        for c, j in enumerate(free):
+            e = np.zeros(dim)
+            e[j] = h[j]
+            (_, Jup, Jgp), (_, Jum, Jgm) = pieces(x + e), pieces(x - e)
+            H[:, c] = ((Jup - Jum).T @ lam - (Jgp - Jgm).T @ mu) / (2 * h[j])
+        K = np.block([
+            [H, np.zeros((nf, 1)), Ju.T, -Jg.T],
+            [np.zeros((1, nf + 1)), np.ones((1, k)), np.zeros((1, m))],
+            [Ju, -np.ones((k, 1)), np.zeros((k, k + m))],
+            [Jg, np.zeros((m, 1 + k + m))],
+        ])
+        if not (np.all(np.isfinite(K)) and np.all(np.isfinite(resid))):
+            break
+        step = _equilibrated_lstsq(K, -resid)
+        trial = x.copy()
+        trial[free] += step[:nf]
+        if not np.all(np.isfinite(trial)):
+            break
+        if np.any(trial < 0):  # the entries the step drives below zero belong to the zero set
+            remaining = _drop_negative(x, free, trial, refinements)
+            if remaining is None:
+                break
+            free = remaining
+            fitted = multipliers(x)
+            if fitted is None:
+                break
+            refinements += 1
+            lam, mu = fitted
+            continue
+        x, t = trial, t + step[nf]
+        lam, mu = lam + step[nf + 1:nf + 1 + k], mu + step[nf + 1 + k:]
+        if np.all(np.abs(step[:nf]) <= 4 * np.finfo(float).eps * np.abs(x[free])):
+            break
+    return x, lam
 
 
 def _equilibrated_lstsq(K: np.ndarray, rhs: np.ndarray) -> np.ndarray:
