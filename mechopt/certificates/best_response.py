@@ -387,7 +387,8 @@ def _spread(probes: np.ndarray, best: np.ndarray, current: np.ndarray) -> np.nda
 
 @dataclass(frozen=True)
 class BestResponseCycle(Serializable):
-    """Evidence of non-existence: sequential best responses that return to a visited profile.
+    """Sequential best responses that return to a visited profile: a diagnostic of why no
+    equilibrium was found from a start, never a proof that none exists.
 
     ``profiles[t]`` is the profile before move t, ``movers[t]`` the player who moves, and
     ``gains[t] > 0`` that player's utility gain; ``profiles[-1]`` equals ``profiles[0]``.

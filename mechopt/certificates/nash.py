@@ -115,14 +115,27 @@ class NashCertificate(Serializable):
 
 def own_curvature(game: ContinuousGame, s: np.ndarray, rel_step: float = 1e-3) -> tuple[np.ndarray, np.ndarray]:
     """Second difference of u_i(., s_-i) at s_i on three points inside [lower_i, upper_i], and
-    the rounding noise of that difference (64 eps |u| / h^2)."""
-    h = rel_step * (game.upper - game.lower)
-    centre = np.clip(s, game.lower + h, game.upper - h)
-    x = centre[:, None] + h[:, None] * np.array([-1.0, 0.0, 1.0])[None, :]
-    with np.errstate(all="ignore"):
-        v = game.deviation_utilities(s, x)
-        noise = 64.0 * np.finfo(float).eps * np.max(np.abs(v), axis=1) / h**2
-    return (v[:, 0] - 2.0 * v[:, 1] + v[:, 2]) / h**2, noise
+    the rounding noise of that difference (64 eps |u| / h^2).  Where a centred difference is not
+    finite (a neighbour outside the utilities' domain, e.g. a negative unspent budget next to a
+    bound), one-sided stencils and steps down to 1e-8 of the box are tried before giving NaN."""
+    width = game.upper - game.lower
+    curvature, noise = np.full(game.n, np.nan), np.full(game.n, np.nan)
+    for step in rel_step * 10.0 ** -np.arange(6):
+        h = step * width
+        for offsets in ((-1.0, 0.0, 1.0), (-2.0, -1.0, 0.0), (0.0, 1.0, 2.0)):
+            todo = ~np.isfinite(curvature)
+            if not todo.any():
+                return curvature, noise
+            o = np.array(offsets)
+            centre = np.clip(s - o[1] * h, game.lower - o[0] * h, game.upper - o[2] * h)
+            x = centre[:, None] + h[:, None] * o[None, :]
+            with np.errstate(all="ignore"):
+                v = game.deviation_utilities(s, x)
+                second = (v[:, 0] - 2.0 * v[:, 1] + v[:, 2]) / h**2
+                rounding = 64.0 * np.finfo(float).eps * np.max(np.abs(v), axis=1) / h**2
+            curvature = np.where(todo, second, curvature)
+            noise = np.where(todo, rounding, noise)
+    return curvature, noise
 
 
 def nash_certificate(
