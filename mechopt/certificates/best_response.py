@@ -377,11 +377,11 @@ def _spread(probes: np.ndarray, best: np.ndarray, current: np.ndarray) -> np.nda
     with np.errstate(invalid="ignore"):
         d = np.abs(probes - current[:, None])
         top = np.abs(best - current)
-    d = np.where(np.isfinite(d), d, np.nan)
-    some = np.any(np.isfinite(d), axis=1)
-    med = np.zeros(d.shape[0])
-    if some.any():
-        med[some] = np.nanmedian(d[some], axis=1)
+    d = np.sort(np.where(np.isfinite(d), d, np.inf), axis=1)  # non-finite last
+    k = np.sum(np.isfinite(d), axis=1)
+    rows = np.arange(d.shape[0])
+    lo, hi = d[rows, np.maximum(k - 1, 0) // 2], d[rows, np.minimum(k // 2, d.shape[1] - 1)]
+    med = np.where(k > 0, 0.5 * (lo + hi), 0.0)
     return np.fmax(med, np.where(np.isfinite(top), top, 0.0))
 
 
