@@ -11,6 +11,7 @@ from mechopt.data.functions import CallableFunction, PACBound, PowerLaw, Quadrat
 from mechopt.data.payoffs import LinearIndexPayoff, Payoff, RandomCoverage
 from mechopt.games import CallableGame, ContinuousGame, DataSharingGame
 from mechopt.solvers.nash import NashResult, br_nash, newton_nash, pyomo_mip_nash, solve_nash, stochastic_br_nash
+from mechopt.valuation.shapley import shapley_values
 
 ConcaveGame = ContinuousGame
 """Former name of :class:`ContinuousGame` (it also holds games not concave in the own action)."""
@@ -23,6 +24,6 @@ __all__ = [
     "CallableFunction", "CallableGame", "ConcaveGame", "ContinuousGame", "DataSharingGame", "IndexPayoff", "Linear",
     "LinearIndexPayoff", "NashCertificate", "NashResult", "PACBound", "Payoff", "PowerLaw", "Quadratic",
     "RandomCoverage", "ScalarFunction", "Status", "Termination", "br_nash", "linear_cost", "nash_certificate",
-    "newton_nash", "pyomo_mip_nash", "solve_nash", "stochastic_br_nash",
+    "newton_nash", "pyomo_mip_nash", "shapley_values", "solve_nash", "stochastic_br_nash",
 ]
 __version__ = "0.2.0"

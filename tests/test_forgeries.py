@@ -55,6 +55,10 @@ HONEST_MODELS = {
     "boundary": {"kind": "disparity_boundary", "alpha": -1.0, "agents": 2},
     "value_shaping": _model("value_shaping_heterogeneous.toml"),
     "value_shaping_contract": _model("value_shaping_contract.toml"),
+    "stackelberg": _model("privacy_mean_estimation.toml"),
+    "stackelberg_mixed": {**_model("privacy_mean_estimation.toml"), "sensitivity": 0.45},
+    "mechanism_shapley": _model("mechanism_example4_shapley.toml"),
+    "mechanism_budget_balanced": _model("mechanism_example4_budget_balanced.toml"),
 }
 
 
@@ -185,6 +189,36 @@ FORGERIES = [
     ("value_shaping_contract", "m_up", lambda e: _set(e, "result.m_up", e["result"]["m_max_high"])),
     ("value_shaping_contract", "edited p_low", lambda e: _set(e, "model.cost.p_low", 0.6)),
     ("value_shaping_contract", "status assumption violated", lambda e: _set(e, "result.status", "assumption_violated")),
+    # 004 Section 5.1 at c = 0.25: alpha* = 2c = 0.5, everyone shares (p = 0), platform keeps 1/2
+    ("stackelberg", "alpha raised", lambda e: _set(_set(e, "result.alpha", 0.6), "result.platform_utility", 0.4)),
+    ("stackelberg", "alpha lowered (users would not share)",
+     lambda e: _set(_set(_set(e, "result.alpha", 0.4), "result.platform_utility", 0.6), "result.certificate.alpha", 0.4)),
+    ("stackelberg", "platform utility", lambda e: _set(e, "result.platform_utility", 0.6)),
+    ("stackelberg", "edited sensitivity", lambda e: _set(e, "model.sensitivity", 0.5)),
+    ("stackelberg", "edited epsilon", lambda e: _set(e, "model.game.epsilon", 1.0)),
+    ("stackelberg", "c_th", lambda e: _set(e, "result.c_th", 0.5)),
+    ("stackelberg", "regime", lambda e: _set(e, "result.regime", "mixed")),
+    ("stackelberg", "certificate deleted", lambda e: _set(e, "result.certificate", KeyError)),
+    ("stackelberg", "status unverified", lambda e: _set(e, "result.status", "unverified")),
+    ("stackelberg_mixed", "pure profile claimed", lambda e: _set(_set(e, "result.p", 0.0), "result.certificate.p", 0.0)),
+    ("stackelberg_mixed", "equilibrium", lambda e: _set(e, "result.equilibrium.0", [0.5, 0.5])),
+    ("stackelberg_mixed", "user utilities", lambda e: _set(e, "result.user_utilities.0", 0.1)),
+    # 003 Example 4: M^Shap's NE (3, 1.17); M^0's (2.16, 0)
+    ("mechanism_shapley", "equilibrium moved to M^0's", lambda e: _set(_set(e, "result.equilibrium.profile", [2.16227766, 0.0]),
+                                                                       "result.equilibrium.certificate.point", [2.16227766, 0.0])),
+    ("mechanism_shapley", "baseline moved", lambda e: _set(_set(e, "result.baseline.profile", [1.0, 0.0]),
+                                                           "result.baseline.certificate.point", [1.0, 0.0])),
+    ("mechanism_shapley", "payments unbalanced", lambda e: _set(e, "result.payments.1", 0.0)),
+    ("mechanism_shapley", "budget balance", lambda e: _set(e, "result.budget_balance", 0.1)),
+    ("mechanism_shapley", "reciprocity", lambda e: _set(e, "result.reciprocity", 0.9)),
+    ("mechanism_shapley", "data gain", lambda e: _set(e, "result.data_gain", 3.0)),
+    ("mechanism_shapley", "mechanism renamed", lambda e: _set(e, "result.mechanism", "none")),
+    ("mechanism_shapley", "edited model", lambda e: _set(e, "model.mechanism", "none")),
+    ("mechanism_shapley", "edited cost", lambda e: _set(e, "model.game.cost.slope", [0.25, 0.1])),
+    ("mechanism_shapley", "equilibrium deleted", lambda e: _set(e, "result.equilibrium", KeyError)),
+    ("mechanism_shapley", "status unverified", lambda e: _set(e, "result.status", "unverified")),
+    ("mechanism_budget_balanced", "beta", lambda e: _set(e, "result.beta", 0.8)),
+    ("mechanism_budget_balanced", "edited beta", lambda e: _set(e, "model.beta", 0.8)),
 ]
 
 
@@ -266,6 +300,17 @@ ANSWER_FIELDS = {
     "value_shaping_contract": ["status", "m_up", "m_down", "expected_data", "information_rent", "high_utility",
                                "low_utility", "others", "m_max_low", "m_max_high", "feasible_lower",
                                "closed_form_derived", "closed_form_paper", "certificate.verified"],
+    "stackelberg": ["status", "alpha", "p", "platform_utility", "user_utilities", "payments", "total_utility",
+                    "equilibrium", "gamma_min", "gamma_max", "c_th", "regime", "sensitivity", "selection",
+                    "certificate.verified", "certificate.alpha", "certificate.p", "certificate.max_regret"],
+    "stackelberg_mixed": ["status", "alpha", "p", "platform_utility", "user_utilities", "payments", "total_utility",
+                          "equilibrium", "regime", "certificate.verified", "certificate.p"],
+    "mechanism_shapley": ["status", "mechanism", "payments", "shapley", "payoffs", "budget_balance", "reciprocity",
+                          "data_share", "data_gain", "accuracy_gain", "equilibrium.profile", "equilibrium.status",
+                          "equilibrium.certificate.point", "equilibrium.certificate.verified", "baseline.profile",
+                          "baseline.utilities"],
+    "mechanism_budget_balanced": ["status", "beta", "payments", "budget_balance", "reciprocity", "data_gain",
+                                  "accuracy_gain", "equilibrium.utilities"],
 }
 STATUSES = ["equilibrium", "no_equilibrium_found", "optimal", "bounded", "infeasible", "assumption_violated",
             "unverified", "failed"]

@@ -9,8 +9,8 @@ from pathlib import Path
 import networkx as nx
 
 PACKAGE = Path(__file__).resolve().parents[1] / "mechopt"
-LAYERS = ["core", "data", "games", "mechanisms", "programs", "certificates", "solvers", "analyses", "typegrid",
-          "valueshaping", "io", "cli"]
+LAYERS = ["core", "data", "valuation", "games", "mechanisms", "programs", "certificates", "solvers", "analyses",
+          "typegrid", "valueshaping", "reciprocity", "privacy", "io", "cli"]
 """The layers in order: a module may import from earlier layers only (and its own)."""
 
 

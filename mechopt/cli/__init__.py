@@ -2,7 +2,7 @@
 
 import typer
 
-from mechopt.cli import solve_verify, typegrid, value_shaping
+from mechopt.cli import privacy, solve_verify, typegrid, value_shaping
 
 app = typer.Typer(help="Incentive mechanism design with verifiable certificates.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
@@ -11,5 +11,6 @@ app.command("verify")(solve_verify.verify)
 app.command("exists")(typegrid.exists)
 app.command("disparity-boundary")(typegrid.disparity_boundary_cmd)
 app.command("value-shaping-figures")(value_shaping.value_shaping_figures)
+app.command("stackelberg")(privacy.stackelberg)
 
 __all__ = ["app"]

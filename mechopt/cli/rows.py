@@ -63,9 +63,22 @@ def _contract(r: Any) -> str:
             f"information rent {r.information_rent:.4g}")
 
 
-ANSWERS: dict[str, Callable[[Any], str]] = {"nash": _nash, "welfare": _welfare, "mbeta": _mbeta,
+def _stackelberg(r: Any) -> str:
+    return (f"alpha* = {r.alpha:.6g}, users private with p = {r.p:.6g} ({r.regime}); platform {r.platform_utility:.6g}, "
+            f"users {short(r.user_utilities)}; c_th = {r.c_th:.6g}, gamma_max = {r.gamma_max:.6g}")
+
+
+def _mechanism(r: Any) -> str:
+    if r.status is not Status.EQUILIBRIUM:
+        return f"{r.mechanism}: no certified equilibrium ({r.status.value})"
+    return (f"{r.mechanism}: s = {short(r.equilibrium.profile)}, payments {short(r.payments)}, reciprocity "
+            f"{r.reciprocity:.4g}, data gain {r.data_gain:.4g}, accuracy gain {r.accuracy_gain:.4g}")
+
+
+ANSWERS: dict[str, Callable[[Any], str]] = {"nash": _nash, "welfare": _welfare, "mbeta": _mbeta, "mechanism": _mechanism,
                                             "existence": _existence, "disparity_boundary": _boundary,
-                                            "value_shaping": _value_shaping, "value_shaping_contract": _contract}
+                                            "value_shaping": _value_shaping, "value_shaping_contract": _contract,
+                                            "stackelberg": _stackelberg}
 
 
 def answer_text(kind: str, result: Any) -> str:

@@ -23,10 +23,16 @@ from mechopt.io.envelope import unwrap, wrap
 from mechopt.io.files import ModelFileError, validate
 from mechopt.io.schemas.budget import MBetaModel, WelfareModel, budget_game, welfare_program
 from mechopt.io.schemas.game import NashModel, build_game
+from mechopt.io.schemas.mechanism import MechanismModel, mechanism_beta, mechanism_parts
 from mechopt.io.schemas.typegrid import BoundaryModel, ExistenceModel, build_grid, check_profiles
 from mechopt.io.schemas.value_shaping import (ValueShapingContractModel, ValueShapingModel, costs as vs_costs,
                                               value_of_data)
 from mechopt.mechanisms.mbeta import optimal_beta
+from mechopt.io.schemas.privacy import StackelbergModel, sensitivity as privacy_sensitivity, symmetric_game
+from mechopt.privacy.stackelberg import STACKELBERG_TOL, solve_stackelberg
+from mechopt.privacy.verify import verify_stackelberg_answer
+from mechopt.reciprocity.answer import solve_mechanism
+from mechopt.reciprocity.verify import verify_mechanism_answer
 from mechopt.solvers.nash import solve_nash
 from mechopt.solvers.welfare import solve_welfare
 from mechopt.typegrid.existence import solve_existence
@@ -95,11 +101,22 @@ def _verify_boundary(model: BoundaryModel, claim: ClaimReader, tol: float) -> Ve
     return verify_boundary_answer(model.alpha, model.agents, claim, tol=tol, size_check=size_check)
 
 
+def _solve_mechanism(model: MechanismModel) -> Result:
+    s = model.solver
+    return solve_mechanism(model.mechanism, *mechanism_parts(model), beta=mechanism_beta(model), method=s.method,
+                           tol=s.tol, batch=s.batch, step=s.step)
+
+
+def _verify_mechanism(model: MechanismModel, claim: ClaimReader, tol: float) -> Verification:
+    return verify_mechanism_answer(model.mechanism, *mechanism_parts(model), mechanism_beta(model), claim, tol=tol)
+
+
 QUERIES: dict[str, Query] = {
     "nash": Query(NashModel, _solve_nash, lambda m, c, t: verify_nash_answer(build_game(m.game), c, tol=t),
                   NASH_GAIN_TOL),
     "welfare": Query(WelfareModel, _solve_welfare, _verify_welfare, KKT_TOL),
     "mbeta": Query(MBetaModel, _solve_mbeta, _verify_mbeta, NASH_GAIN_TOL),
+    "mechanism": Query(MechanismModel, _solve_mechanism, _verify_mechanism, NASH_GAIN_TOL),
     "existence": Query(ExistenceModel, _solve_existence,
                        lambda m, c, t: verify_existence_answer(build_grid(m), c, tol=t), FEASIBILITY_TOL),
     "disparity_boundary": Query(BoundaryModel, _solve_boundary, _verify_boundary, FEASIBILITY_TOL),
@@ -112,6 +129,9 @@ QUERIES: dict[str, Query] = {
         lambda m: solve_contract(value_of_data(m), m.cost.low, m.cost.high, m.cost.p_low, others=m.others, n=m.n),
         lambda m, c, t: verify_contract_answer(value_of_data(m), m.cost.low, m.cost.high, m.cost.p_low, m.others, m.n,
                                                c, tol=t), CONTRACT_TOL),
+    "stackelberg": Query(StackelbergModel, lambda m: solve_stackelberg(symmetric_game(m), privacy_sensitivity(m)),
+                         lambda m, c, t: verify_stackelberg_answer(symmetric_game(m), privacy_sensitivity(m), c, tol=t),
+                         STACKELBERG_TOL),
 }
 
 

@@ -1,0 +1,35 @@
+"""``mechopt stackelberg``: the platform's share alpha* of (19) (paper 004 Section 5)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mechopt.cli.common import emit, fail
+from mechopt.cli.rows import answer_text
+from mechopt.io.envelope import wrap
+from mechopt.io.files import ModelFileError, load_model_file
+from mechopt.io.queries import solve_model
+
+
+def stackelberg(
+    model: Annotated[Path, typer.Argument(help="A model file of kind 'stackelberg' (TOML).")],
+    sensitivity: Annotated[float | None, typer.Option("--sensitivity", help="Privacy sensitivity c >= 0 of (18) "
+                                                      "(overrides the model file's).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result envelope as JSON.")] = False,
+    out: Annotated[Path | None, typer.Option("--out", help="Also write the envelope to this file.")] = None,
+) -> None:
+    """Solve the platform's program (19): alpha*, the users' equilibrium, both sides' utilities."""
+    try:
+        raw = load_model_file(model)
+        if raw.get("kind") != "stackelberg":
+            fail(f"{model}: field 'kind': expected 'stackelberg', got {raw.get('kind')!r}")
+        if sensitivity is not None:
+            raw["sensitivity"] = sensitivity
+        result = solve_model(raw, source=str(model))
+    except ModelFileError as err:
+        fail(err)
+    emit(wrap("stackelberg", raw, result), as_json, out,
+         f"{result.status.value}: {answer_text('stackelberg', result)}")

@@ -1,0 +1,97 @@
+"""The reciprocally fair mechanism M^Shap of 003 Definition 4.1: p_i(s) = phi_i^A(s) - a_i(s) (7).
+
+Agent i's utility under M^Shap is a_i(s) + p_i(s) - c_i(s_i) = phi_i^A(s) - c_i(s_i): the game
+:class:`ShapleyGame`, whose Shapley values and derivatives come from the exact engines of
+:mod:`mechopt.valuation.shapley` (enumeration, or counts of agent types for payoffs of a linear
+index).  Payments sum to zero at every profile (Lemma 4.2, by efficiency, Lemma 2.3, when
+A(0) = 0); :func:`budget_residual` measures it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mechopt.data.functions import PowerLaw, Quadratic, ScalarFunction
+from mechopt.data.payoffs import LinearIndexPayoff
+from mechopt.games.base import ContinuousGame, validate_bounds
+from mechopt.valuation.shapley import (EXACT_MAX_PLAYERS, STRUCTURED_MAX_CELLS, ShapleyResult, _index_matrix, _types,
+                                       deviation_values, multilinear_applies, shapley_values)
+
+ENGINES = ("auto", "exact", "structured", "multilinear")
+AUTO_ENUMERATION = 12
+"""``auto`` enumerates up to this many agents (exact without quadrature, under 0.01 s)."""
+
+
+def _engine(payoff: LinearIndexPayoff, s: np.ndarray, engine: str) -> str:
+    """The engine used at s: enumeration for small n, else the multilinear engine for power-law
+    payoffs (any profile), else agent-type counts or enumeration, whichever is cheaper."""
+    if engine != "auto":
+        return engine
+    if payoff.n > AUTO_ENUMERATION and multilinear_applies(payoff):
+        return "multilinear"
+    agent_type, rep = _types(_index_matrix(payoff), s)
+    cells = float(np.prod(np.bincount(agent_type, minlength=rep.size) + 1.0))
+    if payoff.n <= 12 or cells > STRUCTURED_MAX_CELLS:
+        return "exact" if payoff.n <= EXACT_MAX_PLAYERS else "structured"
+    return "structured" if cells < 2.0 ** payoff.n else "exact"
+
+
+def shapley_payments(payoff: LinearIndexPayoff, s: np.ndarray, *, engine: str = "auto") -> tuple[np.ndarray, ShapleyResult]:
+    """(7): p(s) = phi^A(s) - a(s), with the Shapley result it came from."""
+    s = np.asarray(s, dtype=float)
+    phi = shapley_values(payoff, s, method=_engine(payoff, s, engine))
+    return phi.values - payoff.values(s), phi
+
+
+def budget_residual(payments: np.ndarray) -> float:
+    """|sum_i p_i| relative to sum_i |p_i| (0 for an exactly budget-balanced payment vector)."""
+    p = np.asarray(payments, dtype=float)
+    return float(abs(np.sum(p)) / max(float(np.sum(np.abs(p))), np.finfo(float).tiny))
+
+
+class ShapleyGame(ContinuousGame):
+    """The game M^Shap induces: u_i(s) = phi_i^A(s) - c_i(s_i) on [0, tau_i].
+
+    ``engine``: ``"exact"`` (enumeration, n <= 20), ``"structured"`` (agent-type counts),
+    ``"multilinear"`` (power-law payoffs, any profile) or ``"auto"`` (see :func:`_engine`).  Concave in the own action whenever the
+    payoff's f is concave and the cost convex (each A(s[X+i]) is then concave in s_i).
+    """
+
+    def __init__(self, payoff: LinearIndexPayoff, cost: ScalarFunction, upper: np.ndarray | float, *,
+                 engine: str = "auto") -> None:
+        if not isinstance(payoff, LinearIndexPayoff):
+            raise ValueError(f"payoff: M^Shap's game needs a LinearIndexPayoff, got {type(payoff).__name__}")
+        if engine not in ENGINES:
+            raise ValueError(f"engine: expected one of {ENGINES}, got {engine!r}")
+        upper = np.broadcast_to(np.asarray(upper, dtype=float), (payoff.n,)).copy()
+        self.lower, self.upper = validate_bounds(np.zeros(payoff.n), upper, name="tau")
+        self.payoff, self.cost, self.engine = payoff, cost, engine
+
+    @property
+    def own_concave(self) -> bool:
+        return bool(self.payoff.f.concave) and bool(self.cost.convex)
+
+    @property
+    def concavity_proven(self) -> bool:
+        return self.own_concave and type(self.payoff.f) in (PowerLaw, Quadratic) and type(self.cost) is Quadratic
+
+    def shapley(self, s: np.ndarray, *, gradient: bool = False, jacobian: bool = False) -> ShapleyResult:
+        s = np.asarray(s, dtype=float)
+        return shapley_values(self.payoff, s, method=_engine(self.payoff, s, self.engine), gradient=gradient,
+                              jacobian=jacobian)
+
+    def utilities(self, s: np.ndarray) -> np.ndarray:
+        return self.shapley(s).values - self.cost.value(s)
+
+    def own_gradient(self, s: np.ndarray) -> np.ndarray:
+        return self.shapley(s, gradient=True).gradient - self.cost.d1(s)
+
+    def own_jacobian(self, s: np.ndarray) -> np.ndarray:
+        H = self.shapley(s, jacobian=True).jacobian.copy()
+        H[np.diag_indices(self.n)] -= self.cost.d2(s)
+        return H
+
+    def deviation_utilities(self, s: np.ndarray, x: np.ndarray) -> np.ndarray:
+        s = np.asarray(s, dtype=float)
+        x = np.asarray(x, dtype=float)
+        return deviation_values(self.payoff, s, x, method=_engine(self.payoff, s, self.engine)) - self.cost.value(x)

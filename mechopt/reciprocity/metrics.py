@@ -1,0 +1,213 @@
+"""Equilibria of M^0, M^BG and M^Shap (003 Sections 3-4) and the paper's metrics at them.
+
+- M^0: no payments, the data-sharing game u_i = a_i(s) - c_i(s_i).
+- M^BG (Murhekar et al. 2023, 001's M_beta): p_i = beta (c_i(s_i) - 1/(n-1) sum_{j != i} c_j(s_j)).
+  u_i = a_i(s) - (1 - beta) c_i(s_i) - beta/(n-1) sum_{j != i} c_j(s_j); the last term does not
+  depend on s_i, so M^BG's equilibria are those of the data-sharing game with cost (1 - beta) c,
+  which is the game solved and certified (its best-response gains are M^BG's).
+- M^Shap: :class:`~mechopt.mechanisms.mshap.ShapleyGame`, u_i = phi_i(s) - c_i(s_i).
+
+The min/max over equilibria in (4)-(6) run over the distinct certified equilibria that a
+multi-start search found (``starts``, reported as ``equilibria``); the number found is stated,
+never claimed to be all of them.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from mechopt.core.serialization import Serializable
+from mechopt.core.stats import SolveStats
+from mechopt.core.status import Status
+from mechopt.data.functions import Quadratic
+from mechopt.data.payoffs import LinearIndexPayoff
+from mechopt.games.base import ContinuousGame
+from mechopt.games.data_sharing import DataSharingGame
+from mechopt.mechanisms.mbeta import MBeta, optimal_beta
+from mechopt.mechanisms.mshap import ShapleyGame, _engine, budget_residual
+from mechopt.solvers.nash import NashResult, solve_nash
+from mechopt.valuation.shapley import shapley_values
+
+MECHANISMS = ("none", "budget_balanced", "shapley")
+DISTINCT_TOL = 1e-6
+"""Two equilibria are the same when their profiles differ by at most this, relative to the box."""
+
+
+@dataclass(frozen=True)
+class MechanismOutcome(Serializable):
+    """A mechanism at the equilibria found: the first certified equilibrium's profile, payments,
+    Shapley values, payoffs and the metrics taken over every distinct equilibrium found."""
+
+    kind: str
+    mechanism: str
+    status: Status
+    equilibrium: NashResult
+    equilibria: np.ndarray
+    """Distinct certified equilibrium profiles found, one per row."""
+    payments: np.ndarray | None
+    shapley: np.ndarray | None
+    payoffs: np.ndarray | None
+    reciprocity: float | None
+    """(4): min over the equilibria found and agents of (a_i + p_i) / phi_i."""
+    data_share: float | None
+    """min over the equilibria found of ||s||_1 (the numerator of (5))."""
+    accuracy: float | None
+    """min over the equilibria found of sum_i a_i(s) (the numerator of (6))."""
+    budget_residual: float | None
+    """|sum_i p_i| / sum_i |p_i| at the equilibrium (0 = budget balanced)."""
+    beta: float | None
+    certificate: object
+    stats: SolveStats
+
+
+def scaled_cost(cost: Quadratic, factor: float) -> Quadratic:
+    return Quadratic(slope=factor * cost.slope, intercept=factor * cost.intercept, curvature=factor * cost.curvature)
+
+
+def mechanism_game(mechanism: str, payoff: LinearIndexPayoff, cost: Quadratic, tau: np.ndarray | float, *,
+                   beta: float | None = None, engine: str = "auto") -> ContinuousGame:
+    """The game whose equilibria are the mechanism's (module doc)."""
+    if mechanism == "none":
+        return DataSharingGame(payoff, cost, tau)
+    if mechanism == "budget_balanced":
+        if beta is None:
+            raise ValueError("beta: M^BG needs its parameter (see mbeta_parameter)")
+        return DataSharingGame(payoff, scaled_cost(cost, 1.0 - beta), tau)
+    if mechanism == "shapley":
+        return ShapleyGame(payoff, cost, tau, engine=engine)
+    raise ValueError(f"mechanism: expected one of {MECHANISMS}, got {mechanism!r}")
+
+
+def mbeta_parameter(cost: Quadratic, n: int, beta: float | None) -> float:
+    """beta of M^BG: the one given, else beta* of 001 (6) for linear cost slopes."""
+    if beta is not None:
+        if not (0.0 <= beta <= 1.0):
+            raise ValueError(f"beta: must lie in [0, 1], got {beta}")
+        return float(beta)
+    slopes = np.broadcast_to(np.asarray(cost.slope, dtype=float), (n,))
+    return optimal_beta(slopes).beta
+
+
+def payments(mechanism: str, payoff: LinearIndexPayoff, cost: Quadratic, s: np.ndarray, *, beta: float | None = None,
+             engine: str = "auto") -> tuple[np.ndarray, np.ndarray]:
+    """(payments p(s), Shapley values phi(s)) of the mechanism at s (exact Shapley engine)."""
+    s = np.asarray(s, dtype=float)
+    phi = shapley_values(payoff, s, method=_engine(payoff, s, engine)).values
+    if mechanism == "none":
+        return np.zeros(payoff.n), phi
+    if mechanism == "budget_balanced":
+        return MBeta(cost, float(beta), payoff.n).payments(s), phi
+    if mechanism == "shapley":
+        return phi - payoff.values(s), phi
+    raise ValueError(f"mechanism: expected one of {MECHANISMS}, got {mechanism!r}")
+
+
+def reciprocity_ratio(a: np.ndarray, p: np.ndarray, phi: np.ndarray) -> float:
+    """min_i (a_i + p_i) / phi_i of (4).  A null player (phi_i = 0, e.g. s_i = 0) has no ratio: +inf
+    when it receives a_i + p_i > 0, left out when a_i + p_i = 0 (and -inf when it pays)."""
+    gets = a + p
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(phi == 0.0, np.where(gets > 0, np.inf, np.where(gets < 0, -np.inf, np.nan)), gets / phi)
+    return float(np.nanmin(ratio)) if np.any(~np.isnan(ratio)) else float("nan")
+
+
+def _starts(game: ContinuousGame, starts: int, seed: int) -> list[np.ndarray | None]:
+    lo, hi = game.lower, game.upper
+    out: list[np.ndarray | None] = [None, lo + 0.0 * (hi - lo), lo + 0.25 * (hi - lo), hi.copy()]
+    rng = np.random.default_rng(seed)
+    out += [lo + rng.uniform(size=lo.size) * (hi - lo) for _ in range(max(0, starts - len(out)))]
+    return out[:max(1, starts)]
+
+
+def equilibria(game: ContinuousGame, *, starts: int = 4, seed: int = 0, method: str = "newton") -> tuple[list[NashResult], np.ndarray]:
+    """Certified equilibria from ``starts`` starts (the default start, the lower bounds, 1/4 of
+    the box, the upper bounds, then seeded uniform starts); returns every result and the distinct
+    certified profiles."""
+    results = [solve_nash(game, method=method, start=start) if start is not None else solve_nash(game, method=method)
+               for start in _starts(game, starts, seed)]
+    found: list[np.ndarray] = []
+    width = game.upper - game.lower
+    for r in results:
+        if r.status is Status.EQUILIBRIUM and r.profile is not None:
+            if not any(np.all(np.abs(r.profile - q) <= DISTINCT_TOL * width) for q in found):
+                found.append(r.profile)
+    return results, np.array(found).reshape(len(found), game.n)
+
+
+def evaluate(mechanism: str, payoff: LinearIndexPayoff, cost: Quadratic, tau: np.ndarray | float, *,
+             beta: float | None = None, starts: int = 4, seed: int = 0, engine: str = "auto") -> MechanismOutcome:
+    """The mechanism's equilibria (multi-start) and the metrics (4)-(6) numerators at them."""
+    t0 = time.perf_counter()
+    b = mbeta_parameter(cost, payoff.n, beta) if mechanism == "budget_balanced" else None
+    game = mechanism_game(mechanism, payoff, cost, tau, beta=b, engine=engine)
+    results, profiles = equilibria(game, starts=starts, seed=seed)
+    first = next((r for r in results if r.status is Status.EQUILIBRIUM), results[0])
+    stats = SolveStats(method=f"multi-start {first.stats.method}", termination=first.stats.termination,
+                       iterations=len(results), seconds=time.perf_counter() - t0,
+                       parameters={"starts": len(results), "seed": seed, "equilibria_found": len(profiles)})
+    if len(profiles) == 0:
+        return MechanismOutcome("mechanism_outcome", mechanism, first.status, first, profiles, None, None, None, None,
+                                None, None, None, b, first.certificate, stats)
+    ratios, shares, accs = [], [], []
+    for q in profiles:
+        p, phi = payments(mechanism, payoff, cost, q, beta=b, engine=engine)
+        a = payoff.values(q)
+        ratios.append(reciprocity_ratio(a, p, phi))
+        shares.append(float(np.sum(q)))
+        accs.append(float(np.sum(a)))
+    s = first.profile
+    p, phi = payments(mechanism, payoff, cost, s, beta=b, engine=engine)
+    residual = budget_residual(p) if mechanism != "none" else 0.0
+    return MechanismOutcome("mechanism_outcome", mechanism, Status.EQUILIBRIUM, first, profiles, p, phi,
+                            payoff.values(s), min(ratios), min(shares), min(accs), residual, b, first.certificate, stats)
+
+
+def data_gain(outcome: MechanismOutcome, baseline: np.ndarray, payoff: LinearIndexPayoff) -> float:
+    """(5): min ||s||_1 over the mechanism's equilibria / max ||s0||_1 over M^0's (rows of ``baseline``)."""
+    return outcome.data_share / float(np.max(np.sum(baseline, axis=1)))
+
+
+def accuracy_gain(outcome: MechanismOutcome, baseline: np.ndarray, payoff: LinearIndexPayoff) -> float:
+    """(6): min sum_i a_i(s) over the mechanism's equilibria / max over M^0's."""
+    return outcome.accuracy / max(float(np.sum(payoff.values(q))) for q in baseline)
+
+
+def welfare(payoff: LinearIndexPayoff, cost: Quadratic, s: np.ndarray) -> float:
+    """W(s) = A(s) - sum_i c_i(s_i) (Theorem 4.8)."""
+    s = np.asarray(s, dtype=float)
+    return float(np.sum(payoff.values(s)) - np.sum(cost.value(s)))
+
+
+def theorem_48_margin(payoff: LinearIndexPayoff, cost: Quadratic, s_star: np.ndarray, upper: np.ndarray | float, *,
+                      samples: int = 2000, seed: int = 0) -> float:
+    """max over sampled s >= s* (s != s*, within the box) of W(s) - W(s*): negative when Theorem 4.8
+    holds on the samples.  Samples: each coordinate raised by a uniform fraction of its room, on
+    random subsets of agents and along single coordinates."""
+    s_star = np.asarray(s_star, dtype=float)
+    n = s_star.size
+    room = np.broadcast_to(np.asarray(upper, dtype=float), (n,)) - s_star
+    rng = np.random.default_rng(seed)
+    w0 = welfare(payoff, cost, s_star)
+    best = -np.inf
+    for k in range(samples):
+        step = rng.uniform(size=n) * room * (rng.uniform(size=n) < 0.5) * 10.0 ** rng.uniform(-3.0, 0.0)
+        if k < n:
+            step = np.zeros(n)
+            step[k] = 1e-3 * max(room[k], 0.0)
+        if np.all(step <= 0):
+            continue
+        best = max(best, welfare(payoff, cost, s_star + step) - w0)
+    return float(best)
+
+
+def theorem_49_bounds(n: int, alpha: float, beta: float, gamma_min: float) -> tuple[float, float]:
+    """Theorem 4.9's lower bounds (DataGain, AccGain) for a(s) = 1 - alpha (||s||_1 + 1)^-beta and
+    linear costs with smallest slope gamma_min; (ii) read as 1 + alpha^(1/(b+1)) b^(-b/(b+1))
+    gamma_min^(b/(b+1)) (1 - n^(-b/(1+b))) (the extracted text drops the minus sign)."""
+    data = n ** (1.0 / (beta + 1.0))
+    acc = 1.0 + alpha ** (1.0 / (beta + 1.0)) * beta ** (-beta / (beta + 1.0)) * gamma_min ** (beta / (beta + 1.0)) * (
+        1.0 - n ** (-beta / (1.0 + beta)))
+    return float(data), float(acc)
