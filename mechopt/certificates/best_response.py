@@ -268,7 +268,9 @@ def global_best_responses(
 
     ends = f(lo[:, None] + (hi - lo)[:, None] * np.linspace(0.0, 1.0, 5)[None, :])  # ends and quartiles
     x = v = g = None
-    grid = lo[:, None] + (hi - lo)[:, None] * np.linspace(0.0, 1.0, grid_points)[None, :]
+    # n x grid_points: built only where a grid is searched (2 GB at n = 10^6 on the concave path)
+    grid = None if concave and not check_concavity else \
+        lo[:, None] + (hi - lo)[:, None] * np.linspace(0.0, 1.0, grid_points)[None, :]
     if concave:
         x, v, current, upper, search = _concave_search(f, lo, hi, s, ends, tol, iterations, curvature)
         if check_concavity:
@@ -281,6 +283,8 @@ def global_best_responses(
             else:
                 concave = False
     if not concave:
+        if grid is None:
+            grid = lo[:, None] + (hi - lo)[:, None] * np.linspace(0.0, 1.0, grid_points)[None, :]
         g = f(grid) if g is None else g
         k = np.argmax(g, axis=1)
         rows = np.arange(game.n)
