@@ -61,14 +61,10 @@ def polish(program: WelfareProgram, x: np.ndarray, *, zero: float = 1e-7, steps:
     """
     if program.p == -np.inf:
         return polish_max_min(program, x, zero=zero, steps=steps)
-    n, dim = program.n, x.size
-    money, _ = program.scales()
-    d = np.concatenate([np.full(n, money), np.full(n, max(float(np.max(x[n:])), np.finfo(float).tiny))])
-    x = x.copy()
-    free = np.flatnonzero(x > zero * d)
+    x, free, d = _free_entries(program, x, zero)
     if free.size == 0:
         return x
-    x[np.setdiff1d(np.arange(dim), free)] = 0.0
+    dim = x.size
     grad = program.objective_gradient(x)[free]
     if not np.all(np.isfinite(grad)):
         return x
@@ -111,6 +107,17 @@ REFINEMENTS = 3
 """Times a polish may move entries that a Newton step drives below zero into the zero set."""
 
 
+def _free_entries(program: WelfareProgram, x: np.ndarray, zero: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(a copy of x with its near-zero entries set to 0, the indices of the others, the scale d of
+    each entry: money for b, the largest s for s).  Entries are near zero below ``zero`` * d."""
+    n = program.n
+    money, _ = program.scales()
+    d = np.concatenate([np.full(n, money), np.full(n, max(float(np.max(x[n:])), np.finfo(float).tiny))])
+    free = np.flatnonzero(x > zero * d)
+    x = np.where(x > zero * d, x, 0.0)
+    return x, free, d
+
+
 def _drop_negative(x: np.ndarray, free: np.ndarray, trial: np.ndarray, refinements: int) -> np.ndarray | None:
     """Set the free entries that ``trial`` makes negative to zero in x (in place; lowering an
     entry keeps every budget feasible) and return the remaining free set; None when
@@ -146,15 +153,10 @@ def polish_max_min(program: WelfareProgram, x: np.ndarray, *, zero: float = 1e-7
     weight comes out negative is not active: it is dropped and the system solved again (at most
     twice).  The point is returned whatever came of it; the KKT certificate judges it.
     """
-    n, dim = program.n, x.size
     tiny = np.finfo(float).tiny
-    money, _ = program.scales()
-    d = np.concatenate([np.full(n, money), np.full(n, max(float(np.max(x[n:])), tiny))])
-    x = x.copy()
-    free = np.flatnonzero(x > zero * d)
+    x, free, d = _free_entries(program, x, zero)
     if free.size == 0:
         return x
-    x[np.setdiff1d(np.arange(dim), free)] = 0.0
     with np.errstate(all="ignore"):
         u, _ = program.objective_pieces(x)
     if not np.all(np.isfinite(u)):

@@ -126,6 +126,15 @@ class _Setting:
     def derivative(self, m_down: float) -> float:
         return (1 - self.p) * (float(self.value.dv(m_down + self.delta)) - self.c_lo) / (self.c_hi - self.c_lo) + self.p
 
+    def utilities(self, m_down: float) -> tuple[float, float, float]:
+        """(high type's utility, low type's utility, information rent) at the equilibrium of (15)
+        (Theorem VIII): the high type keeps its solo utility; the rent is the low type's gain over
+        its utility at m_lo^max, where full information would put it."""
+        _, mh, _, _ = self.solos
+        _, m_lo_max = self.bounds()
+        low = self.phi(m_down)
+        return float(self.value.v(mh)) - self.c_hi * mh, low, low - self.phi(m_lo_max)
+
     def phi(self, x: float) -> float:
         return float(self.value.v(x + self.delta)) - self.c_lo * x
 
@@ -266,6 +275,36 @@ def symmetric_others(value: ValueOfData, c_lo: float, c_hi: float, p: float, n: 
     return float(delta)
 
 
+@dataclass(frozen=True)
+class Derivation:
+    """Everything (22) and (21) determine before any solve: the others' data Delta, the solo
+    contributions, m_hi^max and m_lo^max, the feasibility bound L, and both closed forms (the
+    derived first-order condition and the printed (21))."""
+
+    setting: _Setting
+    mode: str
+    solo_low: float
+    solo_high: float
+    m_max_high: float
+    m_max_low: float
+    lower: float | None
+    derived: float
+    paper: float
+
+
+def derive(value: ValueOfData, c_lo: float, c_hi: float, p: float, others: float | None, n: int | None) -> Derivation:
+    """The derivation shared by :func:`solve_contract` and the verifier (given ``others``, the
+    paper's reading, or the symmetric fixed point of ``n`` agents)."""
+    delta = float(others) if others is not None else symmetric_others(value, c_lo, c_hi, p, int(n))  # type: ignore[arg-type]
+    s = _Setting(value, c_lo, c_hi, p, delta)
+    lo, hi = s.bounds()
+    ml, mh, _, _ = s.solos
+    lower = s.feasible_lower()
+    mode = "given" if others is not None else f"symmetric fixed point, n = {n}"
+    return Derivation(s, mode, ml, mh, lo, hi, lower, s.closed_form(c_lo - p / (1 - p) * (c_hi - c_lo), lower),
+                      s.closed_form(c_lo - p / (1 - p) * c_hi))
+
+
 def solve_contract(value: ValueOfData, c_lo: float, c_hi: float, p: float, *, others: float | None = None,
                    n: int | None = None, tol: float = CONTRACT_TOL) -> ContractResult:
     """(22) solved in cvxpy with the given ``others`` (the paper's reading) or the symmetric fixed point
@@ -277,15 +316,10 @@ def solve_contract(value: ValueOfData, c_lo: float, c_hi: float, p: float, *, ot
         raise ValueError("others, n: give exactly one (others' total data, or n for the symmetric fixed point)")
     if others is not None and not (np.isfinite(others) and others >= 0):
         raise ValueError(f"others: must be a finite number >= 0, got {others!r}")
-    delta = float(others) if others is not None else symmetric_others(value, c_lo, c_hi, p, int(n))  # type: ignore[arg-type]
-    s = _Setting(value, c_lo, c_hi, p, delta)
-    lo, hi = s.bounds()
-    ml, mh, ul, uh = s.solos
-    lower = s.feasible_lower()
-    derived = s.closed_form(c_lo - p / (1 - p) * (c_hi - c_lo), lower)
-    paper = s.closed_form(c_lo - p / (1 - p) * c_hi)
-    mode = "given" if others is not None else f"symmetric fixed point, n = {n}"
-    head = ("value_shaping_contract", p, c_lo, c_hi, delta, mode, ml, mh, hi, lo, lower)
+    d = derive(value, c_lo, c_hi, p, others, n)
+    s, lower, derived, paper, mode = d.setting, d.lower, d.derived, d.paper, d.mode
+    head = ("value_shaping_contract", p, c_lo, c_hi, s.delta, mode, d.solo_low, d.solo_high, d.m_max_low,
+            d.m_max_high, lower)
     if lower is None:
         stats = SolveStats("cvxpy (22)", Termination.CONVERGED, 0, time.perf_counter() - t0, {"others_mode": mode})
         return ContractResult(head[0], Status.ASSUMPTION_VIOLATED, *head[1:], None, None, None, None, derived, paper,
@@ -303,9 +337,6 @@ def solve_contract(value: ValueOfData, c_lo: float, c_hi: float, p: float, *, ot
         status = Status.FAILED if cert is None else Status.UNVERIFIED
         return ContractResult(head[0], status, *head[1:], None if not np.isfinite(raw) else raw, None, None, None,
                               derived, paper, None, None, None, cert, stats)
-    m_up = s.m_up(m_down)
-    high_u = float(value.v(mh)) + c_hi * (m_up - mh) - c_hi * m_up
-    low_u = float(value.v(m_down + delta)) - c_lo * m_down
-    full_info = float(value.v(hi + delta)) - c_lo * hi  # at m_lo^max the low type gets its solo utility
-    return ContractResult(head[0], Status.OPTIMAL, *head[1:], raw, m_up, m_down, s.expected(m_down), derived, paper,
-                          high_u, low_u, low_u - full_info, cert, stats)
+    high_u, low_u, rent = s.utilities(m_down)
+    return ContractResult(head[0], Status.OPTIMAL, *head[1:], raw, s.m_up(m_down), m_down, s.expected(m_down), derived,
+                          paper, high_u, low_u, rent, cert, stats)

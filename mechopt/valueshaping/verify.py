@@ -119,23 +119,18 @@ def verify_contract_answer(value: ValueOfData, c_lo: float, c_hi: float, p: floa
     m_down verifies, both types' best-response gains under (15) are within tol, (15) is feasible and IR,
     and m_up (17), the expected data, the utilities and the information rent agree; assumption_violated iff
     (15) is infeasible for every m_down (re-derived)."""
-    from mechopt.valueshaping.contracts import CONTRACT_TOL, _Setting, contract_certificate, symmetric_others
+    from mechopt.valueshaping.contracts import CONTRACT_TOL, contract_certificate, derive
 
     tol = CONTRACT_TOL if tol is None else tol
     status = claim.enum("status", Status)
-    delta = float(others) if others is not None else symmetric_others(value, c_lo, c_hi, p, int(n))  # type: ignore[arg-type]
-    s = _Setting(value, c_lo, c_hi, p, delta)
-    lo, hi = s.bounds()
-    ml, mh, _, _ = s.solos
-    lower = s.feasible_lower()
-    derived = s.closed_form(c_lo - p / (1 - p) * (c_hi - c_lo), lower)
-    paper = s.closed_form(c_lo - p / (1 - p) * c_hi)
-    scale = max(hi, 1e-300)
+    d = derive(value, c_lo, c_hi, p, others, n)
+    s, lower = d.setting, d.lower
+    scale = max(d.m_max_low, 1e-300)
     checks = [Check(name, claim.number(name, optional=True), ref, close(claim.number(name, optional=True), ref,
                                                                         rtol=1e-9, scale=scale))
-              for name, ref in (("others", delta), ("m_max_low", hi), ("m_max_high", lo), ("solo_low", ml),
-                                ("solo_high", mh), ("feasible_lower", lower), ("closed_form_derived", derived),
-                                ("closed_form_paper", paper))]
+              for name, ref in (("others", s.delta), ("m_max_low", d.m_max_low), ("m_max_high", d.m_max_high),
+                                ("solo_low", d.solo_low), ("solo_high", d.solo_high), ("feasible_lower", lower),
+                                ("closed_form_derived", d.derived), ("closed_form_paper", d.paper))]
     checks += [Check("p_low", claim.number("p_low"), p, claim.number("p_low") == p),
                Check("cost_low", claim.number("cost_low"), c_lo, claim.number("cost_low") == c_lo),
                Check("cost_high", claim.number("cost_high"), c_hi, claim.number("cost_high") == c_hi)]
@@ -144,13 +139,10 @@ def verify_contract_answer(value: ValueOfData, c_lo: float, c_hi: float, p: floa
         m_down = claim.number("m_down")
         cert = contract_certificate(s, float(m_down), tol=tol)
         cert_claim = claim.sub("certificate")
-        m_up = s.m_up(m_down)
         R = value.sup
-        refs = {"m_up": (m_up, scale), "expected_data": (s.expected(m_down), scale),
-                "high_utility": (float(value.v(mh)) - c_hi * mh, R),
-                "low_utility": (float(value.v(m_down + delta)) - c_lo * m_down, R),
-                "information_rent": (float(value.v(m_down + delta)) - c_lo * m_down
-                                     - (float(value.v(hi + delta)) - c_lo * hi), R)}
+        high_u, low_u, rent = s.utilities(m_down)
+        refs = {"m_up": (s.m_up(m_down), scale), "expected_data": (s.expected(m_down), scale),
+                "high_utility": (high_u, R), "low_utility": (low_u, R), "information_rent": (rent, R)}
         checks += [Check("status", status.value, f"gap bound {cert.gap_bound:.3g}, gains {cert.gains}", cert.verified),
                    Check("certificate.verified", cert_claim.boolean("verified"), cert.verified,
                          cert_claim.boolean("verified") == cert.verified),
