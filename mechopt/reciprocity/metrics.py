@@ -8,8 +8,10 @@
 - M^Shap: :class:`~mechopt.mechanisms.mshap.ShapleyGame`, u_i = phi_i(s) - c_i(s_i).
 
 The min/max over equilibria in (4)-(6) run over the distinct certified equilibria that a
-multi-start search found (``starts``, reported as ``equilibria``); the number found is stated,
-never claimed to be all of them.
+multi-start search found (``starts``, reported as ``equilibria``).  For M^Shap a closed-form proof
+of strict monotonicity (:func:`~mechopt.mechanisms.mshap.strict_monotonicity`, ``uniqueness``)
+shows, where it verifies, that the equilibrium is unique, so the min/max are exact; otherwise the
+number found is stated, never claimed to be all of them.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from mechopt.data.payoffs import LinearIndexPayoff
 from mechopt.games.base import ContinuousGame
 from mechopt.games.data_sharing import DataSharingGame
 from mechopt.mechanisms.mbeta import MBeta, optimal_beta
-from mechopt.mechanisms.mshap import ShapleyGame, _engine, budget_residual
+from mechopt.mechanisms.mshap import MonotonicityCertificate, ShapleyGame, _engine, budget_residual, strict_monotonicity
 from mechopt.solvers.nash import NashResult, solve_nash
 from mechopt.valuation.shapley import shapley_values
 
@@ -61,6 +63,8 @@ class MechanismOutcome(Serializable):
     beta: float | None
     certificate: object
     stats: SolveStats
+    uniqueness: MonotonicityCertificate | None = None
+    """M^Shap only: the proof that the game has one equilibrium (``verified``), or why there is none."""
 
 
 def scaled_cost(cost: Quadratic, factor: float) -> Quadratic:
@@ -144,13 +148,14 @@ def evaluate(mechanism: str, payoff: LinearIndexPayoff, cost: Quadratic, tau: np
     b = mbeta_parameter(cost, payoff.n, beta) if mechanism == "budget_balanced" else None
     game = mechanism_game(mechanism, payoff, cost, tau, beta=b, engine=engine)
     results, profiles = equilibria(game, starts=starts, seed=seed)
+    unique = strict_monotonicity(game) if isinstance(game, ShapleyGame) and game.n >= 2 else None
     first = next((r for r in results if r.status is Status.EQUILIBRIUM), results[0])
     stats = SolveStats(method=f"multi-start {first.stats.method}", termination=first.stats.termination,
                        iterations=len(results), seconds=time.perf_counter() - t0,
                        parameters={"starts": len(results), "seed": seed, "equilibria_found": len(profiles)})
     if len(profiles) == 0:
         return MechanismOutcome("mechanism_outcome", mechanism, first.status, first, profiles, None, None, None, None,
-                                None, None, None, b, first.certificate, stats)
+                                None, None, None, b, first.certificate, stats, unique)
     ratios, shares, accs = [], [], []
     for q in profiles:
         p, phi = payments(mechanism, payoff, cost, q, beta=b, engine=engine)
@@ -162,7 +167,8 @@ def evaluate(mechanism: str, payoff: LinearIndexPayoff, cost: Quadratic, tau: np
     p, phi = payments(mechanism, payoff, cost, s, beta=b, engine=engine)
     residual = budget_residual(p) if mechanism != "none" else 0.0
     return MechanismOutcome("mechanism_outcome", mechanism, Status.EQUILIBRIUM, first, profiles, p, phi,
-                            payoff.values(s), min(ratios), min(shares), min(accs), residual, b, first.certificate, stats)
+                            payoff.values(s), min(ratios), min(shares), min(accs), residual, b, first.certificate, stats,
+                            unique)
 
 
 def data_gain(outcome: MechanismOutcome, baseline: np.ndarray, payoff: LinearIndexPayoff) -> float:

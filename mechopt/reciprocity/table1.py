@@ -73,6 +73,8 @@ class TableRow(Serializable):
     reciprocity: tuple[float, float, float]
     equilibria_found: tuple[int, int, int]
     certified: bool
+    shapley_unique: bool
+    """M^Shap's equilibrium proven unique (strict monotonicity), so its metrics are exact."""
 
 
 def table_row(dataset: str, seed: int = 0, *, beta: float | None = None, starts: int = 4) -> TableRow:
@@ -89,7 +91,8 @@ def table_row(dataset: str, seed: int = 0, *, beta: float | None = None, starts:
     ag = tuple(accuracy_gain(out[m], base, inst.payoff) if certified else float("nan") for m in MECHANISMS)
     rec = tuple(out[m].reciprocity if certified else float("nan") for m in MECHANISMS)
     return TableRow(dataset, seed, out["budget_balanced"].beta, share, dg, ag, rec,
-                    tuple(int(out[m].equilibria.shape[0]) for m in MECHANISMS), certified)
+                    tuple(int(out[m].equilibria.shape[0]) for m in MECHANISMS), certified,
+                    bool(out["shapley"].uniqueness is not None and out["shapley"].uniqueness.verified))
 
 
 def table(seeds: tuple[int, ...] = (0,), *, beta: float | None = None, starts: int = 4) -> list[TableRow]:
@@ -108,10 +111,3 @@ def markdown(rows: list[TableRow]) -> str:
                      f"{fmt(r.accuracy_gain, p[2])} | {fmt(r.reciprocity, p[3])} | {r.equilibria_found} |")
     return "\n".join(lines)
 
-
-if __name__ == "__main__":  # pragma: no cover
-    import sys
-    seeds = tuple(int(a) for a in sys.argv[1:]) or (0, 1, 2)
-    print(markdown(table(seeds)))
-    print()
-    print(markdown(table(seeds, beta=0.8)))
