@@ -17,7 +17,9 @@ indifferent against a pure strategy, the continua are represented by their end p
 (linear inequalities), best at the interval's end that maximizes (1 - alpha) U.  On the mixed
 branch, with t = 1 / alpha, q and p are affine in t, x'Uy is a quadratic P(t) and the value
 (1 - 1/t) P(t) is stationary where P + t (t - 1) P' = 0: a cubic.  The optimum is the best of
-these candidates; an alpha grid checks it.
+these candidates; an alpha grid checks it.  ``method="mip"`` solves (25) independently: the
+bimatrix LCP with t as a variable as a MILP (HiGHS, ``solvers/bimatrix_mip.py``), piece by piece
+(:func:`two_group_pieces`).
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from mechopt.privacy.fairvalue import fair_values_users
 from mechopt.privacy.game import PrivacyGame
 from mechopt.privacy.stackelberg import check_sensitivity
 from mechopt.privacy.symmetric import real_roots
+from mechopt.solvers.bimatrix_mip import (affine_pattern, enumerate_patterns, pattern_t_interval,
+                                           pattern_vertices)
 
 
 def _check_game(game: PrivacyGame) -> None:
@@ -123,9 +127,19 @@ def _candidates(game: PrivacyGame, c1: float, c2: float) -> list[float]:
     return sorted(alphas)
 
 
-def solve_two_group(game: PrivacyGame, c1: float, c2: float, *, tol: float = 1e-12) -> TwoGroupAnswer:
-    """(25) with optimistic selection: the best (alpha, equilibrium) over the exact candidates."""
+def solve_two_group(game: PrivacyGame, c1: float, c2: float, *, tol: float = 1e-12,
+                    method: str = "candidates") -> TwoGroupAnswer:
+    """(25) with optimistic selection: the best (alpha, equilibrium) over the exact candidates
+    (``method="candidates"``, the default) or over the MILP's pieces (``method="mip"``, see
+    :func:`two_group_pieces`)."""
     c1, c2 = check_sensitivity(c1), check_sensitivity(c2)
+    if method == "mip":
+        _check_game(game)
+        pieces = two_group_pieces(game, c1, c2)
+        top = max(pieces, key=lambda p: (p.value, -p.alpha))
+        return _answer(game, c1, c2, top.alpha, top.x, top.y)
+    if method != "candidates":
+        raise ValueError(f"method: must be 'candidates' or 'mip', got {method!r}")
     best = None
     for alpha in _candidates(game, c1, c2):
         a, b = payoff_matrices(game, alpha, c1, c2)
@@ -135,6 +149,11 @@ def solve_two_group(game: PrivacyGame, c1: float, c2: float, *, tol: float = 1e-
             if best is None or key > best[0]:
                 best = (key, alpha, x, y, a, b)
     (_, alpha, x, y, a, b) = best
+    return _answer(game, c1, c2, alpha, x, y)
+
+
+def _answer(game: PrivacyGame, c1: float, c2: float, alpha: float, x: np.ndarray, y: np.ndarray) -> TwoGroupAnswer:
+    a, b = payoff_matrices(game, alpha, c1, c2)
     phi = fair_values_users(game).users
     pay = np.array([alpha * x @ phi[0] @ y, alpha * x @ phi[1] @ y])
     util = np.array([x @ a @ y, x @ b @ y])
@@ -150,3 +169,87 @@ def grid_two_group(game: PrivacyGame, c1: float, c2: float, points: int = 2001) 
         for x, y in bimatrix_equilibria(a, b):
             best = max(best, (1 - alpha) * float(x @ game.table @ y))
     return best
+
+
+@dataclass(frozen=True)
+class TwoGroupPiece:
+    """One equilibrium pattern of (23)-(24) over alpha: rows / columns (levels whose best-response
+    constraint is tight), its alpha interval, and the best (alpha, x, y, (1 - alpha) x'Uy) on it;
+    ``exact`` when the pattern's strategies are unique affine functions of t = 1/alpha (the maximum
+    over the piece is then exact), else the value is the MILP point's (a lower bound)."""
+
+    rows: tuple[int, ...]
+    cols: tuple[int, ...]
+    alpha_lo: float
+    alpha_hi: float
+    alpha: float
+    x: np.ndarray
+    y: np.ndarray
+    value: float
+    exact: bool
+
+
+def _level_costs(c: float, k: int) -> np.ndarray:
+    return c * np.array([0.0] + [1.0] * (k - 1))  # every level above E[0] costs c ((23)-(24): K = 2)
+
+
+def _t_max(phi: np.ndarray, cost: np.ndarray) -> float:
+    """Beyond t* = range(Phi) / (smallest cost gap) the costlier levels are strictly dominated, so
+    the equilibrium set is the same at every t > t*."""
+    gaps = np.abs(cost[:, None] - cost[None, :])
+    gaps = gaps[gaps > 0]
+    return float(np.ptp(phi) / gaps.min()) if gaps.size else 0.0
+
+
+def two_group_pieces(game: PrivacyGame, c1: float, c2: float, *, max_patterns: int = 1000) -> list[TwoGroupPiece]:
+    """(25) piece by piece, optimistic selection.  With t = 1/alpha the payoffs divided by alpha are
+    Phi_1 - t a 1', Phi_2 - t 1 b' (a, b the level costs), so for a fixed pattern the equilibrium
+    conditions are a polyhedron in (x, y, t, v/alpha).  The MILP (``solvers.bimatrix_mip``, HiGHS,
+    no-good cuts) lists every pattern feasible for some t in [1, t_max] (alpha in [1/t_max, 1]),
+    two LPs give each pattern's t-interval, and where the pattern's strategies are unique they are
+    affine in t: x'Uy is a quadratic P(t) and (1 - 1/t) P(t) is maximized exactly over the
+    interval's ends and the real roots of the cubic P + t (t - 1) P'.  alpha = 0 is its own piece
+    (every profile on the cheapest levels is an equilibrium: the best cell of U there); on (0,
+    1/t_max) the equilibria are those at 1/t_max, so these pieces cover alpha in [0, 1].
+    Degenerate patterns (non-unique strategies) met at a single alpha are maximized exactly over the
+    vertex pairs of their polytope (brute force, small games); a degenerate pattern over an alpha
+    interval is valued at the MILP's point only (``exact`` = False, a lower bound): the bilinear
+    maximization over a moving polytope is not implemented."""
+    _check_game(game)
+    phi = fair_values_users(game).users
+    u = game.table
+    k = game.n_levels
+    ca, cb = _level_costs(c1, k), _level_costs(c2, k)
+    t_hi = 2.0 * max(_t_max(phi[0], ca), _t_max(phi[1], cb), 1.0) + 1.0
+    cheap1, cheap2 = np.flatnonzero(ca == ca.min()), np.flatnonzero(cb == cb.min())
+    i0, j0 = np.unravel_index(int(np.argmax(u[np.ix_(cheap1, cheap2)])), (cheap1.size, cheap2.size))
+    x0, y0 = np.eye(k)[cheap1[i0]], np.eye(k)[cheap2[j0]]
+    pieces = [TwoGroupPiece((), (), 0.0, 0.0, 0.0, x0, y0, float(x0 @ u @ y0), True)]
+    found, complete, _ = enumerate_patterns(phi[0], phi[1], ca, cb, (1.0, t_hi), max_patterns)
+    if not complete:
+        raise RuntimeError(f"max_patterns: more than {max_patterns} equilibrium patterns")
+    for e in found:
+        interval = pattern_t_interval(phi[0], phi[1], ca, cb, (1.0, t_hi), e.rows, e.cols)
+        lo, hi = interval if interval is not None else (e.t, e.t)
+        aff = affine_pattern(phi[0], phi[1], ca, cb, e.rows, e.cols)
+        if aff is None:
+            value, x, y, s, exact = (1 - 1 / e.t) * float(e.x @ u @ e.y), e.x, e.y, e.t, False
+            if hi - lo <= 1e-9 * hi:  # a single alpha: the bilinear maximum sits at a vertex pair
+                s = 0.5 * (lo + hi)
+                xs, ys = pattern_vertices(phi[0], phi[1], ca, cb, s, e.rows, e.cols)
+                if xs and ys:
+                    value, x, y = max((((1 - 1 / s) * float(xv @ u @ yv), xv, yv) for xv in xs for yv in ys),
+                                      key=lambda c: c[0])
+                    exact = True
+            pieces.append(TwoGroupPiece(e.rows, e.cols, 1 / hi, 1 / lo, 1 / s, x, y, value, exact))
+            continue
+        x0_, x1_, y0_, y1_ = aff
+        t = Polynomial([0.0, 1.0])
+        P = sum(Polynomial([x0_[i], x1_[i]]) * Polynomial([y0_[j], y1_[j]]) * u[i, j]
+                for i in range(k) for j in range(k))
+        cands = [lo, hi] + list(real_roots(P + t * (t - 1) * P.deriv(), lo, hi))
+        vals = [(1 - 1 / s) * P(s) for s in cands]
+        s = cands[int(np.argmax(vals))]
+        pieces.append(TwoGroupPiece(e.rows, e.cols, 1 / hi, 1 / lo, 1 / s, x0_ + s * x1_, y0_ + s * y1_,
+                                    float(max(vals)), True))
+    return pieces
