@@ -1,0 +1,87 @@
+"""Run sweeps on a Dask client, storing each point's record as it completes.
+
+`local_client` starts an in-process local cluster (worker processes on this machine, nothing to
+install or start); `connect` joins an existing cluster by address (``tcp://HOST:PORT``).  The same
+sweep runs unchanged on either.  Only points the store does not hold are computed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from mechopt.sweeps.store import SweepStore
+from mechopt.sweeps.sweep import Params, Record, Sweep, point_key
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+
+class SweepError(RuntimeError):
+    """Some points raised; every point that finished is in the store."""
+
+
+def local_client(workers: int | None = None, processes: bool = True) -> Client:
+    """A client of a local cluster started here: ``workers`` single-threaded workers (default: one per
+    core), as processes, or as threads of this process when ``processes`` is False."""
+    from distributed import Client
+
+    n = workers or os.cpu_count() or 1  # the client owns its cluster and closes it with itself
+    return Client(n_workers=n, threads_per_worker=1, processes=processes, dashboard_address=None, silence_logs=40)
+
+
+def connect(address: str, timeout: float = 10.0) -> Client:
+    """A client of the Dask scheduler at ``address``; a clear error when none answers."""
+    from distributed import Client
+
+    try:
+        return Client(address, timeout=timeout)
+    except (OSError, TimeoutError) as exc:
+        raise ConnectionError(f"--scheduler: no Dask scheduler answered at {address} ({exc})") from None
+
+
+def _evaluate(point: Callable[..., dict[str, Any]], sweep: str, params: Params) -> Record:
+    t0 = time.perf_counter()
+    key = point_key(sweep, params)
+    try:
+        result = point(**params)
+    except Exception:  # reported to the caller with the point's parameters; never stored
+        return {"key": key, "error": traceback.format_exc()}
+    return {"key": key, "sweep": sweep, "params": params, "result": result, "seconds": time.perf_counter() - t0}
+
+
+def run_sweeps(sweeps: Sequence[Sweep], store: SweepStore, client: Client,
+               on_done: Callable[[Sweep, Record], None] = lambda s, r: None) -> dict[str, list[dict[str, Any]]]:
+    """Every sweep's results in the order of its points, computing only what ``store`` lacks.
+
+    Each record is appended to ``store`` as soon as its point completes.  Raises `SweepError` naming
+    the points that raised, after storing every point that did not.
+    """
+    from distributed import as_completed
+
+    by_key = {point_key(s.name, p): s for s in sweeps for p in s.points}
+    futures = []
+    for s in sweeps:
+        for p in s.points:
+            key = point_key(s.name, p)
+            if key in store:
+                on_done(s, store.records[key])
+                continue
+            task = f"{s.name}-{hashlib.sha1(key.encode()).hexdigest()[:16]}"
+            futures.append(client.submit(_evaluate, s.point, s.name, p, key=task, pure=False))
+    errors = []
+    for future in as_completed(futures):
+        record = future.result()
+        future.release()
+        if "error" in record:
+            errors.append(f"{record['key']}:\n{record['error']}")
+            continue
+        store.append(record)
+        on_done(by_key[record["key"]], record)
+    if errors:
+        raise SweepError(f"{len(errors)} point(s) raised:\n" + "\n".join(errors))
+    return {s.name: [store.records[point_key(s.name, p)]["result"] for p in s.points] for s in sweeps}
