@@ -2,7 +2,7 @@
 
 import typer
 
-from mechopt.cli import privacy, solve_verify, typegrid, value_shaping
+from mechopt.cli import privacy, reproduce, solve_verify, typegrid, value_shaping
 
 app = typer.Typer(help="Incentive mechanism design with verifiable certificates.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
@@ -12,5 +12,6 @@ app.command("exists")(typegrid.exists)
 app.command("disparity-boundary")(typegrid.disparity_boundary_cmd)
 app.command("value-shaping-figures")(value_shaping.value_shaping_figures)
 app.command("stackelberg")(privacy.stackelberg)
+app.command("reproduce")(reproduce.reproduce)
 
 __all__ = ["app"]

@@ -1,30 +1,40 @@
-"""Paper 004 Figures 5-7 are written, and Section 4.1's qualitative claims hold on Figure 5's data."""
+"""`mechopt.reproductions.p004`: the quick sweeps draw Figures 5-7, Section 4.1's qualitative claims hold
+on Figure 5's data, and Section 5.1's numbers are in the section."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
+import pytest
 
-from mechopt.privacy import figures
+from mechopt.reproductions import p004
 
 
-def test_figure5_claims(tmp_path):
-    data = figures.figure5(tmp_path)
-    assert (tmp_path / "figure5a_fair_values.png").is_file()
-    het, hom = data[(100.0, 1.0)], data[(0.1, 100.0)]
-    eps, n = np.array(figures.LEVELS_5), figures.SAMPLES_5
+def test_figure5_claims():
+    het = np.array(p004.figure5_point(100.0, 1.0, None)["excess"])
+    hom = np.array(p004.figure5_point(0.1, 100.0, None)["excess"])
+    eps, n = np.array(p004.LEVELS_5), np.array(p004.SAMPLES_5)
     # heterogeneous: direct users above the average, federating users below
     assert het[eps == 2].min() > 0 > het[eps == 1].max()
     # homogeneous: more data is paid more; at equal n, eps = 2 still above eps = 1
     assert hom[(n == 100) & (eps > 0)].min() > hom[(n == 10) & (eps > 0)].max()
     assert hom[(eps == 2) & (n == 10)].min() > hom[(eps == 1) & (n == 10)].max()
-    star = figures.figure5(tmp_path, star=7)  # a direct user with n = 100 and a_i = 100
-    assert (tmp_path / "figure5b_star7.png").is_file()
-    assert int(np.argmax(star[(100.0, 1.0)])) == 7
+    star = p004.figure5_point(100.0, 1.0, 7)  # a direct user with n = 100 and a_i = 100
+    assert int(np.argmax(star["excess"])) == 7
 
 
-def test_figures_6_and_7(tmp_path):
-    d6 = figures.figure6(tmp_path, points=9)
-    assert (tmp_path / "figure6_stackelberg.png").is_file()
-    assert d6["platform"][0] == 1.0 and d6["platform"][-1] == 0.0
-    d7 = figures.figure7(tmp_path, points=6)
-    assert (tmp_path / "figure7_two_groups.png").is_file() and d7["platform"].shape == (6, 6)
+def test_quick_sweeps_and_section(tmp_path):
+    results = {s.name: [s.point(**p) for p in s.points] for s in p004.sweeps(quick=True)}
+    results = json.loads(json.dumps(results))
+    section = p004.section(results, tmp_path)
+    names = sorted(p.name for p in (tmp_path / "figures").glob("*.png"))
+    assert names == ["004_figure5a_fair_values.png", "004_figure5b_star7.png", "004_figure6_stackelberg.png",
+                     "004_figure7_two_groups.png"]
+    assert len(section.certificates) == len(results["figure6"]) + len(results["section51"]) and not section.failed
+    d6 = results["figure6"]
+    assert d6[0]["platform"] == 1.0 and d6[-1]["platform"] == 0.0
+    assert len(results["figure7"]) == 6 and all(len(r["platform"]) == 6 for r in results["figure7"])
+    at = {r["c"]: r for r in results["section51"]}
+    assert at[0.25]["alpha"] == pytest.approx(0.5) and at[0.25]["c_th"] == pytest.approx(1 / 3, abs=1e-7)
+    assert at[0.45]["platform_25"] > at[0.45]["platform"]  # the symmetric restriction of (19) loses value

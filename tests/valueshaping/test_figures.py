@@ -1,29 +1,38 @@
-"""`mechopt value-shaping-figures --quick` writes the PNG files; Figure 4(c)'s agents needed is linear in c."""
+"""`mechopt.reproductions.p000`: the quick sweeps run point by point and the section draws every figure;
+Figure 4(c)'s agents needed is linear in c; C.1's smallest number of companies is 224."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
-from typer.testing import CliRunner
 
-from mechopt.cli import app
+from mechopt.reproductions import p000
 from mechopt.valueshaping.equilibrium import min_viable_agents, viability_threshold
-from mechopt.valueshaping.figures import _pac
-
-runner = CliRunner()
 
 
-def test_cli_writes_every_figure(tmp_path):
-    out = runner.invoke(app, ["value-shaping-figures", str(tmp_path / "figs"), "--quick"])
-    assert out.exit_code == 0, out.output
-    names = sorted(p.name for p in (tmp_path / "figs").glob("*.png"))
-    assert names == ["figure2_solo_vs_cost.png", "figure4_total_data.png", "figure5c_gpt3.png",
-                     "figure6_baselines.png", "figure7_two_costs.png"]
+def test_quick_sweeps_and_section_write_every_figure(tmp_path):
+    results = {s.name: [s.point(**p) for p in s.points] for s in p000.sweeps(quick=True)}
+    results = json.loads(json.dumps(results))  # the records are JSON: what the runner stores
+    section = p000.section(results, tmp_path)
+    names = sorted(p.name for p in (tmp_path / "figures").glob("*.png"))
+    assert names == ["000_figure2_solo_vs_cost.png", "000_figure4_total_data.png", "000_figure5c_gpt3.png",
+                     "000_figure6_baselines.png", "000_figure7_two_costs.png"]
+    assert section.certificates and not section.failed
+    assert results["gpt3_threshold"][0]["n_min"] == 224  # docs/valueshaping.md: the closed form m0 (1 + beta)^...
+    assert results["gpt3_threshold"][0]["total"] > 0 == results["gpt3_threshold"][0]["total_below"]
+
+
+def test_points_are_deterministic():
+    sweep = next(s for s in p000.sweeps(quick=True) if s.name == "figure4_n")
+    assert sweep.point(**sweep.points[3]) == sweep.point(**sweep.points[3])
 
 
 def test_figure4c_agents_needed_is_ceil_c_kappa():
     """Smallest n with a positive equilibrium, by the cumulative-sum search, equals ceil(c kappa)."""
-    v = _pac(10.0)
+    v = p000.pac_value(10.0)
     kappa = viability_threshold(v)
     for c in (0.05, 0.1, 0.2):
         n = int(np.ceil(c * kappa))
         assert min_viable_agents(v, np.full(n + 5, c)) == n
+        assert p000.value_shaping_point(10.0, 50, c)["agents_needed"] == n

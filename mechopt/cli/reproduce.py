@@ -1,0 +1,87 @@
+"""``mechopt reproduce``: the papers' headline results, a report with figures, and every certificate."""
+
+from __future__ import annotations
+
+import shutil
+from contextlib import closing
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from mechopt.cli.common import console, err_console, fail
+
+
+def reproduce(
+    papers: Annotated[list[str] | None, typer.Argument(
+        help="Papers to reproduce (000 001 002 003 004); all when none is given.", show_default=False)] = None,
+    quick: Annotated[bool, typer.Option("--quick", help="Smaller grids, same code paths (under a minute).")] = False,
+    out: Annotated[Path, typer.Option("--out", help="Folder for report.md, report.html, figures/ and the "
+                                                    "sweep store sweeps.jsonl.")] = Path("reproduction"),
+    resume: Annotated[bool, typer.Option("--resume", help="Continue the sweep store in --out: finished points "
+                                                          "are kept, the rest computed.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Start over: delete the store and report in --out.")] = False,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="Address of a Dask scheduler (tcp://HOST:PORT); default: a local cluster.")] = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", min=1, max=256, help="Worker processes of the local cluster (default: one per core).")] = None,
+) -> None:
+    """Reproduce the papers' results and write a report (Markdown and self-contained HTML) with figures.
+
+    Exits 1 when a certificate fails to verify or a grid point raises, 2 on bad input.
+    """
+    run_papers(papers, quick=quick, out=out, resume=resume, force=force, scheduler=scheduler, workers=workers)
+
+
+def run_papers(papers: list[str] | None, *, quick: bool, out: Path, resume: bool, force: bool, scheduler: str | None,
+               workers: int | None) -> None:
+    """Check the options, run the reproductions with progress bars, print the summary, exit 1 on a failure."""
+    from mechopt.reproductions.run import PAPERS, STORE, reproduce as run_reproduction
+    from mechopt.sweeps.runner import SweepError, connect, local_client
+
+    chosen = list(dict.fromkeys(papers or PAPERS))
+    unknown = [p for p in chosen if p not in PAPERS]
+    if unknown:
+        fail(f"PAPER: expected some of {', '.join(PAPERS)}, got {', '.join(unknown)}")
+    if resume and force:
+        fail("--resume and --force: give one (continue the store, or start over)")
+    if out.exists() and not out.is_dir():
+        fail(f"--out: {out} is a file; give a folder")
+    store = out / STORE
+    if store.exists() and not (resume or force):
+        fail(f"--out: {out} holds a sweep store; pass --resume to continue it or --force to start over")
+    if force:
+        for name in (STORE, "report.md", "report.html"):
+            (out / name).unlink(missing_ok=True)
+        shutil.rmtree(out / "figures", ignore_errors=True)
+    if scheduler is not None and workers is not None:
+        fail("--workers: the local cluster's size; a cluster given by --scheduler has its own workers")
+    try:
+        client = connect(scheduler) if scheduler else local_client(workers)
+    except ConnectionError as exc:
+        fail(exc)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with closing(client), Progress(*columns, console=err_console) as bar:
+        tasks: dict[str, int] = {}
+
+        def start(by_paper: dict) -> None:  # type: ignore[type-arg]
+            for paper, sweeps in by_paper.items():
+                tasks[paper] = bar.add_task(f"paper {paper}", total=sum(len(s.points) for s in sweeps))
+
+        def done(sweep, record) -> None:  # type: ignore[no-untyped-def]
+            paper = sweep.name.split("/", 1)[0]
+            bar.update(tasks[paper], advance=1, description=f"paper {paper}: {sweep.name.split('/', 1)[1]}")
+
+        try:
+            run = run_reproduction(chosen, out, client, quick=quick, on_sweeps=start, on_done=done)
+        except SweepError as exc:
+            err_console.print(f"[bold red]failed:[/] {exc}", markup=True, highlight=False)
+            err_console.print(f"Finished points are in {store}; fix the cause and rerun with --resume.")
+            raise typer.Exit(code=1) from None
+    console.print(run.summary(quick), highlight=False)
+    console.print(f"Report: {run.report[0]} and {run.report[1]}", highlight=False)
+    for paper, cert in run.failed:
+        console.print(f"[bold red]NOT verified[/] {paper}: {cert.what} ({cert.status})", highlight=False)
+    if run.failed:
+        raise typer.Exit(code=1)

@@ -1,0 +1,149 @@
+"""The report of ``mechopt reproduce``: sections of blocks, written as Markdown and as one HTML file.
+
+A paper's section is a list of blocks (text, tables, figures) and the certificate verdicts of
+every equilibrium or optimum it computed.  The Markdown links the figures (PNG files beside it);
+the HTML embeds them, so that report.html is one self-contained file.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Text:
+    """A paragraph (plain text; `code` spans are kept)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    caption: str = ""
+
+    def __post_init__(self) -> None:
+        bad = [r for r in self.rows if len(r) != len(self.columns)]
+        if bad:
+            raise ValueError(f"rows: a row has {len(bad[0])} cells for {len(self.columns)} columns")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A PNG file, named relative to the report's folder, with the paper's caption beside ours."""
+
+    file: str
+    caption: str
+
+
+@dataclass(frozen=True)
+class Certified:
+    """The certificate verdict of one answer: what it is, its status and whether it verified."""
+
+    what: str
+    status: str
+    verified: bool
+
+
+Block = Text | Table | Figure
+
+
+@dataclass(frozen=True)
+class Section:
+    paper: str
+    title: str
+    blocks: tuple[Block, ...]
+    certificates: tuple[Certified, ...] = field(default=())
+    differences: tuple[str, ...] = field(default=())
+    """What differs from the paper, and why."""
+
+    @property
+    def failed(self) -> tuple[Certified, ...]:
+        return tuple(c for c in self.certificates if not c.verified)
+
+
+def _md_block(block: Block) -> str:
+    if isinstance(block, Text):
+        return block.text
+    if isinstance(block, Figure):
+        return f"![{block.caption}]({block.file})\n\n*{block.caption}*"
+    head = "| " + " | ".join(block.columns) + " |\n|" + "---|" * len(block.columns)
+    body = "\n".join("| " + " | ".join(r) + " |" for r in block.rows)
+    return (f"*{block.caption}*\n\n" if block.caption else "") + head + "\n" + body
+
+
+def _certificate_counts(certs: Sequence[Certified]) -> str:
+    ok = sum(c.verified for c in certs)
+    return f"{ok} of {len(certs)} certificates verified"
+
+
+def _certificate_table(certs: Sequence[Certified]) -> Table:
+    return Table(("answer", "status", "certificate"),
+                 tuple((c.what, c.status, "verified" if c.verified else "**NOT verified**") for c in certs))
+
+
+def markdown(sections: Sequence[Section], summary: str) -> str:
+    parts = ["# mechopt reproduce: report", summary]
+    for s in sections:
+        parts.append(f"## {s.paper}: {s.title}")
+        parts.extend(_md_block(b) for b in s.blocks)
+        if s.differences:
+            parts.append("### What differs from the paper, and why\n\n" + "\n".join(f"- {d}" for d in s.differences))
+        parts.append(f"### Certificates ({_certificate_counts(s.certificates)})")
+        parts.append(_md_block(_certificate_table(s.certificates)))
+    return "\n\n".join(parts) + "\n"
+
+
+def _inline(text: str) -> str:
+    """HTML of a line: escaped, with `code` and **bold** spans."""
+    out = html.escape(text)
+    for mark, tag in (("`", "code"), ("**", "b")):
+        pieces = out.split(mark)
+        out = "".join(p if i % 2 == 0 else f"<{tag}>{p}</{tag}>" for i, p in enumerate(pieces))
+    return out
+
+
+def _html_block(block: Block, folder: Path) -> str:
+    if isinstance(block, Text):
+        return "".join(f"<p>{_inline(p)}</p>" for p in block.text.split("\n\n"))
+    if isinstance(block, Figure):
+        data = base64.b64encode((folder / block.file).read_bytes()).decode()
+        return (f'<figure><img alt="{html.escape(block.caption)}" src="data:image/png;base64,{data}">'
+                f"<figcaption>{_inline(block.caption)}</figcaption></figure>")
+    cap = f"<caption>{_inline(block.caption)}</caption>" if block.caption else ""
+    head = "".join(f"<th>{_inline(c)}</th>" for c in block.columns)
+    body = "".join("<tr>" + "".join(f"<td>{_inline(c)}</td>" for c in r) + "</tr>" for r in block.rows)
+    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+_STYLE = ("body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.4}"
+          "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:.2em .5em}"
+          "caption{font-style:italic}img{max-width:100%}figcaption{font-style:italic}code{background:#f3f3f3}")
+
+
+def html_page(sections: Sequence[Section], summary: str, folder: Path) -> str:
+    parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>mechopt reproduce</title>"
+             f"<style>{_STYLE}</style></head><body><h1>mechopt reproduce: report</h1><p>{_inline(summary)}</p>"]
+    for s in sections:
+        parts.append(f"<h2>{html.escape(s.paper)}: {_inline(s.title)}</h2>")
+        parts.extend(_html_block(b, folder) for b in s.blocks)
+        if s.differences:
+            items = "".join(f"<li>{_inline(d)}</li>" for d in s.differences)
+            parts.append(f"<h3>What differs from the paper, and why</h3><ul>{items}</ul>")
+        parts.append(f"<h3>Certificates ({_certificate_counts(s.certificates)})</h3>")
+        parts.append(_html_block(_certificate_table(s.certificates), folder))
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def write_report(sections: Sequence[Section], summary: str, folder: Path) -> tuple[Path, Path]:
+    md = folder / "report.md"
+    md.write_text(markdown(sections, summary))
+    page = folder / "report.html"
+    page.write_text(html_page(sections, summary, folder))
+    return md, page
