@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from mechopt.data.functions import PACBound, PowerLaw
-from mechopt.reproductions.report import Certified, Figure, Section, Table, Text
+from mechopt.reproductions.report import Certified, Figure, Section, Table, Text, save_figure
 from mechopt.sweeps.sweep import Sweep
 from mechopt.valueshaping.baselines import KINDS, largest_symmetric_equilibrium, two_type_pd_equilibrium
 from mechopt.valueshaping.equilibrium import ValueShapingResult, solve_value_shaping, viability_threshold
@@ -160,15 +160,7 @@ def sweeps(quick: bool) -> list[Sweep]:
 
 
 def _save(folder: Path, name: str, draw, size: tuple[float, float]) -> str:  # type: ignore[no-untyped-def]
-    from matplotlib.figure import Figure as MplFigure
-
-    fig = MplFigure(figsize=size)
-    draw(fig)
-    fig.tight_layout()
-    (folder / "figures").mkdir(parents=True, exist_ok=True)
-    file = f"figures/{PAPER}_{name}.png"
-    fig.savefig(folder / file, dpi=110)
-    return file
+    return save_figure(folder, PAPER, name, draw, size)
 
 
 def _slope(x: list[float], y: list[float]) -> float:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,6 +51,19 @@ class Certified:
 
 
 Block = Text | Table | Figure
+
+
+def save_figure(folder: Path, paper: str, name: str, draw: Callable[[object], None], size: tuple[float, float]) -> str:
+    """Draw a matplotlib figure (``draw(fig)``) into ``folder/figures/PAPER_name.png``; its name relative to ``folder``."""
+    from matplotlib.figure import Figure as MplFigure
+
+    fig = MplFigure(figsize=size)
+    draw(fig)
+    fig.tight_layout()
+    (folder / "figures").mkdir(parents=True, exist_ok=True)
+    file = f"figures/{paper}_{name}.png"
+    fig.savefig(folder / file, dpi=110)
+    return file
 
 
 @dataclass(frozen=True)
