@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -14,10 +15,20 @@ from mechopt.io.files import ModelFileError, load_model_file
 from mechopt.io.queries import solve_model
 
 
+class Method(str, Enum):
+    """``--method`` choices (``privacy.stackelberg.METHODS``)."""
+
+    candidates = "candidates"
+    mip = "mip"
+
+
 def stackelberg(
     model: Annotated[Path, typer.Argument(help="A model file of kind 'stackelberg' (TOML).")],
     sensitivity: Annotated[float | None, typer.Option("--sensitivity", help="Privacy sensitivity c >= 0 of (18) "
                                                       "(overrides the model file's).")] = None,
+    method: Annotated[Method, typer.Option("--method", help="candidates: exact polynomial candidates (any N); "
+                                           "mip: the MPEC (pyomo.mpec) as a MILP solved by HiGHS (N = 2 users only).")
+                      ] = Method.candidates,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result envelope as JSON.")] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Also write the envelope to this file.")] = None,
 ) -> None:
@@ -28,7 +39,7 @@ def stackelberg(
             fail(f"{model}: field 'kind': expected 'stackelberg', got {raw.get('kind')!r}")
         if sensitivity is not None:
             raw["sensitivity"] = sensitivity
-        result = solve_model(raw, source=str(model))
+        result = solve_model(raw, source=str(model), method=method.value)
     except ModelFileError as err:
         fail(err)
     emit(wrap("stackelberg", raw, result), as_json, out,

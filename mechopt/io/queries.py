@@ -111,6 +111,10 @@ def _verify_mechanism(model: MechanismModel, claim: ClaimReader, tol: float) -> 
     return verify_mechanism_answer(model.mechanism, *mechanism_parts(model), mechanism_beta(model), claim, tol=tol)
 
 
+def _solve_stackelberg(model: StackelbergModel, method: str = "candidates") -> Result:
+    return solve_stackelberg(symmetric_game(model), privacy_sensitivity(model), method=method)
+
+
 QUERIES: dict[str, Query] = {
     "nash": Query(NashModel, _solve_nash, lambda m, c, t: verify_nash_answer(build_game(m.game), c, tol=t),
                   NASH_GAIN_TOL),
@@ -129,7 +133,7 @@ QUERIES: dict[str, Query] = {
         lambda m: solve_contract(value_of_data(m), m.cost.low, m.cost.high, m.cost.p_low, others=m.others, n=m.n),
         lambda m, c, t: verify_contract_answer(value_of_data(m), m.cost.low, m.cost.high, m.cost.p_low, m.others, m.n,
                                                c, tol=t), CONTRACT_TOL),
-    "stackelberg": Query(StackelbergModel, lambda m: solve_stackelberg(symmetric_game(m), privacy_sensitivity(m)),
+    "stackelberg": Query(StackelbergModel, _solve_stackelberg,
                          lambda m, c, t: verify_stackelberg_answer(symmetric_game(m), privacy_sensitivity(m), c, tol=t),
                          STACKELBERG_TOL),
 }
@@ -141,11 +145,12 @@ def query_for(kind: Any, source: str) -> Query:
     return QUERIES[kind]
 
 
-def solve_model(raw: dict[str, Any], source: str = "model") -> Result:
-    """Validate a parsed model file and answer its query."""
+def solve_model(raw: dict[str, Any], source: str = "model", **options: Any) -> Result:
+    """Validate a parsed model file and answer its query (``options``: solver options a command
+    passes to the kind's solve, e.g. ``method`` for ``stackelberg``)."""
     query = query_for(raw.get("kind"), source)
     try:
-        return query.solve(validate(query.schema, raw, source=source))
+        return query.solve(validate(query.schema, raw, source=source), **options)
     except ValueError as err:  # a model that validates but that the method refuses
         if isinstance(err, ModelFileError):
             raise

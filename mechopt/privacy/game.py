@@ -71,3 +71,10 @@ class PrivacyGame:
         """U(eps_S) of (4): the users outside ``coalition`` (0-based) set to E[0]."""
         s = set(coalition)
         return float(self.table[tuple(k if i in s else 0 for i, k in enumerate(index))])
+
+
+def check_sensitivity(c: float) -> float:
+    c = float(c)
+    if not np.isfinite(c) or c < 0:
+        raise ValueError(f"sensitivity: must be a finite number >= 0, got {c}")
+    return c

@@ -13,6 +13,18 @@ c gamma' U + (gamma - c) gamma U' = 0, so the optimum is the best of finitely ma
 the roots of that polynomial and of gamma - c and of gamma - ... in [0, 1], the ends, and (a), (c).
 A grid over alpha (every symmetric equilibrium at each alpha) is the independent check.
 
+**Through the MPEC (``method="mip"``, two users only).**  For N = 2 the users' game at share
+alpha is the symmetric bimatrix game with payoffs alpha Phi - c 1-for-sharing (Phi user 1's
+Theorem-2 values, user 2's are Phi'), and a symmetric equilibrium is x = y.  With t = 1/alpha the
+payoffs divided by alpha are Phi - t a 1' (a = (0, c)), linear in (x, t, v/alpha), so (19) is
+posed in ``pyomo.mpec`` (``solvers.bimatrix_mip.bimatrix_model(..., symmetric=True)``: the
+bimatrix complementarity plus x = y), reformulated to a MILP (big-M) and solved by HiGHS: no-good
+cuts list every support pattern that is a symmetric equilibrium for some alpha, two LPs give each
+pattern's alpha interval, and (1 - alpha) U is maximized on each piece exactly
+(``twogroup.pattern_pieces``).  For N >= 3 the condition alpha gamma(p) = c is a polynomial of
+degree N - 1 in p (an N-player game, multilinear in the others' strategies, not an LCP), so there
+is no exact mixed-integer linear reformulation and ``method="mip"`` is refused.
+
 **Certificate.**  Every user's regret against each pure level at (alpha*, p*) recomputed from
 the fair-value table of Theorem 2 by enumerating the others' level vectors (independent of the
 closed form of gamma), and the best value on an alpha grid, which must not exceed the claimed
@@ -31,28 +43,39 @@ from mechopt.core.serialization import Serializable
 from mechopt.core.stats import SolveStats
 from mechopt.core.status import Status, Termination
 from mechopt.privacy.fairvalue import fair_values_users
+from mechopt.privacy.game import check_sensitivity
 from mechopt.privacy.symmetric import SymmetricPrivacyGame, real_roots, symmetric_equilibria
+from mechopt.privacy.twogroup import _t_max, pattern_pieces
 
 STACKELBERG_TOL = 1e-9
 """Largest regret and grid excess accepted, relative to the instance's utility scale max |U|."""
 GRID_POINTS = 4001
 """alpha grid of the certificate's independent check."""
+METHODS = ("candidates", "mip")
+"""``solve_stackelberg``'s methods: the polynomial candidates (any N) and the MPEC as a MILP (N = 2)."""
+MAX_T = 1e9
+"""Largest t = 1/alpha the MILP of ``method="mip"`` is posed over (c >= about 2 range(Phi) / MAX_T)."""
 MAX_ENUMERATED_USERS = 14
 """Regrets are recomputed by enumerating the others' level vectors up to this many users."""
 
 
-def check_sensitivity(c: float) -> float:
-    c = float(c)
-    if not np.isfinite(c) or c < 0:
-        raise ValueError(f"sensitivity: must be a finite number >= 0, got {c}")
-    return c
+def regime_of(p: float) -> str:
+    """Theorem 3's regime of an equilibrium: "all_share" (p = 0), "no_incentive" (p = 1: nobody
+    shares) or "mixed"."""
+    return "all_share" if p == 0.0 else ("no_incentive" if p == 1.0 else "mixed")
 
 
 def candidates(game: SymmetricPrivacyGame, c: float) -> np.ndarray:
     """Every candidate (alpha, p, value) of (19) with optimistic selection, as rows."""
     c = check_sensitivity(c)
     g, u = game.gamma_poly(), game.utility_poly()
-    rows = [(0.0, 1.0, float(u(1.0)))]
+    # the pure profiles are equilibria on alpha-intervals; both ends are candidates (an end at
+    # alpha = 1 is best when U there is negative, outside the paper's U >= 0)
+    g1, g0 = float(g(1.0)), float(g(0.0))
+    alpha_private = min(1.0, c / g1) if g1 > 0 else 1.0  # p = 1 (nobody shares) for alpha gamma(1) <= c
+    rows = [(0.0, 1.0, float(u(1.0))), (alpha_private, 1.0, (1.0 - alpha_private) * float(u(1.0)))]
+    if 0 < g0 and c <= g0:  # p = 0 (everybody shares) for alpha gamma(0) >= c, up to alpha = 1
+        rows.append((1.0, 0.0, 0.0))
     if c == 0.0:
         pts = np.concatenate([[0.0, 1.0], real_roots(u.deriv())])
         rows += [(0.0, float(p), float(u(p))) for p in pts]
@@ -178,18 +201,67 @@ class StackelbergResult(Serializable):
     gamma_max: float
     c_th: float
     regime: str
-    """"all_share" (p = 0, c <= c_th), "mixed" or "no_incentive" (alpha = 0)."""
+    """`regime_of` the equilibrium: "all_share" (p = 0, c <= c_th), "mixed" or "no_incentive" (p = 1)."""
     certificate: StackelbergCertificate
     stats: SolveStats
 
 
-def _optimum(game: SymmetricPrivacyGame, c: float) -> tuple[float, float, float]:
-    rows = candidates(game, c)
+def _select(rows: np.ndarray) -> tuple[float, float, float]:
+    """The optimistic choice among (alpha, p, value) rows: the best value, then the smallest alpha
+    (then the smallest p)."""
     best = rows[:, 2].max()
     # among optimal candidates, the smallest alpha (the paper's "smallest alpha such that ...")
     near = rows[rows[:, 2] >= best - 1e-12 * max(1.0, abs(best))]
     k = int(np.lexsort((near[:, 1], near[:, 0]))[0])
     return float(near[k, 0]), float(near[k, 1]), float(near[k, 2])
+
+
+def _optimum(game: SymmetricPrivacyGame, c: float) -> tuple[float, float, float]:
+    return _select(candidates(game, c))
+
+
+def check_method(game: SymmetricPrivacyGame, method: str) -> str:
+    if method not in METHODS:
+        raise ValueError(f"method: must be one of {', '.join(METHODS)}, got {method!r}")
+    if method == "mip" and game.n != 2:
+        raise ValueError(f"method: 'mip' solves (19) exactly for N = 2 users only, got N = {game.n}: for N >= 3 "
+                         f"the symmetric equilibrium condition alpha gamma(p) = c is a polynomial of degree "
+                         f"N - 1 = {game.n - 1} in p (an N-player game, not a bimatrix LCP), which has no exact "
+                         "mixed-integer linear reformulation; use method='candidates'")
+    return method
+
+
+def mip_pieces(game: SymmetricPrivacyGame, c: float, *, max_patterns: int = 1000) -> tuple[np.ndarray, dict]:
+    """(19) for two users through the MPEC/MILP: every (alpha, p, value) piece optimum as rows, and
+    facts for the stats (MILP/LP solves, patterns, whether every piece's maximum is exact).
+
+    t = 1/alpha ranges over [1, t_hi] with t_hi = 2 max(range(Phi) / c, 1) + 1: beyond range(Phi)/c
+    sharing is strictly dominated, so on (0, 1/t_hi) the only equilibrium is p = 1, dominated by
+    alpha = 0 (U(1)) or by the piece at 1/t_hi.  alpha = 0 is its own piece: p = 1 when c > 0, every
+    p when c = 0 (the maximum of U over [0, 1]: ends and roots of U')."""
+
+    c = check_sensitivity(c)
+    check_method(game, "mip")
+    phi = fair_values_users(game.game, 1.0).users[0]
+    cost = np.array([0.0, c])
+    u = np.asarray(game.game.table, float)
+    with np.errstate(over="ignore"):
+        t_hi = 2.0 * max(_t_max(phi, cost), 1.0) + 1.0
+    if not t_hi <= MAX_T:
+        raise ValueError(f"sensitivity: c = {c} is too small for method='mip' against the values' range "
+                         f"{float(np.ptp(phi))} (t = 1/alpha would range up to {t_hi} > {MAX_T:g}); "
+                         "use method='candidates'")
+    pieces, solves = pattern_pieces(phi, phi.T, cost, cost, u, (1.0, t_hi), symmetric=True,
+                                    max_patterns=max_patterns)
+    up = game.utility_poly()
+    zero = np.concatenate([[0.0, 1.0], real_roots(up.deriv())]) if c == 0.0 else np.array([1.0])
+    rows = [(0.0, float(p), float(up(p))) for p in zero]
+    rows += [(float(pc.alpha), float(np.clip(pc.x[0], 0.0, 1.0)), float(pc.value)) for pc in pieces]
+    facts = {"patterns": len(pieces), "solves": solves, "t_max": t_hi, "exact": all(pc.exact for pc in pieces),
+             "pieces": [{"support": list(pc.rows), "alpha_lo": float(pc.alpha_lo), "alpha_hi": float(pc.alpha_hi),
+                         "alpha": float(pc.alpha), "p": float(pc.x[0]), "value": float(pc.value), "exact": pc.exact}
+                        for pc in pieces]}
+    return np.array(rows), facts
 
 
 def corner_is_optimal(game: SymmetricPrivacyGame, c: float) -> bool:
@@ -204,6 +276,8 @@ def threshold_c(game: SymmetricPrivacyGame, iterations: int = 60) -> float:
     """c_th of (22): the largest c at which all users sharing (p = 0) at the smallest alpha is
     optimal, by bisection on c in [0, gamma(0)] (Theorem 3: the regimes are intervals)."""
     lo, hi = 0.0, float(game.gamma_poly()(0.0))
+    if hi <= 0:  # sharing never pays: the corner is optimal at c = 0 only
+        return 0.0
     if corner_is_optimal(game, hi):
         return hi
     for _ in range(iterations):
@@ -212,14 +286,23 @@ def threshold_c(game: SymmetricPrivacyGame, iterations: int = 60) -> float:
     return lo
 
 
-def solve_stackelberg(game: SymmetricPrivacyGame, c: float, *, tol: float = STACKELBERG_TOL) -> StackelbergResult:
-    """Solve (19) at sensitivity c (optimistic selection) and certify the answer."""
+def solve_stackelberg(game: SymmetricPrivacyGame, c: float, *, tol: float = STACKELBERG_TOL,
+                      method: str = "candidates") -> StackelbergResult:
+    """Solve (19) at sensitivity c (optimistic selection) and certify the answer: by the polynomial
+    candidates (``method="candidates"``, any N) or, for N = 2 users, through the MPEC posed in
+    pyomo.mpec and solved as a MILP by HiGHS (``method="mip"``, :func:`mip_pieces`); both carry the
+    same certificate (regrets and the alpha grid)."""
     start = time.perf_counter()
     c = check_sensitivity(c)
-    alpha, p, value = _optimum(game, c)
+    check_method(game, method)
+    if method == "mip":
+        rows, facts = mip_pieces(game, c)
+        alpha, p, value = _select(rows)
+    else:
+        alpha, p, value = _optimum(game, c)
     gmin, gmax = game.gamma_range()
     cth = threshold_c(game)
-    regime = "no_incentive" if alpha == 0.0 and p == 1.0 else ("all_share" if p == 0.0 else "mixed")
+    regime = regime_of(p)
     payoffs = user_payoffs(game, alpha, p, c)
     users = p * payoffs[:, 0] + (1.0 - p) * payoffs[:, 1]
     payments = users + c * (1.0 - p)
@@ -227,7 +310,13 @@ def solve_stackelberg(game: SymmetricPrivacyGame, c: float, *, tol: float = STAC
     cert = stackelberg_certificate(game, c, alpha, p, tol=tol)
     status = Status.OPTIMAL if cert.verified else Status.UNVERIFIED
     eq = np.tile([p, 1.0 - p], (game.n, 1))
-    stats = SolveStats("polynomial-candidates", Termination.EXHAUSTIVE, len(candidates(game, c)),
-                       time.perf_counter() - start, {"selection": "optimistic", "grid_points": GRID_POINTS})
+    if method == "mip":
+        stats = SolveStats("mpec-milp-highs", Termination.EXHAUSTIVE, facts["solves"], time.perf_counter() - start,
+                           {"method": "mip", "selection": "optimistic", "grid_points": GRID_POINTS,
+                            "patterns": facts["patterns"], "exact_pieces": facts["exact"], "t_max": facts["t_max"],
+                            "pieces": facts["pieces"]})
+    else:
+        stats = SolveStats("polynomial-candidates", Termination.EXHAUSTIVE, len(candidates(game, c)),
+                           time.perf_counter() - start, {"selection": "optimistic", "grid_points": GRID_POINTS})
     return StackelbergResult("stackelberg", status, c, "optimistic", alpha, p, eq, value, users, payments, total, gmin, gmax,
                              cth, regime, cert, stats)

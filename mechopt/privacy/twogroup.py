@@ -32,7 +32,7 @@ from numpy.polynomial import Polynomial
 from mechopt.core.serialization import Serializable
 from mechopt.privacy.fairvalue import fair_values_users
 from mechopt.privacy.game import PrivacyGame
-from mechopt.privacy.stackelberg import check_sensitivity
+from mechopt.privacy.game import check_sensitivity
 from mechopt.privacy.symmetric import real_roots
 from mechopt.solvers.bimatrix_mip import (affine_pattern, enumerate_patterns, pattern_t_interval,
                                            pattern_vertices)
@@ -225,19 +225,50 @@ def two_group_pieces(game: PrivacyGame, c1: float, c2: float, *, max_patterns: i
     i0, j0 = np.unravel_index(int(np.argmax(u[np.ix_(cheap1, cheap2)])), (cheap1.size, cheap2.size))
     x0, y0 = np.eye(k)[cheap1[i0]], np.eye(k)[cheap2[j0]]
     pieces = [TwoGroupPiece((), (), 0.0, 0.0, 0.0, x0, y0, float(x0 @ u @ y0), True)]
-    found, complete, _ = enumerate_patterns(phi[0], phi[1], ca, cb, (1.0, t_hi), max_patterns)
+    found, _ = pattern_pieces(phi[0], phi[1], ca, cb, u, (1.0, t_hi), max_patterns=max_patterns)
+    return pieces + found
+
+
+def _quadratic_on_segment(u: np.ndarray, v0: np.ndarray, v1: np.ndarray) -> tuple[float, np.ndarray]:
+    """max of x'Ux over the segment x = v0 + s (v1 - v0), s in [0, 1] (ends and the stationary point)."""
+    d = v1 - v0
+    q = Polynomial([float(v0 @ u @ v0), float(v0 @ u @ d + d @ u @ v0), float(d @ u @ d)])
+    cands = [0.0, 1.0] + list(real_roots(q.deriv(), 0.0, 1.0))
+    s = max(cands, key=lambda r: (float(q(r)), -r))
+    return float(q(s)), v0 + s * d
+
+
+def pattern_pieces(phi1: np.ndarray, phi2: np.ndarray, ca: np.ndarray, cb: np.ndarray, u: np.ndarray,
+                   t_range: tuple[float, float], *, symmetric: bool = False, max_patterns: int = 1000
+                   ) -> tuple[list[TwoGroupPiece], int]:
+    """The pieces t in ``t_range`` (alpha = 1/t) of the parametric game with payoffs divided by alpha
+    Phi_1 - t a 1', Phi_2 - t 1 b', each with its exact maximum of (1 - 1/t) x'Uy, and the number
+    of MILP solves (see :func:`two_group_pieces`; ``symmetric``: the symmetric equilibria x = y of a
+    symmetric game, Phi_2 = Phi_1', a = b, as in (19) for two users).
+
+    Symmetric degenerate patterns at a single alpha: the equilibria x = y form one polytope and
+    x'Ux is a quadratic, not bilinear, so its maximum is exact when the polytope is a point or a
+    segment (always so with two levels: ends and the stationary point); larger polytopes are valued
+    at the MILP's point (``exact`` = False)."""
+    k = u.shape[0]
+    found, complete, solves = enumerate_patterns(phi1, phi2, ca, cb, t_range, max_patterns, symmetric=symmetric)
     if not complete:
         raise RuntimeError(f"max_patterns: more than {max_patterns} equilibrium patterns")
+    pieces = []
     for e in found:
-        interval = pattern_t_interval(phi[0], phi[1], ca, cb, (1.0, t_hi), e.rows, e.cols)
+        interval = pattern_t_interval(phi1, phi2, ca, cb, t_range, e.rows, e.cols, symmetric=symmetric)
+        solves += 2
         lo, hi = interval if interval is not None else (e.t, e.t)
-        aff = affine_pattern(phi[0], phi[1], ca, cb, e.rows, e.cols)
+        aff = affine_pattern(phi1, phi2, ca, cb, e.rows, e.cols)
         if aff is None:
             value, x, y, s, exact = (1 - 1 / e.t) * float(e.x @ u @ e.y), e.x, e.y, e.t, False
-            if hi - lo <= 1e-9 * hi:  # a single alpha: the bilinear maximum sits at a vertex pair
+            if hi - lo <= 1e-9 * hi:  # a single alpha: the maximum over the pattern's polytope(s)
                 s = 0.5 * (lo + hi)
-                xs, ys = pattern_vertices(phi[0], phi[1], ca, cb, s, e.rows, e.cols)
-                if xs and ys:
+                xs, ys = pattern_vertices(phi1, phi2, ca, cb, s, e.rows, e.cols)
+                if symmetric and 1 <= len(xs) <= 2:
+                    w, xv = _quadratic_on_segment(u, xs[0], xs[-1])
+                    value, x, y, exact = (1 - 1 / s) * w, xv, xv, True
+                elif not symmetric and xs and ys:
                     value, x, y = max((((1 - 1 / s) * float(xv @ u @ yv), xv, yv) for xv in xs for yv in ys),
                                       key=lambda c: c[0])
                     exact = True
@@ -252,4 +283,4 @@ def two_group_pieces(game: PrivacyGame, c1: float, c2: float, *, max_patterns: i
         s = cands[int(np.argmax(vals))]
         pieces.append(TwoGroupPiece(e.rows, e.cols, 1 / hi, 1 / lo, 1 / s, x0_ + s * x1_, y0_ + s * y1_,
                                     float(max(vals)), True))
-    return pieces
+    return pieces, solves

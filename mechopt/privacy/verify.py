@@ -13,7 +13,7 @@ import numpy as np
 
 from mechopt.certificates.verification import Check, ClaimReader, MalformedClaim, Verification, close
 from mechopt.core.status import Status
-from mechopt.privacy.stackelberg import (STACKELBERG_TOL, _optimum, stackelberg_certificate, threshold_c,
+from mechopt.privacy.stackelberg import (STACKELBERG_TOL, _optimum, regime_of, stackelberg_certificate, threshold_c,
                                          user_payoffs)
 from mechopt.privacy.symmetric import SymmetricPrivacyGame
 
@@ -46,7 +46,7 @@ def verify_stackelberg_answer(game: SymmetricPrivacyGame, c: float, claim: Claim
     total = float(game.utility_poly()(p))
     gmin, gmax = game.gamma_range()
     cth = threshold_c(game)
-    regime = "no_incentive" if alpha == 0.0 and p == 1.0 else ("all_share" if p == 0.0 else "mixed")
+    regime = regime_of(p)
     claimed_value = claim.number("platform_utility")
     eq = claim.array("equilibrium", (n, 2))
     checks = [

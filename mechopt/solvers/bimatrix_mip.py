@@ -92,10 +92,15 @@ def _entry_range(p: np.ndarray, cost: np.ndarray, t_lo: float, t_hi: float, axis
 
 
 def bimatrix_model(a: np.ndarray, b: np.ndarray, row_cost: np.ndarray | None = None,
-                   col_cost: np.ndarray | None = None, t_range: tuple[float, float] = (0.0, 0.0)) -> pyo.ConcreteModel:
+                   col_cost: np.ndarray | None = None, t_range: tuple[float, float] = (0.0, 0.0), *,
+                   symmetric: bool = False) -> pyo.ConcreteModel:
     """The declarative MPEC: strategies, values, t in ``t_range`` and the two ``Complementarity``
     blocks ``row[i]`` and ``col[j]`` of the payoffs A - t a 1', B - t 1 b'.  Big-M values for
-    ``gdp.bigm`` are stored on the model as ``bigm_rows`` / ``bigm_cols``."""
+    ``gdp.bigm`` are stored on the model as ``bigm_rows`` / ``bigm_cols``.
+
+    ``symmetric``: a symmetric game (B = A', b = a) restricted to its *symmetric* equilibria by the
+    constraint x = y (``model.symmetric``); :func:`to_milp` then also ties the two players' binaries
+    (z1 = z2), so each symmetric support pattern appears once."""
     import pyomo.environ as pyo
     from pyomo.mpec import Complementarity, complements
 
@@ -105,6 +110,11 @@ def bimatrix_model(a: np.ndarray, b: np.ndarray, row_cost: np.ndarray | None = N
         raise ValueError(f"b: must have the shape of a {a.shape}, got {b.shape}")
     ra = np.zeros(m_) if row_cost is None else np.asarray(row_cost, float)
     rb = np.zeros(n_) if col_cost is None else np.asarray(col_cost, float)
+    if symmetric:
+        scale = payoff_scale(a, b)
+        if m_ != n_ or not np.allclose(b, a.T, rtol=0.0, atol=1e-12 * scale) or \
+                not np.allclose(ra, rb, rtol=0.0, atol=1e-12 * max(1.0, float(np.abs(ra).max(initial=0.0)))):
+            raise ValueError("b: a symmetric game needs b = a' and equal costs (symmetric=True)")
     t_lo, t_hi = map(float, t_range)
     lo1, hi1 = _entry_range(a, ra, t_lo, t_hi, 0)
     lo2, hi2 = _entry_range(b, rb, t_lo, t_hi, 1)
@@ -127,6 +137,9 @@ def bimatrix_model(a: np.ndarray, b: np.ndarray, row_cost: np.ndarray | None = N
     model.col = Complementarity(model.J, rule=lambda mdl, j: complements(mdl.y[j] >= 0, slack2(mdl, j) >= 0))
     model.best_row = pyo.Constraint(model.I, rule=lambda mdl, i: slack1(mdl, i) >= 0)  # redundant; tightens the LP
     model.best_col = pyo.Constraint(model.J, rule=lambda mdl, j: slack2(mdl, j) >= 0)
+    model.is_symmetric = bool(symmetric)
+    if symmetric:
+        model.symmetric = pyo.Constraint(model.I, rule=lambda mdl, i: mdl.x[i] == mdl.y[i])
     model.bigm_rows = max(hi1 - lo1, 1e-12)
     model.bigm_cols = max(hi2 - lo2, 1e-12)
     model.objective = pyo.Objective(expr=0.0)
@@ -150,6 +163,8 @@ def to_milp(model: pyo.ConcreteModel) -> tuple[list, list]:
     pyo.TransformationFactory("gdp.bigm").apply_to(model, bigM=bigm)
     z1 = [model.row[i].expr1.binary_indicator_var for i in model.I]
     z2 = [model.col[j].expr1.binary_indicator_var for j in model.J]
+    if getattr(model, "is_symmetric", False):
+        model.same_pattern = pyo.Constraint(model.I, rule=lambda mdl, i: z1[i] == z2[i])
     return z1, z2
 
 
@@ -219,15 +234,16 @@ def all_equilibria_mip(a: np.ndarray, b: np.ndarray, *, rtol: float = 1e-9,
 
 
 def enumerate_patterns(a: np.ndarray, b: np.ndarray, row_cost: np.ndarray | None, col_cost: np.ndarray | None,
-                       t_range: tuple[float, float], max_solutions: int = 1000
+                       t_range: tuple[float, float], max_solutions: int = 1000, *, symmetric: bool = False
                        ) -> tuple[list[BimatrixEquilibrium], bool, int]:
     """Every pattern feasible for some t in ``t_range`` (one point each), whether the list is
-    complete, and the number of MILP solves."""
+    complete, and the number of MILP solves (``symmetric``: symmetric equilibria of a symmetric
+    game only, rows = cols, see :func:`bimatrix_model`)."""
     import pyomo.environ as pyo
 
     ra = np.zeros(a.shape[0]) if row_cost is None else np.asarray(row_cost, float)
     rb = np.zeros(a.shape[1]) if col_cost is None else np.asarray(col_cost, float)
-    model = bimatrix_model(a, b, ra, rb, t_range)
+    model = bimatrix_model(a, b, ra, rb, t_range, symmetric=symmetric)
     z1, z2 = to_milp(model)
     model.no_good = pyo.ConstraintList()
     solver = _highs()
@@ -251,13 +267,14 @@ def enumerate_patterns(a: np.ndarray, b: np.ndarray, row_cost: np.ndarray | None
 
 
 def pattern_t_interval(a: np.ndarray, b: np.ndarray, row_cost: np.ndarray, col_cost: np.ndarray,
-                       t_range: tuple[float, float], rows: tuple[int, ...], cols: tuple[int, ...]
-                       ) -> tuple[float, float] | None:
+                       t_range: tuple[float, float], rows: tuple[int, ...], cols: tuple[int, ...], *,
+                       symmetric: bool = False) -> tuple[float, float] | None:
     """[min t, max t] over the pattern's polyhedron in (x, y, t, v) (two LPs with HiGHS; the
-    polyhedron is convex, so its t-projection is this interval); None when empty."""
+    polyhedron is convex, so its t-projection is this interval); None when empty.  ``symmetric``
+    adds x = y (:func:`bimatrix_model`)."""
     import pyomo.environ as pyo
 
-    model = bimatrix_model(a, b, row_cost, col_cost, t_range)
+    model = bimatrix_model(a, b, row_cost, col_cost, t_range, symmetric=symmetric)
     z1, z2 = to_milp(model)
     for k, z in enumerate(z1):
         z.fix(1 if k in rows else 0)
