@@ -44,17 +44,36 @@ INSTANCES: dict[str, tuple[str, Callable[[], tuple[BudgetUtility, Quadratic, int
 """Theorem 4.1 instances: budgets B_i = 10, action bounds tau = 20."""
 
 
+BR_POINTS = 101
+"""Example 1's figure: best responses at this many opponent actions, each over a 2001-point own grid."""
+
+
+def _best_responses(game: DataSharingGame) -> tuple[np.ndarray, np.ndarray]:
+    """Each player's best response (grid argmax of u_i(x, s_-i)) at every opponent action of a grid."""
+    others = np.linspace(0.0, 2.0, BR_POINTS)
+    own = np.linspace(0.0, 2.0, 2001)
+    br = np.empty((2, BR_POINTS))
+    for k, o in enumerate(others):
+        with np.errstate(divide="ignore"):
+            u = game.deviation_utilities(np.array([o, o]), np.tile(own, (2, 1)))
+        br[:, k] = own[np.argmax(np.where(np.isfinite(u), u, -np.inf), axis=1)]
+    return others, br
+
+
 def example1_point() -> dict[str, Any]:
-    """Example 1's NE by solve_nash, with the products u_1 u_2 at it and at s'."""
+    """Example 1's NE by solve_nash, with the products u_1 u_2 at it and at s', and both players'
+    best-response curves (independent of the solver: a grid argmax)."""
     game = DataSharingGame(LinearIndexPayoff.aggregate(PowerLaw(alpha=1.0, beta=1.0, top=8.0), 2),
                            linear_cost([5.0, 4.0]), 2.0)
+    others, br = _best_responses(game)
     with np.errstate(divide="ignore"):
         r = solve_nash(game)
     profile = None if r.profile is None else [float(x) for x in r.profile]
     nw = None if r.profile is None else float(np.prod(game.utilities(r.profile)))
     return {"status": r.status.value, "verified": bool(r.certificate.verified), "profile": profile,
             "nash_welfare_ne": nw, "nash_welfare_s_prime": float(np.prod(game.utilities(np.array(S_PRIME)))),
-            "max_gain": float(r.certificate.max_gain)}
+            "max_gain": float(r.certificate.max_gain), "others": others.tolist(), "br1": br[0].tolist(),
+            "br2": br[1].tolist()}
 
 
 def theorem41_point(instance: str, p: str) -> dict[str, Any]:
@@ -114,11 +133,30 @@ def _plot(rows: list[dict[str, Any]], path: Path) -> None:
     fig.savefig(path, dpi=120, bbox_inches="tight")
 
 
+def _plot_example1(ex: dict[str, Any], path: Path) -> None:
+    """Both best-response curves on [0, 2]^2, the NE and s'."""
+    from matplotlib.figure import Figure as MplFigure
+
+    fig = MplFigure(figsize=(4.8, 4.2))
+    ax = fig.subplots()
+    ax.plot(ex["br1"], ex["others"], "-", label="BR_1(s_2)")
+    ax.plot(ex["others"], ex["br2"], "--", label="BR_2(s_1)")
+    if ex["profile"] is not None:
+        ax.plot(*ex["profile"], "ko", label=f"NE (certified), u_1 u_2 = {ex['nash_welfare_ne']:.4g}")
+    ax.plot(*S_PRIME, "r^", label=f"s' = {S_PRIME}, u_1 u_2 = {ex['nash_welfare_s_prime']:.4g}")
+    ax.set(xlabel="s_1", ylabel="s_2", xlim=(-0.05, 2.05), ylim=(-0.05, 2.05),
+           title="001 Example 1: a(s) = 8 - 1/(s_1 + s_2), c = (5 s_1, 4 s_2)")
+    ax.legend(fontsize=7)
+    ax.grid(True, alpha=0.3)
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+
+
 def section(results: dict[str, list[dict[str, Any]]], folder: Path) -> Section:
     ex = results["example1"][0]
     rows = results["theorem41"]
     (folder / "figures").mkdir(parents=True, exist_ok=True)
     _plot(rows, folder / "figures" / f"{PAPER}_theorem41.png")
+    _plot_example1(ex, folder / "figures" / f"{PAPER}_example1.png")
     pap = EXAMPLE1_PAPER
     ex_table = Table(("quantity", "paper", "ours"), (
         ("NE s*", str(pap["ne"]), "-" if ex["profile"] is None else "(" + ", ".join(f"{x:.6g}" for x in ex["profile"]) + ")"),
@@ -170,4 +208,8 @@ def section(results: dict[str, list[dict[str, Any]]], folder: Path) -> Section:
         + (f"{min(r['welfare_gap'] for r in no_claim):.3g} to {max(r['welfare_gap'] for r in no_claim):.3g}"
            if no_claim else "-") + " in W_p.",
     )
-    return Section(PAPER, TITLE, (text, ex_table, t41, fig), tuple(certs), diffs)
+    ex_fig = Figure(file=f"figures/{PAPER}_example1.png",
+                    caption="Example 1 (the paper has no figure for it): both best-response curves (grid argmax of "
+                            "each utility, independent of the solver); they cross at the certified NE, and s' has "
+                            "higher Nash welfare")
+    return Section(PAPER, TITLE, (text, ex_table, ex_fig, t41, fig), tuple(certs), diffs)
