@@ -9,12 +9,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mechopt.core.status import Status
 from mechopt.core.structured import to_dense
+from mechopt.core.tolerances import RESIDUAL_TOL
 from mechopt.data.functions import PowerLaw, Quadratic, linear_cost
 from mechopt.data.payoffs import LinearIndexPayoff
 from mechopt.mechanisms.mshap import ShapleyGame, strict_monotonicity
 from mechopt.reciprocity.metrics import evaluate
 from mechopt.reciprocity.table1 import instance
+from mechopt.solvers.nash import solve_nash
 
 
 def _grouped_game(seed: int, n: int = 6, curvature: float = 0.0) -> ShapleyGame:
@@ -60,3 +63,17 @@ def test_no_proof_for_a_linear_payoff_or_an_unknown_function() -> None:
 def test_batch_out_of_range_is_named() -> None:
     with pytest.raises(ValueError, match="batch"):
         strict_monotonicity(_grouped_game(0), batch=1)
+
+
+def test_stochastic_br_with_theorem_44_step_certifies_within_its_bound() -> None:
+    """Lumpy-Skin-Disease (n = 2): the theorem's own step delta; the run (seeded) certifies the NE
+    without fallback, in fewer iterations than T = 2 n^2 L^2 / lambda^2 log(||g(s0)|| / eps)."""
+    inst = instance("Lumpy-Skin-Disease", 0)
+    game = ShapleyGame(inst.payoff, inst.cost, inst.tau)
+    cert = strict_monotonicity(game, batch=2)
+    result = solve_nash(game, method="stochastic-br", batch=2, step=cert.step_size, max_iter=2_000_000)
+    attempts = result.stats.parameters["attempts"]
+    assert result.status is Status.EQUILIBRIUM and len(attempts) == 1 and attempts[0]["method"] == "stochastic-br"
+    start = (game.lower + game.upper) / 2
+    bound = cert.iterations_per_log * np.log(np.linalg.norm(game.own_gradient(start)) / RESIDUAL_TOL)
+    assert attempts[0]["start"] == "midpoint" and result.stats.iterations <= bound
