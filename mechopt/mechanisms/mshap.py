@@ -112,7 +112,8 @@ class MonotonicityCertificate(Serializable):
     lambda = min_i (-sup d_i / n + c_i'') > 0 proves -(J - C) >= lambda I on the whole box: the game
     is diagonally strictly concave and its NE unique (Rosen 1965, Theorems 2 and 6).  It also gives
     Theorem 4.4's constants: lambda, and L >= |G_ij| from |J_ij| <= c_ij sum_l sup|f_l''| K_li K_lj
-    (sup over row l's index range; c_ii = 1, c_ij = 1/2: the probability that j precedes i), so delta = (n-1)/(k-1) lambda/(n^2 L^2).
+    (sup over row l's index range; c_ii = 1, c_ij = 1/2: the probability that j precedes i), for
+    ``solvers.br_dynamics.theorem_step`` and ``theorem_iterations``.
     """
 
     kind: str
@@ -122,26 +123,17 @@ class MonotonicityCertificate(Serializable):
     """lambda: a proven lower bound of the strong-monotonicity modulus on the box (<= 0: no proof)."""
     derivative_bound: float
     """L: a proven upper bound of |G_ij| on the box (inf when f'' is unbounded there)."""
-    batch: int
-    step_size: float | None
-    """Theorem 4.4's delta for a batch of ``batch`` agents (None when lambda <= 0 or L = inf)."""
-    iterations_per_log: float | None
-    """Theorem 4.4's T / log(||g(s0)|| / eps) = 2 n^2 L^2 / lambda^2."""
 
 
-def strict_monotonicity(game: ShapleyGame, *, batch: int | None = None) -> MonotonicityCertificate:
-    """The uniqueness proof and Theorem 4.4's step size of :class:`MonotonicityCertificate`."""
+def strict_monotonicity(game: ShapleyGame) -> MonotonicityCertificate:
+    """The uniqueness proof and Theorem 4.4's constants of :class:`MonotonicityCertificate`."""
     n, f, cost = game.n, game.payoff.f, game.cost
-    batch = n if batch is None else int(batch)
-    if not 2 <= batch <= n:
-        raise ValueError(f"batch: the stochastic BR batch k must be in 2..{n}, got {batch}")
     K = _index_matrix(game.payoff)
     applies = (type(f) in (PowerLaw, Quadratic) and bool(f.concave) and type(cost) is Quadratic and bool(cost.convex)
                and bool(np.all(K >= 0)))
     if not applies:
         return MonotonicityCertificate("strict_monotonicity", "not applicable: needs a concave power-law or quadratic f, "
-                                       "a nonnegative index map and a convex quadratic cost", False, 0.0, np.inf, batch,
-                                       None, None)
+                                       "a nonnegative index map and a convex quadratic cost", False, 0.0, np.inf)
     ends = np.stack([f.d2(np.zeros((n, n))), f.d2(K * game.upper[None, :])])  # f_l''(K_li s_i) at s_i = 0, tau_i
     with np.errstate(invalid="ignore"):
         d_sup = np.sum(np.where(K > 0, np.max(ends, axis=0) * K**2, 0.0), axis=0)
@@ -153,9 +145,5 @@ def strict_monotonicity(game: ShapleyGame, *, batch: int | None = None) -> Monot
     weights = np.full((n, n), 0.5) + 0.5 * np.eye(n)
     L = float(np.max(weights * bound + np.diag(curvature)))
     verified = modulus > 0 and np.isfinite(modulus)
-    step = iters = None
-    if verified and np.isfinite(L) and L > 0:
-        step = (n - 1) / (batch - 1) * modulus / (n**2 * L**2)
-        iters = 2 * n**2 * L**2 / modulus**2
     basis = "closed form: singleton-coalition bound on the Shapley Jacobian, Rosen (1965) Theorems 2 and 6"
-    return MonotonicityCertificate("strict_monotonicity", basis, bool(verified), modulus, L, batch, step, iters)
+    return MonotonicityCertificate("strict_monotonicity", basis, bool(verified), modulus, L)

@@ -5,7 +5,6 @@ equilibrium where uniqueness is proven, and no proof is claimed where it does no
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -17,6 +16,7 @@ from mechopt.data.payoffs import LinearIndexPayoff
 from mechopt.mechanisms.mshap import ShapleyGame, strict_monotonicity
 from mechopt.reciprocity.metrics import evaluate
 from mechopt.reciprocity.table1 import instance
+from mechopt.solvers.br_dynamics import theorem_iterations, theorem_step
 from mechopt.solvers.nash import solve_nash
 
 
@@ -31,7 +31,7 @@ def _grouped_game(seed: int, n: int = 6, curvature: float = 0.0) -> ShapleyGame:
 @given(seed=st.integers(0, 10_000), curvature=st.sampled_from([0.0, 1e-6]))
 def test_proven_bounds_hold_at_sampled_profiles(seed: int, curvature: float) -> None:
     game = _grouped_game(seed, curvature=curvature)
-    cert = strict_monotonicity(game, batch=3)
+    cert = strict_monotonicity(game)
     assert cert.verified and cert.modulus > 0
     rng = np.random.default_rng(seed)
     for _ in range(5):
@@ -40,8 +40,6 @@ def test_proven_bounds_hold_at_sampled_profiles(seed: int, curvature: float) -> 
         scale = np.abs(J).max()
         assert np.linalg.eigvalsh(-sym)[0] >= cert.modulus - 1e-12 * scale
         assert scale <= cert.derivative_bound * (1 + 1e-12)
-    n = game.n
-    assert cert.step_size == pytest.approx((n - 1) / 2 * cert.modulus / (n**2 * cert.derivative_bound**2))
 
 
 def test_table1_mshap_equilibrium_is_unique_and_found_once() -> None:
@@ -57,12 +55,7 @@ def test_no_proof_for_a_linear_payoff_or_an_unknown_function() -> None:
     assert not strict_monotonicity(linear).verified  # f'' = 0: nothing strict
     shifted = ShapleyGame(LinearIndexPayoff.aggregate(PowerLaw(alpha=1.0, beta=1.0), 3), linear_cost([1.0] * 3), 5.0)
     cert = strict_monotonicity(shifted)  # f''(0) unbounded: unique, but Theorem 4.4's L is infinite
-    assert cert.verified and cert.derivative_bound == np.inf and cert.step_size is None
-
-
-def test_batch_out_of_range_is_named() -> None:
-    with pytest.raises(ValueError, match="batch"):
-        strict_monotonicity(_grouped_game(0), batch=1)
+    assert cert.verified and cert.derivative_bound == np.inf
 
 
 def test_stochastic_br_with_theorem_44_step_certifies_within_its_bound() -> None:
@@ -70,10 +63,12 @@ def test_stochastic_br_with_theorem_44_step_certifies_within_its_bound() -> None
     without fallback, in fewer iterations than T = 2 n^2 L^2 / lambda^2 log(||g(s0)|| / eps)."""
     inst = instance("Lumpy-Skin-Disease", 0)
     game = ShapleyGame(inst.payoff, inst.cost, inst.tau)
-    cert = strict_monotonicity(game, batch=2)
-    result = solve_nash(game, method="stochastic-br", batch=2, step=cert.step_size, max_iter=2_000_000)
+    cert = strict_monotonicity(game)
+    step = theorem_step(game.n, cert.modulus, cert.derivative_bound, batch=2)
+    result = solve_nash(game, method="stochastic-br", batch=2, step=step, max_iter=2_000_000)
     attempts = result.stats.parameters["attempts"]
     assert result.status is Status.EQUILIBRIUM and len(attempts) == 1 and attempts[0]["method"] == "stochastic-br"
     start = (game.lower + game.upper) / 2
-    bound = cert.iterations_per_log * np.log(np.linalg.norm(game.own_gradient(start)) / RESIDUAL_TOL)
+    g0 = float(np.linalg.norm(game.own_gradient(start)))
+    bound = theorem_iterations(game.n, cert.modulus, cert.derivative_bound, g0, RESIDUAL_TOL)
     assert attempts[0]["start"] == "midpoint" and result.stats.iterations <= bound
