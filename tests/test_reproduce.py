@@ -135,3 +135,27 @@ def test_no_scheduler_at_the_address_is_a_clear_error(tmp_path: Path) -> None:
 def test_an_unknown_paper_is_named(tmp_path: Path) -> None:
     done = _run("007", "--out", str(tmp_path))
     assert done.returncode == 2 and "PAPER" in done.stderr and "007" in done.stderr
+
+
+def test_ctrl_c_stops_the_run_keeps_the_store_and_says_how_to_resume(tmp_path: Path) -> None:
+    """SIGINT to the whole process group (a terminal's Ctrl-C): exit 130 with the resume hint, every
+    stored line complete, no worker process left behind."""
+    store = tmp_path / STORE
+    proc = subprocess.Popen([MECHOPT, "reproduce", "002", "--out", str(tmp_path)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 240
+    while len(_lines(store)) < 2 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "--resume" in err
+    assert store.read_bytes().endswith(b"\n") and len(_results(store)) >= 2
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # the workers exit once their nannies are closed
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGKILL)
+    pytest.fail("worker processes were left running 30 s after the command exited")

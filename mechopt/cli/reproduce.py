@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import shutil
-from contextlib import closing
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from mechopt.cli.common import console, err_console, fail
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+    from mechopt.reproductions.run import Reproduction
+    from mechopt.sweeps.sweep import Record, Sweep
 
 
 def reproduce(
@@ -37,8 +42,8 @@ def reproduce(
 def run_papers(papers: list[str] | None, *, quick: bool, out: Path, resume: bool, force: bool, scheduler: str | None,
                workers: int | None) -> None:
     """Check the options, run the reproductions with progress bars, print the summary, exit 1 on a failure."""
-    from mechopt.reproductions.run import PAPERS, STORE, reproduce as run_reproduction
-    from mechopt.sweeps.runner import SweepError, connect, local_client
+    from mechopt.reproductions.run import PAPERS, STORE
+    from mechopt.sweeps.runner import SweepError, connect, local_client, shutdown
 
     chosen = list(dict.fromkeys(papers or PAPERS))
     unknown = [p for p in chosen if p not in PAPERS]
@@ -61,27 +66,39 @@ def run_papers(papers: list[str] | None, *, quick: bool, out: Path, resume: bool
         client = connect(scheduler) if scheduler else local_client(workers)
     except ConnectionError as exc:
         fail(exc)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with closing(client), Progress(*columns, console=err_console) as bar:
-        tasks: dict[str, int] = {}
-
-        def start(by_paper: dict) -> None:  # type: ignore[type-arg]
-            for paper, sweeps in by_paper.items():
-                tasks[paper] = bar.add_task(f"paper {paper}", total=sum(len(s.points) for s in sweeps))
-
-        def done(sweep, record) -> None:  # type: ignore[no-untyped-def]
-            paper = sweep.name.split("/", 1)[0]
-            bar.update(tasks[paper], advance=1, description=f"paper {paper}: {sweep.name.split('/', 1)[1]}")
-
-        try:
-            run = run_reproduction(chosen, out, client, quick=quick, on_sweeps=start, on_done=done)
-        except SweepError as exc:
-            err_console.print(f"[bold red]failed:[/] {exc}", markup=True, highlight=False)
-            err_console.print(f"Finished points are in {store}; fix the cause and rerun with --resume.")
-            raise typer.Exit(code=1) from None
+    try:
+        run = _run_with_progress(chosen, out, client, quick)
+    except SweepError as exc:
+        err_console.print(f"[bold red]failed:[/] {exc}", markup=True, highlight=False)
+        err_console.print(f"Finished points are in {store}; fix the cause and rerun with --resume.")
+        raise typer.Exit(code=1) from None
+    except KeyboardInterrupt:
+        err_console.print(f"interrupted: finished points are in {store}; rerun with --resume to continue.")
+        raise typer.Exit(code=130) from None
+    finally:
+        shutdown(client)
     console.print(run.summary(quick), highlight=False)
     console.print(f"Report: {run.report[0]} and {run.report[1]}", highlight=False)
     for paper, cert in run.failed:
         console.print(f"[bold red]NOT verified[/] {paper}: {cert.what} ({cert.status})", highlight=False)
     if run.failed:
         raise typer.Exit(code=1)
+
+
+def _run_with_progress(papers: list[str], out: Path, client: Client, quick: bool) -> Reproduction:
+    """The reproduction with a progress bar per paper (on stderr)."""
+    from mechopt.reproductions.run import reproduce as run_reproduction
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err_console) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def start(by_paper: dict[str, list[Sweep]]) -> None:
+            for paper, sweeps in by_paper.items():
+                tasks[paper] = bar.add_task(f"paper {paper}", total=sum(len(s.points) for s in sweeps))
+
+        def done(sweep: Sweep, record: Record) -> None:
+            paper, name = sweep.name.split("/", 1)
+            bar.update(tasks[paper], advance=1, description=f"paper {paper}: {name}")
+
+        return run_reproduction(papers, out, client, quick=quick, on_sweeps=start, on_done=done)

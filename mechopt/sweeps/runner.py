@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -31,7 +32,12 @@ def local_client(workers: int | None = None, processes: bool = True) -> Client:
     from distributed import Client
 
     n = workers or os.cpu_count() or 1  # the client owns its cluster and closes it with itself
-    return Client(n_workers=n, threads_per_worker=1, processes=processes, dashboard_address=None, silence_logs=40)
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # worker processes inherit it: Ctrl-C stops
+    try:  # only this process, which then shuts them down
+        return Client(n_workers=n, threads_per_worker=1, processes=processes, dashboard_address=None,
+                      silence_logs=40)
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def connect(address: str, timeout: float = 10.0) -> Client:
@@ -42,6 +48,17 @@ def connect(address: str, timeout: float = 10.0) -> Client:
         return Client(address, timeout=timeout)
     except (OSError, TimeoutError) as exc:
         raise ConnectionError(f"--scheduler: no Dask scheduler answered at {address} ({exc})") from None
+
+
+def shutdown(client: Client, timeout: float = 10.0) -> None:
+    """Close the client (and a local cluster it started) without waiting longer than ``timeout``; a
+    cluster already torn down (workers killed by Ctrl-C) is not an error."""
+    import asyncio
+
+    try:
+        client.close(timeout=timeout)
+    except (TimeoutError, OSError, RuntimeError, asyncio.CancelledError):
+        pass
 
 
 def _evaluate(point: Callable[..., dict[str, Any]], sweep: str, params: Params) -> Record:
