@@ -19,6 +19,7 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
+from mechopt.core.quiet import quiet_stdout
 from mechopt.typegrid.model import TypeGrid
 
 IR, IC, WBB = 0, 1, 2
@@ -96,7 +97,8 @@ class LPSolution:
 def solve_existence_lp(lp: ExistenceLP, time_limit: float | None = None) -> LPSolution:
     """Solve with HiGHS (simplex); on infeasibility return the dual ray, signed so y >= 0.
     Raises ``TimeoutError`` when ``time_limit`` (seconds) runs out."""
-    h = highspy.Highs()
+    with quiet_stdout():  # the constructor prints a banner
+        h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     if time_limit is not None:
         h.setOptionValue("time_limit", float(time_limit))
