@@ -68,7 +68,8 @@ def _evaluate(point: Callable[..., dict[str, Any]], sweep: str, params: Params) 
         result = point(**params)
     except Exception:  # reported to the caller with the point's parameters; never stored
         return {"key": key, "error": traceback.format_exc()}
-    return {"key": key, "sweep": sweep, "params": params, "result": result, "seconds": time.perf_counter() - t0}
+    return {"key": key, "sweep": sweep, "params": params, "result": result, "status": result.get("status"),
+            "verified": result.get("verified"), "seconds": time.perf_counter() - t0}
 
 
 def run_sweeps(sweeps: Sequence[Sweep], store: SweepStore, client: Client,

@@ -1,7 +1,8 @@
 """The results store: one JSON line per finished grid point, appended and synced as it completes.
 
-A record is ``{"key", "sweep", "params", "result", "seconds"}``; ``key`` is `point_key` of the
-sweep and parameters.  A process killed while writing leaves at most one incomplete last line: it
+A record is ``{"key", "sweep", "params", "result", "status", "verified", "seconds"}``: ``key`` is
+`point_key` of the sweep and parameters; ``status`` and ``verified`` repeat the result's certificate
+status and verdict (null for a point that certifies nothing).  A process killed while writing leaves at most one incomplete last line: it
 is dropped (and cut from the file) when the store is opened again, so that resuming neither loses
 a finished point nor repeats one.
 """
