@@ -190,8 +190,9 @@ def section(results: dict[str, list[dict[str, Any]]], folder: Path) -> Section:
         f"beta = {PUBLIC_BETA:g} is shown beside it.",
         "Shapley values are exact (multilinear engine at n = 30, enumeration at n = 2) where the paper sampled 102 "
         "permutations.  For M^0 and M^BG the min/max over equilibria of (4)-(6) run over the distinct certified "
-        "equilibria of 4 starts ('equilibria_found'): their games (linear costs, payoffs of three group sums) have "
-        "a singular Jacobian, so uniqueness cannot be shown the way it is for M^Shap.",
+        "equilibria of 4 starts ('equilibria_found'): on the 30-agent instances their games (linear costs, payoffs "
+        "of three group sums) have a singular Jacobian, so uniqueness cannot be shown the way it is for M^Shap; "
+        "for Lumpy-Skin-Disease no such proof is implemented.",
         "Lumpy-Skin-Disease's costs and batch counts are not stated (we take U[0, 0.001] and 200); MNIST and "
         "FashionMNIST batch counts are drawn from the stated ranges; the Quadratic (synthetic) row has no published "
         "w and is not recomputed.",
