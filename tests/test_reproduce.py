@@ -159,3 +159,32 @@ def test_ctrl_c_stops_the_run_keeps_the_store_and_says_how_to_resume(tmp_path: P
         time.sleep(0.1)
     os.killpg(proc.pid, signal.SIGKILL)
     pytest.fail("worker processes were left running 30 s after the command exited")
+
+
+@pytest.mark.parametrize("args, field", [
+    (["--out", "/dev/null/x"], "--out"),
+    (["--scheduler", "not-an-address"], "--scheduler"),
+])
+def test_bad_places_are_clear_errors(tmp_path: Path, args: list[str], field: str) -> None:
+    if "--out" not in args:
+        args = [*args, "--out", str(tmp_path)]
+    done = _run("001", "--quick", *args)
+    assert done.returncode == 2 and field in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_corrupt_store_is_named_before_anything_starts(tmp_path: Path) -> None:
+    (tmp_path / STORE).write_text("not a record\n")
+    done = _run("001", "--quick", "--resume", "--out", str(tmp_path))
+    assert done.returncode == 2 and "line 1 is not a sweep record" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_force_deletes_nothing_when_an_option_is_wrong_and_only_its_own_files(tmp_path: Path) -> None:
+    (tmp_path / STORE).write_text("")
+    (tmp_path / "figures").mkdir()
+    mine = tmp_path / "figures" / "mine.png"
+    mine.write_bytes(b"not ours")
+    done = _run("001", "--quick", "--force", "--scheduler", "tcp://127.0.0.1:9", "--workers", "2",
+                "--out", str(tmp_path))
+    assert done.returncode == 2 and (tmp_path / STORE).exists()
+    done = _run("001", "--quick", "--force", "--out", str(tmp_path))
+    assert done.returncode == 0 and mine.read_bytes() == b"not ours"

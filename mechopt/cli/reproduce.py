@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -15,6 +14,7 @@ if TYPE_CHECKING:
     from distributed import Client
 
     from mechopt.reproductions.run import Reproduction
+    from mechopt.sweeps.store import SweepStore
     from mechopt.sweeps.sweep import Record, Sweep
 
 
@@ -41,7 +41,11 @@ def reproduce(
 
 def run_papers(papers: list[str] | None, *, quick: bool, out: Path, resume: bool, force: bool, scheduler: str | None,
                workers: int | None) -> None:
-    """Check the options, run the reproductions with progress bars, print the summary, exit 1 on a failure."""
+    """Check the options, run the reproductions with progress bars, print the summary, exit 1 on a failure.
+
+    Nothing is deleted or started before every option has been checked; ``force`` deletes only the
+    files a run writes (the store, the reports, ``figures/PAPER_*.png``), after the cluster answered.
+    """
     from mechopt.reproductions.run import PAPERS, STORE
     from mechopt.sweeps.runner import SweepError, connect, local_client, shutdown
 
@@ -51,32 +55,40 @@ def run_papers(papers: list[str] | None, *, quick: bool, out: Path, resume: bool
         fail(f"PAPER: expected some of {', '.join(PAPERS)}, got {', '.join(unknown)}")
     if resume and force:
         fail("--resume and --force: give one (continue the store, or start over)")
-    if out.exists() and not out.is_dir():
-        fail(f"--out: {out} is a file; give a folder")
-    store = out / STORE
-    if store.exists() and not (resume or force):
-        fail(f"--out: {out} holds a sweep store; pass --resume to continue it or --force to start over")
-    if force:
-        for name in (STORE, "report.md", "report.html"):
-            (out / name).unlink(missing_ok=True)
-        shutil.rmtree(out / "figures", ignore_errors=True)
     if scheduler is not None and workers is not None:
         fail("--workers: the local cluster's size; a cluster given by --scheduler has its own workers")
+    if out.exists() and not out.is_dir():
+        fail(f"--out: {out} is a file; give a folder")
+    store_path = out / STORE
+    if store_path.exists() and not (resume or force):
+        fail(f"--out: {out} holds a sweep store; pass --resume to continue it or --force to start over")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"--out: cannot create the folder {out} ({exc.strerror or exc})")
+    store = None if force else _open_store(store_path)
     try:
         client = connect(scheduler) if scheduler else local_client(workers)
     except ConnectionError as exc:
+        if store is not None:
+            store.close()
         fail(exc)
     try:
-        run = _run_with_progress(chosen, out, client, quick)
+        if store is None:
+            _delete_outputs(out, PAPERS, STORE)
+            store = _open_store(store_path)
+        run = _run_with_progress(chosen, out, store, client, quick)
     except SweepError as exc:
         err_console.print(f"[bold red]failed:[/] {exc}", markup=True, highlight=False)
-        err_console.print(f"Finished points are in {store}; fix the cause and rerun with --resume.")
+        err_console.print(f"Finished points are in {store_path}; fix the cause and rerun with --resume.")
         raise typer.Exit(code=1) from None
     except KeyboardInterrupt:
-        err_console.print(f"interrupted: finished points are in {store}; rerun with --resume to continue.")
+        err_console.print(f"interrupted: finished points are in {store_path}; rerun with --resume to continue.")
         raise typer.Exit(code=130) from None
     finally:
         shutdown(client)
+        if store is not None:
+            store.close()
     console.print(run.summary(quick), highlight=False)
     console.print(f"Report: {run.report[0]} and {run.report[1]}", highlight=False)
     for paper, cert in run.failed:
@@ -85,7 +97,25 @@ def run_papers(papers: list[str] | None, *, quick: bool, out: Path, resume: bool
         raise typer.Exit(code=1)
 
 
-def _run_with_progress(papers: list[str], out: Path, client: Client, quick: bool) -> Reproduction:
+def _open_store(path: Path) -> SweepStore:
+    from mechopt.sweeps.store import StoreBusy, SweepStore
+
+    try:
+        return SweepStore(path)
+    except (StoreBusy, ValueError, OSError) as exc:
+        fail(f"--out: {exc}")
+
+
+def _delete_outputs(out: Path, papers: tuple[str, ...], store: str) -> None:
+    """What a run writes, and nothing else: the store, the reports and the papers' figures."""
+    for name in (store, "report.md", "report.html"):
+        (out / name).unlink(missing_ok=True)
+    for paper in papers:
+        for png in (out / "figures").glob(f"{paper}_*.png"):
+            png.unlink()
+
+
+def _run_with_progress(papers: list[str], out: Path, store: SweepStore, client: Client, quick: bool) -> Reproduction:
     """The reproduction with a progress bar per paper (on stderr)."""
     from mechopt.reproductions.run import reproduce as run_reproduction
 
@@ -101,4 +131,4 @@ def _run_with_progress(papers: list[str], out: Path, client: Client, quick: bool
             paper, name = sweep.name.split("/", 1)
             bar.update(tasks[paper], advance=1, description=f"paper {paper}: {name}")
 
-        return run_reproduction(papers, out, client, quick=quick, on_sweeps=start, on_done=done)
+        return run_reproduction(papers, out, store, client, quick=quick, on_sweeps=start, on_done=done)

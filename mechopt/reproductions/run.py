@@ -59,15 +59,14 @@ class Reproduction:
                 f"from the store) in {self.seconds:.1f} s; {verified} of {self.certificates} certificates verified.")
 
 
-def reproduce(papers: Sequence[str], out: Path, client: Client, *, quick: bool = False,
+def reproduce(papers: Sequence[str], out: Path, store: SweepStore, client: Client, *, quick: bool = False,
               on_sweeps: Callable[[dict[str, list[Sweep]]], None] = lambda s: None,
               on_done: Callable[[Sweep, Record], None] = lambda s, r: None) -> Reproduction:
-    """Run ``papers``' sweeps on ``client`` (resuming from ``out/sweeps.jsonl``) and write the report."""
+    """Run ``papers``' sweeps on ``client``, resuming from ``store`` (the caller opens it, normally
+    ``out/sweeps.jsonl``), and write the report into ``out``."""
     t0 = time.perf_counter()
-    out.mkdir(parents=True, exist_ok=True)
     by_paper = {p: paper_sweeps(p, quick) for p in papers}
     on_sweeps(by_paper)
-    store = SweepStore(out / STORE)
     before = len(store)
     results = run_sweeps([s for sweeps in by_paper.values() for s in sweeps], store, client, on_done)
     sections = []

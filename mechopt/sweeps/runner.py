@@ -8,6 +8,7 @@ sweep runs unchanged on either.  Only points the store does not hold are compute
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import time
@@ -46,7 +47,7 @@ def connect(address: str, timeout: float = 10.0) -> Client:
 
     try:
         return Client(address, timeout=timeout)
-    except (OSError, TimeoutError) as exc:
+    except (OSError, TimeoutError, ValueError) as exc:  # ValueError: a malformed address
         raise ConnectionError(f"--scheduler: no Dask scheduler answered at {address} ({exc})") from None
 
 
@@ -66,6 +67,9 @@ def _evaluate(point: Callable[..., dict[str, Any]], sweep: str, params: Params) 
     key = point_key(sweep, params)
     try:
         result = point(**params)
+        if not isinstance(result, dict):
+            raise TypeError(f"{point.__name__} returned {type(result).__name__}, expected a dict")
+        json.dumps(result, allow_nan=True)  # the store must be able to hold it
     except Exception:  # reported to the caller with the point's parameters; never stored
         return {"key": key, "error": traceback.format_exc()}
     return {"key": key, "sweep": sweep, "params": params, "result": result, "status": result.get("status"),
@@ -77,12 +81,12 @@ def run_sweeps(sweeps: Sequence[Sweep], store: SweepStore, client: Client,
     """Every sweep's results in the order of its points, computing only what ``store`` lacks.
 
     Each record is appended to ``store`` as soon as its point completes.  Raises `SweepError` naming
-    the points that raised, after storing every point that did not.
+    the points that raised (or whose worker died), after storing every point that did not.
     """
     from distributed import as_completed
 
     by_key = {point_key(s.name, p): s for s in sweeps for p in s.points}
-    futures = []
+    pending = {}
     for s in sweeps:
         for p in s.points:
             key = point_key(s.name, p)
@@ -90,10 +94,13 @@ def run_sweeps(sweeps: Sequence[Sweep], store: SweepStore, client: Client,
                 on_done(s, store.records[key])
                 continue
             task = f"{s.name}-{hashlib.sha1(key.encode()).hexdigest()[:16]}"
-            futures.append(client.submit(_evaluate, s.point, s.name, p, key=task, pure=False))
+            pending[client.submit(_evaluate, s.point, s.name, p, key=task, pure=False)] = key
     errors = []
-    for future in as_completed(futures):
-        record = future.result()
+    for future in as_completed(pending):
+        try:
+            record = future.result()
+        except Exception as exc:  # the worker died (KilledWorker) or the result could not travel back
+            record = {"key": pending[future], "error": f"{type(exc).__name__}: {exc}"}
         future.release()
         if "error" in record:
             errors.append(f"{record['key']}:\n{record['error']}")
@@ -101,5 +108,5 @@ def run_sweeps(sweeps: Sequence[Sweep], store: SweepStore, client: Client,
         store.append(record)
         on_done(by_key[record["key"]], record)
     if errors:
-        raise SweepError(f"{len(errors)} point(s) raised:\n" + "\n".join(errors))
+        raise SweepError(f"{len(errors)} point(s) failed:\n" + "\n".join(errors))
     return {s.name: [store.records[point_key(s.name, p)]["result"] for p in s.points] for s in sweeps}

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mechopt.sweeps.runner import SweepError, local_client, run_sweeps
-from mechopt.sweeps.store import SweepStore
+from mechopt.sweeps.store import StoreBusy, SweepStore
 from mechopt.sweeps.sweep import Sweep, point_key
 
 CALLS: list[int] = []
@@ -29,25 +29,32 @@ def _record(x: int) -> dict:
 
 
 def test_store_round_trip_and_refuses_a_second_record_of_a_point(tmp_path: Path) -> None:
-    store = SweepStore(tmp_path / "s.jsonl")
-    for x in range(3):
-        store.append(_record(x))
-    again = SweepStore(tmp_path / "s.jsonl")
-    assert len(again) == 3 and again.records[point_key("sq", {"x": 2})]["result"] == {"x2": 4}
-    with pytest.raises(ValueError, match="already holds"):
-        again.append(_record(1))
+    with SweepStore(tmp_path / "s.jsonl") as store:
+        for x in range(3):
+            store.append(_record(x))
+    with SweepStore(tmp_path / "s.jsonl") as again:
+        assert len(again) == 3 and again.records[point_key("sq", {"x": 2})]["result"] == {"x2": 4}
+        with pytest.raises(ValueError, match="already holds"):
+            again.append(_record(1))
+
+
+def test_an_open_store_is_locked_against_a_second_run(tmp_path: Path) -> None:
+    with SweepStore(tmp_path / "s.jsonl"):
+        with pytest.raises(StoreBusy, match="another run"):
+            SweepStore(tmp_path / "s.jsonl")
+    SweepStore(tmp_path / "s.jsonl").close()  # free again once closed
 
 
 def test_a_line_cut_short_is_dropped_and_cut_from_the_file(tmp_path: Path) -> None:
     path = tmp_path / "s.jsonl"
-    store = SweepStore(path)
-    store.append(_record(0))
-    store.append(_record(1))
+    with SweepStore(path) as store:
+        store.append(_record(0))
+        store.append(_record(1))
     whole = path.read_bytes()
     path.write_bytes(whole + json.dumps(_record(2)).encode()[:25])  # killed in the middle of a write
-    again = SweepStore(path)
-    assert len(again) == 2 and path.read_bytes() == whole
-    again.append(_record(2))
+    with SweepStore(path) as again:
+        assert len(again) == 2 and path.read_bytes() == whole
+        again.append(_record(2))
     assert [json.loads(line)["params"]["x"] for line in path.read_text().splitlines()] == [0, 1, 2]
 
 
@@ -64,18 +71,24 @@ def test_a_sweep_may_not_list_a_point_twice() -> None:
 
 
 def test_runner_computes_only_missing_points_and_keeps_the_order(tmp_path: Path) -> None:
-    store = SweepStore(tmp_path / "s.jsonl")
-    store.append(_record(3))
     CALLS.clear()
-    with local_client(2, processes=False) as client:
+    with SweepStore(tmp_path / "s.jsonl") as store, local_client(2, processes=False) as client:
+        store.append(_record(3))
         out = run_sweeps([Sweep("sq", square, tuple({"x": x} for x in range(6)))], store, client)
     assert out["sq"] == [{"x2": x * x} for x in range(6)]
     assert sorted(CALLS) == [0, 1, 2, 4, 5]
-    assert len(SweepStore(tmp_path / "s.jsonl")) == 6
+    with SweepStore(tmp_path / "s.jsonl") as again:
+        assert len(again) == 6
 
 
-def test_a_point_that_raises_is_reported_and_not_stored(tmp_path: Path) -> None:
-    store = SweepStore(tmp_path / "s.jsonl")
-    with local_client(1, processes=False) as client, pytest.raises(SweepError, match="negative"):
-        run_sweeps([Sweep("sq", square, ({"x": 1}, {"x": -1}, {"x": 2}))], store, client)
-    assert sorted(r["params"]["x"] for r in SweepStore(tmp_path / "s.jsonl").records.values()) == [1, 2]
+def not_a_dict(x: int) -> list:
+    return [x]
+
+
+def test_points_that_raise_or_return_no_dict_are_reported_and_not_stored(tmp_path: Path) -> None:
+    sweeps = [Sweep("sq", square, ({"x": 1}, {"x": -1}, {"x": 2})), Sweep("list", not_a_dict, ({"x": 0},))]
+    with SweepStore(tmp_path / "s.jsonl") as store, local_client(1, processes=False) as client:
+        with pytest.raises(SweepError, match="(?s)2 point.*negative.*expected a dict"):
+            run_sweeps(sweeps, store, client)
+    with SweepStore(tmp_path / "s.jsonl") as again:
+        assert sorted(r["params"]["x"] for r in again.records.values()) == [1, 2]
