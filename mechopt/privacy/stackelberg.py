@@ -45,7 +45,7 @@ from mechopt.core.status import Status, Termination
 from mechopt.privacy.fairvalue import fair_values_users
 from mechopt.privacy.game import check_sensitivity
 from mechopt.privacy.symmetric import SymmetricPrivacyGame, real_roots, symmetric_equilibria
-from mechopt.privacy.twogroup import _t_max, pattern_pieces
+from mechopt.privacy.twogroup import mip_t_range, pattern_pieces
 
 STACKELBERG_TOL = 1e-9
 """Largest regret and grid excess accepted, relative to the instance's utility scale max |U|."""
@@ -53,8 +53,6 @@ GRID_POINTS = 4001
 """alpha grid of the certificate's independent check."""
 METHODS = ("candidates", "mip")
 """``solve_stackelberg``'s methods: the polynomial candidates (any N) and the MPEC as a MILP (N = 2)."""
-MAX_T = 1e9
-"""Largest t = 1/alpha the MILP of ``method="mip"`` is posed over (c >= about 2 range(Phi) / MAX_T)."""
 MAX_ENUMERATED_USERS = 14
 """Regrets are recomputed by enumerating the others' level vectors up to this many users."""
 
@@ -245,19 +243,14 @@ def mip_pieces(game: SymmetricPrivacyGame, c: float, *, max_patterns: int = 1000
     phi = fair_values_users(game.game, 1.0).users[0]
     cost = np.array([0.0, c])
     u = np.asarray(game.game.table, float)
-    with np.errstate(over="ignore"):
-        t_hi = 2.0 * max(_t_max(phi, cost), 1.0) + 1.0
-    if not t_hi <= MAX_T:
-        raise ValueError(f"sensitivity: c = {c} is too small for method='mip' against the values' range "
-                         f"{float(np.ptp(phi))} (t = 1/alpha would range up to {t_hi} > {MAX_T:g}); "
-                         "use method='candidates'")
-    pieces, solves = pattern_pieces(phi, phi.T, cost, cost, u, (1.0, t_hi), symmetric=True,
+    t_range = mip_t_range((phi, cost))
+    pieces, solves = pattern_pieces(phi, phi.T, cost, cost, u, t_range, symmetric=True,
                                     max_patterns=max_patterns)
     up = game.utility_poly()
     zero = np.concatenate([[0.0, 1.0], real_roots(up.deriv())]) if c == 0.0 else np.array([1.0])
     rows = [(0.0, float(p), float(up(p))) for p in zero]
     rows += [(float(pc.alpha), float(np.clip(pc.x[0], 0.0, 1.0)), float(pc.value)) for pc in pieces]
-    facts = {"patterns": len(pieces), "solves": solves, "t_max": t_hi, "exact": all(pc.exact for pc in pieces),
+    facts = {"patterns": len(pieces), "solves": solves, "t_max": t_range[1], "exact": all(pc.exact for pc in pieces),
              "pieces": [{"support": list(pc.rows), "alpha_lo": float(pc.alpha_lo), "alpha_hi": float(pc.alpha_hi),
                          "alpha": float(pc.alpha), "p": float(pc.x[0]), "value": float(pc.value), "exact": pc.exact}
                         for pc in pieces]}

@@ -193,12 +193,27 @@ def _level_costs(c: float, k: int) -> np.ndarray:
     return c * np.array([0.0] + [1.0] * (k - 1))  # every level above E[0] costs c ((23)-(24): K = 2)
 
 
+MAX_T = 1e9
+"""Largest t = 1/alpha the MILP is posed over (sensitivities >= about 2 range(Phi) / MAX_T)."""
+
+
 def _t_max(phi: np.ndarray, cost: np.ndarray) -> float:
     """Beyond t* = range(Phi) / (smallest cost gap) the costlier levels are strictly dominated, so
     the equilibrium set is the same at every t > t*."""
     gaps = np.abs(cost[:, None] - cost[None, :])
     gaps = gaps[gaps > 0]
     return float(np.ptp(phi) / gaps.min()) if gaps.size else 0.0
+
+
+def mip_t_range(*sides: tuple[np.ndarray, np.ndarray]) -> tuple[float, float]:
+    """[1, t_max] for the MILP over the players' (Phi, level costs): 2 max t* + 1 (:func:`_t_max`);
+    a ValueError naming the sensitivity when that exceeds ``MAX_T``."""
+    with np.errstate(over="ignore", divide="ignore"):
+        t_hi = 2.0 * max(max(_t_max(phi, cost) for phi, cost in sides), 1.0) + 1.0
+    if not t_hi <= MAX_T:
+        raise ValueError(f"sensitivity: too small for method='mip' against the values' range (t = 1/alpha would "
+                         f"range up to {t_hi:.3g} > {MAX_T:g}); use method='candidates'")
+    return 1.0, t_hi
 
 
 def two_group_pieces(game: PrivacyGame, c1: float, c2: float, *, max_patterns: int = 1000) -> list[TwoGroupPiece]:
@@ -220,12 +235,12 @@ def two_group_pieces(game: PrivacyGame, c1: float, c2: float, *, max_patterns: i
     u = game.table
     k = game.n_levels
     ca, cb = _level_costs(c1, k), _level_costs(c2, k)
-    t_hi = 2.0 * max(_t_max(phi[0], ca), _t_max(phi[1], cb), 1.0) + 1.0
+    t_range = mip_t_range((phi[0], ca), (phi[1], cb))
     cheap1, cheap2 = np.flatnonzero(ca == ca.min()), np.flatnonzero(cb == cb.min())
     i0, j0 = np.unravel_index(int(np.argmax(u[np.ix_(cheap1, cheap2)])), (cheap1.size, cheap2.size))
     x0, y0 = np.eye(k)[cheap1[i0]], np.eye(k)[cheap2[j0]]
     pieces = [TwoGroupPiece((), (), 0.0, 0.0, 0.0, x0, y0, float(x0 @ u @ y0), True)]
-    found, _ = pattern_pieces(phi[0], phi[1], ca, cb, u, (1.0, t_hi), max_patterns=max_patterns)
+    found, _ = pattern_pieces(phi[0], phi[1], ca, cb, u, t_range, max_patterns=max_patterns)
     return pieces + found
 
 
@@ -283,4 +298,12 @@ def pattern_pieces(phi1: np.ndarray, phi2: np.ndarray, ca: np.ndarray, cb: np.nd
         s = cands[int(np.argmax(vals))]
         pieces.append(TwoGroupPiece(e.rows, e.cols, 1 / hi, 1 / lo, 1 / s, x0_ + s * x1_, y0_ + s * y1_,
                                     float(max(vals)), True))
+    for pc in pieces:  # the MILP/LP numerics must have produced mixed strategies
+        if not (np.isfinite(pc.value) and all(_is_mixed(v) for v in (pc.x, pc.y))):
+            raise ArithmeticError(f"pattern {pc.rows}, {pc.cols}: the MILP's point is not a pair of mixed strategies "
+                                  f"(x = {pc.x}, y = {pc.y}); the instance is out of the MILP's numerical range")
     return pieces, solves
+
+
+def _is_mixed(v: np.ndarray, tol: float = 1e-7) -> bool:
+    return bool(np.all(np.isfinite(v)) and np.all(v >= -tol) and abs(float(np.sum(v)) - 1.0) <= tol)

@@ -106,3 +106,12 @@ def test_program_25_through_the_milp(c1, c2):
 def test_unknown_method_is_an_error():
     with pytest.raises(ValueError, match="method"):
         solve_two_group(G, 0.1, 0.1, method="lemke")
+
+
+def test_two_group_mip_refuses_a_vanishing_sensitivity() -> None:
+    """t = 1/alpha would range past what the MILP resolves: a clear error, never a wrong optimum."""
+    from mechopt.privacy.mean_estimation import mean_estimation_game
+    from mechopt.privacy.twogroup import solve_two_group
+
+    with pytest.raises(ValueError, match="sensitivity: too small for method='mip'"):
+        solve_two_group(mean_estimation_game(), 1e-300, 0.2, method="mip")
