@@ -10,8 +10,10 @@
 The min/max over equilibria in (4)-(6) run over the distinct certified equilibria that a
 multi-start search found (``starts``, reported as ``equilibria``).  For M^Shap a closed-form proof
 of strict monotonicity (:func:`~mechopt.mechanisms.mshap.strict_monotonicity`, ``uniqueness``)
-shows, where it verifies, that the equilibrium is unique, so the min/max are exact; otherwise the
-number found is stated, never claimed to be all of them.
+shows, where it verifies, that the equilibrium is unique, so the min/max are exact (the search's
+certified points then approximate the one equilibrium, and the first is kept: with a small modulus,
+certified approximate equilibria may lie further apart than ``DISTINCT_TOL``); otherwise the number
+found is stated, never claimed to be all of them.
 """
 
 from __future__ import annotations
@@ -149,6 +151,8 @@ def evaluate(mechanism: str, payoff: LinearIndexPayoff, cost: Quadratic, tau: np
     game = mechanism_game(mechanism, payoff, cost, tau, beta=b, engine=engine)
     results, profiles = equilibria(game, starts=starts, seed=seed)
     unique = strict_monotonicity(game) if isinstance(game, ShapleyGame) and game.n >= 2 else None
+    if unique is not None and unique.verified:  # one equilibrium: every certified point approximates it
+        profiles = profiles[:1]
     first = next((r for r in results if r.status is Status.EQUILIBRIUM), results[0])
     stats = SolveStats(method=f"multi-start {first.stats.method}", termination=first.stats.termination,
                        iterations=len(results), seconds=time.perf_counter() - t0,

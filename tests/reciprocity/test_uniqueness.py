@@ -14,7 +14,7 @@ from mechopt.core.tolerances import RESIDUAL_TOL
 from mechopt.data.functions import PowerLaw, Quadratic, linear_cost
 from mechopt.data.payoffs import LinearIndexPayoff
 from mechopt.mechanisms.mshap import ShapleyGame, strict_monotonicity
-from mechopt.reciprocity.metrics import evaluate
+from mechopt.reciprocity.metrics import equilibria, evaluate
 from mechopt.reciprocity.table1 import instance
 from mechopt.solvers.br_dynamics import theorem_iterations, theorem_step
 from mechopt.solvers.nash import solve_nash
@@ -45,8 +45,9 @@ def test_proven_bounds_hold_at_sampled_profiles(seed: int, curvature: float) -> 
 def test_table1_mshap_equilibrium_is_unique_and_found_once() -> None:
     inst = instance("Lumpy-Skin-Disease", 0)
     out = evaluate("shapley", inst.payoff, inst.cost, inst.tau, starts=6)
-    assert out.uniqueness is not None and out.uniqueness.verified
-    assert out.equilibria.shape[0] == 1
+    assert out.uniqueness is not None and out.uniqueness.verified and out.equilibria.shape[0] == 1
+    _, found = equilibria(ShapleyGame(inst.payoff, inst.cost, inst.tau), starts=6)  # the search alone agrees
+    assert found.shape[0] == 1
     assert evaluate("none", inst.payoff, inst.cost, inst.tau, starts=2).uniqueness is None
 
 
