@@ -105,12 +105,14 @@ def test_malformed_result_exits_2_naming_the_field(tmp_path, edit_model, make, p
     assert name in " ".join(out.output.split())
 
 
-def test_stored_tolerance_of_any_type_is_ignored(tmp_path, edit_model):
-    """A non-numeric stored tol neither crashes nor matters: verify uses its own tolerance."""
+def test_a_claimed_tolerance_that_is_no_number_is_a_malformed_file(tmp_path, edit_model):
+    """The claimed tol is bound (it may not be looser than the verifier's): a non-numeric one is a
+    malformed field, named, exit 2, never a crash."""
     data = edit_model(_envelope(), ("result", "certificate", "tol"), "loose")
     result = tmp_path / "r.json"
     result.write_text(json.dumps(data))
-    assert runner.invoke(app, ["verify", str(result)]).exit_code == 0
+    out = runner.invoke(app, ["verify", str(result)])
+    assert out.exit_code == 2 and "certificate.tol" in " ".join(out.output.split())
     assert runner.invoke(app, ["verify", str(result), "--tol", "-1"]).exit_code == 2
 
 

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from mechopt.cli import app
 from mechopt.io.files import ModelFileError, load_model_file
-from mechopt.io.queries import answer_model, verify_envelope
+from mechopt.io.queries import QUERIES, answer_model, verify_envelope
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 runner = CliRunner()
@@ -240,14 +240,37 @@ def test_forgery_is_rejected(honest, name, what, forge):
     assert not _established(forge(honest[name]))
 
 
-@pytest.mark.parametrize("tol", [1e-12, 1e-9, 1e-6])
-def test_tolerance_comes_from_the_verifier(honest, tol):
-    """The file's stored tolerances are never used: editing them changes nothing."""
+def _verify_tol(name: str) -> float | None:
+    return 1e-6 if "welfare" in name else None
+
+
+def test_other_stored_tolerances_are_never_used(honest):
+    """The evidence is judged at the verifier's tolerance: editing the tolerances stored elsewhere
+    (secondary certificates) changes nothing."""
     for name, envelope in honest.items():
         loose = copy.deepcopy(envelope)
+        bound = [_get(loose["result"], p.rsplit(".", 1)[0]) for p in QUERIES[envelope["kind"]].claimed_tolerances]
         for cert in _certificates(loose["result"]):
-            cert["tol"] = "inf"
-        assert _established(loose, tol=1e-6 if "welfare" in name else None) == _established(envelope, tol=1e-6 if "welfare" in name else None), name
+            if not any(cert is b for b in bound):
+                cert["tol"] = "inf"
+        assert _established(loose, tol=_verify_tol(name)) == _established(envelope, tol=_verify_tol(name)), name
+
+
+@pytest.mark.parametrize("name", list(HONEST_MODELS))
+def test_a_loosened_claimed_tolerance_is_rejected(honest, name):
+    """No certificate the answer rests on may claim a looser tolerance than the verifier's."""
+    envelope = honest[name]
+    paths = [p for p in QUERIES[envelope["kind"]].claimed_tolerances if _get(envelope["result"], p) is not None]
+    assert paths and _established(envelope, tol=_verify_tol(name))
+    for path in paths:
+        for loosened in (1.0, "inf", 1e3 * (_verify_tol(name) or 1e-9)):
+            assert not _established(_set(envelope, f"result.{path}", loosened), tol=_verify_tol(name)), (path, loosened)
+
+
+def _get(data: Any, path: str) -> Any:
+    for key in path.split("."):
+        data = data.get(key) if isinstance(data, dict) else None
+    return data
 
 
 def _certificates(data: Any) -> list[dict]:

@@ -9,6 +9,7 @@ needed), non-numeric or wrongly shaped field is a :class:`MalformedClaim` naming
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from enum import Enum
@@ -76,6 +77,25 @@ def close(claimed: Any, recomputed: Any, *, rtol: float = BIND_RTOL, scale: floa
     with np.errstate(invalid="ignore"):
         near = np.abs(a - b) <= rtol * scale
     return bool(np.all(both_nan | same_inf | near))
+
+
+def bind_claimed_tolerances(verification: Verification, claim: ClaimReader, paths: tuple[str, ...]) -> Verification:
+    """Add the checks that the tolerances the answer's certificates claim (dotted ``paths``; absent
+    or null ones are skipped) are no looser than the one the verifier established it at.  A file
+    whose tolerance was loosened is not established; the evidence itself is still judged at the
+    verifier's tolerance only."""
+    checks = []
+    for path in paths:
+        node: Any = claim.data
+        for key in path.split("."):
+            node = node.get(key) if isinstance(node, dict) else None
+        if node is not None:
+            claimed = _number(node, f"{claim.where}.{path}")
+            checks.append(Check(f"{path} (claimed; at most the verifier's tolerance)", claimed, verification.tol,
+                                claimed <= verification.tol))
+    return dataclasses.replace(verification, checks=(*verification.checks, *checks),
+                               established=verification.established and all(c.ok for c in checks),
+                               unchecked=tuple(u for u in verification.unchecked if u not in paths))
 
 
 class ClaimReader:

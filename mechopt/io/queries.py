@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from mechopt.analyses.theorem41 import analyze_mbeta
 from mechopt.certificates.answers import verify_mbeta_answer, verify_nash_answer, verify_welfare_answer
-from mechopt.certificates.verification import ClaimReader, MalformedClaim, Verification
+from mechopt.certificates.verification import ClaimReader, MalformedClaim, Verification, bind_claimed_tolerances
 from mechopt.core.result import Result
 from mechopt.core.tolerances import FEASIBILITY_TOL, KKT_TOL, NASH_GAIN_TOL
 from mechopt.io.envelope import unwrap, wrap
@@ -50,6 +50,9 @@ class Query:
     verify: Callable[[Any, ClaimReader, float], Verification]
     default_tol: float
     """The verifier's tolerance when none is given."""
+    claimed_tolerances: tuple[str, ...] = ("certificate.tol",)
+    """Tolerances the answer's certificates claim (dotted paths in the result) that the verifier's
+    own bounds: a file that loosens one is not established."""
 
 
 def _solve_nash(model: NashModel) -> Result:
@@ -119,15 +122,18 @@ QUERIES: dict[str, Query] = {
     "nash": Query(NashModel, _solve_nash, lambda m, c, t: verify_nash_answer(build_game(m.game), c, tol=t),
                   NASH_GAIN_TOL),
     "welfare": Query(WelfareModel, _solve_welfare, _verify_welfare, KKT_TOL),
-    "mbeta": Query(MBetaModel, _solve_mbeta, _verify_mbeta, NASH_GAIN_TOL),
-    "mechanism": Query(MechanismModel, _solve_mechanism, _verify_mechanism, NASH_GAIN_TOL),
+    "mbeta": Query(MBetaModel, _solve_mbeta, _verify_mbeta, NASH_GAIN_TOL, ("equilibrium.certificate.tol",)),
+    "mechanism": Query(MechanismModel, _solve_mechanism, _verify_mechanism, NASH_GAIN_TOL,
+                       ("equilibrium.certificate.tol", "baseline.certificate.tol")),
     "existence": Query(ExistenceModel, _solve_existence,
                        lambda m, c, t: verify_existence_answer(build_grid(m), c, tol=t), FEASIBILITY_TOL),
-    "disparity_boundary": Query(BoundaryModel, _solve_boundary, _verify_boundary, FEASIBILITY_TOL),
+    "disparity_boundary": Query(BoundaryModel, _solve_boundary, _verify_boundary, FEASIBILITY_TOL,
+                                ("certificate.existence.tol", "certificate.nonexistence.tol")),
     "value_shaping": Query(ValueShapingModel,
                            lambda m: solve_value_shaping(value_of_data(m), vs_costs(m), eps=m.epsilon),
                            lambda m, c, t: verify_value_shaping_answer(value_of_data(m), vs_costs(m), m.epsilon, c,
-                                                                       tol=t), VALUE_TOL),
+                                                                       tol=t), VALUE_TOL,
+                           ("equilibrium.certificate.tol", "free_riding_certificate.tol")),
     "value_shaping_contract": Query(
         ValueShapingContractModel,
         lambda m: solve_contract(value_of_data(m), m.cost.low, m.cost.high, m.cost.p_low, others=m.others, n=m.n),
@@ -170,6 +176,8 @@ def verify_envelope(data: Any, source: str = "result", *, tol: float | None = No
         raise ModelFileError(f"--tol: must be a number in (0, 1), got {tol!r}")
     model = validate(query.schema, model_raw, source=f"{source}: result.model")
     try:
-        return query.verify(model, ClaimReader(result, "result"), query.default_tol if tol is None else float(tol))
+        claim = ClaimReader(result, "result")
+        verification = query.verify(model, claim, query.default_tol if tol is None else float(tol))
+        return bind_claimed_tolerances(verification, claim, query.claimed_tolerances)
     except MalformedClaim as err:
         raise ModelFileError(f"{source}: {err}") from None
