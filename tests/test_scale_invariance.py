@@ -1,6 +1,7 @@
 """Tolerances in the problem's units (issue 7 item 2): the same instance expressed at scales
 1e-12 .. 1e12 gets the same answer and the same verdict.  Scales: the game's utility scale (Nash
-certificate), the grid's value scale (type grids), the objective and constraint scales (KKT)."""
+certificate), the grid's value scale (type grids), the objective and constraint scales (KKT), the
+utility table's scale (004's programs (19) and (25))."""
 
 from __future__ import annotations
 
@@ -9,6 +10,11 @@ import pytest
 
 from mechopt import ContinuousGame, DataSharingGame, LinearIndexPayoff, PowerLaw, Status, linear_cost, nash_certificate
 from mechopt.data.utilities import QuasiLinear
+from mechopt.privacy.game import PrivacyGame
+from mechopt.privacy.mean_estimation import mean_estimation_game
+from mechopt.privacy.stackelberg import solve_stackelberg
+from mechopt.privacy.symmetric import SymmetricPrivacyGame
+from mechopt.privacy.twogroup import solve_two_group
 from mechopt.programs import WelfareProgram
 from mechopt.solvers.welfare import solve_welfare
 from mechopt.typegrid.existence import solve_existence
@@ -82,3 +88,29 @@ def test_welfare_verdict_does_not_depend_on_units(scale, p):
     reference, r = solve_welfare(welfare_program(1.0, p)), solve_welfare(welfare_program(scale, p))
     assert r.status is Status.OPTIMAL and r.certificate.verified and reference.certificate.verified
     assert abs(r.welfare / scale - reference.welfare) <= r.certificate.gap_bound / scale + reference.certificate.gap_bound
+
+
+@pytest.mark.parametrize("scale", SCALES)
+@pytest.mark.parametrize("method", ["candidates", "mip"])
+def test_stackelberg_answer_does_not_depend_on_units(scale, method):
+    """(19) for Section 5.1's game with U and c in other units: the same alpha* and p*, the
+    platform's utility in the new units, certified (the MILP is posed on unit-scaled payoffs)."""
+    base = mean_estimation_game()
+    scaled = SymmetricPrivacyGame(PrivacyGame(base.levels, scale * base.table))
+    ref = solve_stackelberg(SymmetricPrivacyGame(base), 0.45)
+    r = solve_stackelberg(scaled, 0.45 * scale, method=method)
+    assert r.status is Status.OPTIMAL and r.certificate.verified
+    assert r.alpha == pytest.approx(ref.alpha, rel=1e-9) and r.p == pytest.approx(ref.p, abs=1e-9)
+    assert r.platform_utility == pytest.approx(scale * ref.platform_utility, rel=1e-9)
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_two_group_milp_does_not_depend_on_units(scale):
+    """(25) by the MILP in other units equals the candidates method in the original ones."""
+    base = mean_estimation_game()
+    scaled = PrivacyGame(base.levels, scale * base.table)
+    for c1, c2 in ((0.1, 0.2), (0.3, 0.35), (0.6, 0.1)):
+        ref = solve_two_group(base, c1, c2)
+        r = solve_two_group(scaled, c1 * scale, c2 * scale, method="mip")
+        assert r.alpha == pytest.approx(ref.alpha, rel=1e-9)
+        assert r.platform_utility == pytest.approx(scale * ref.platform_utility, rel=1e-9, abs=1e-12 * scale)

@@ -78,3 +78,15 @@ def check_sensitivity(c: float) -> float:
     if not np.isfinite(c) or c < 0:
         raise ValueError(f"sensitivity: must be a finite number >= 0, got {c}")
     return c
+
+
+TIE_RTOL = 1e-12
+"""Platform values within this fraction of the candidates' largest |value| are ties."""
+
+
+def optimistic_choice(alphas: np.ndarray, values: np.ndarray) -> int:
+    """The leader-favourable choice among candidates: the best value, and among values tied with it
+    (relative to the candidates' scale), the smallest alpha (the paper's "smallest alpha such that")."""
+    alphas, values = np.asarray(alphas, float), np.asarray(values, float)
+    tied = np.flatnonzero(values >= values.max() - TIE_RTOL * float(np.abs(values).max()))
+    return int(tied[np.argmin(alphas[tied])])

@@ -43,7 +43,7 @@ from mechopt.core.serialization import Serializable
 from mechopt.core.stats import SolveStats
 from mechopt.core.status import Status, Termination
 from mechopt.privacy.fairvalue import fair_values_users
-from mechopt.privacy.game import check_sensitivity
+from mechopt.privacy.game import check_sensitivity, optimistic_choice
 from mechopt.privacy.symmetric import SymmetricPrivacyGame, real_roots, symmetric_equilibria
 from mechopt.privacy.twogroup import mip_t_range, pattern_pieces
 
@@ -101,7 +101,7 @@ def grid_best(game: SymmetricPrivacyGame, c: float, points: int = GRID_POINTS) -
     for alpha in np.linspace(0.0, 1.0, points):
         h = alpha * g
         h[0] -= c
-        if np.all(np.abs(h) <= 1e-15):
+        if np.all(np.abs(h) <= 1e-15 * max(float(np.abs(alpha * g).max()), c, np.finfo(float).tiny)):
             pts = np.concatenate([[0.0, 1.0], extra])
         else:
             pts = [1.0] if alpha * g1 <= c else []
@@ -205,13 +205,11 @@ class StackelbergResult(Serializable):
 
 
 def _select(rows: np.ndarray) -> tuple[float, float, float]:
-    """The optimistic choice among (alpha, p, value) rows: the best value, then the smallest alpha
-    (then the smallest p)."""
-    best = rows[:, 2].max()
-    # among optimal candidates, the smallest alpha (the paper's "smallest alpha such that ...")
-    near = rows[rows[:, 2] >= best - 1e-12 * max(1.0, abs(best))]
-    k = int(np.lexsort((near[:, 1], near[:, 0]))[0])
-    return float(near[k, 0]), float(near[k, 1]), float(near[k, 2])
+    """The optimistic choice among (alpha, p, value) rows (:func:`optimistic_choice`; then the
+    smallest p)."""
+    rows = rows[np.lexsort((rows[:, 1], rows[:, 0]))]
+    k = optimistic_choice(rows[:, 0], rows[:, 2])
+    return float(rows[k, 0]), float(rows[k, 1]), float(rows[k, 2])
 
 
 def _optimum(game: SymmetricPrivacyGame, c: float) -> tuple[float, float, float]:

@@ -102,7 +102,7 @@ def symmetric_equilibria(game: SymmetricPrivacyGame, alpha: float, c: float) -> 
     Returns (sorted points, every p is an equilibrium) (the second when alpha gamma == c)."""
     g = game.gamma_poly()
     h = alpha * g - c
-    if np.allclose(h.coef, 0.0, atol=1e-15):
+    if np.allclose(h.coef, 0.0, atol=1e-15 * max(float(np.abs(alpha * g.coef).max()), c, np.finfo(float).tiny)):
         return np.array([0.0, 1.0]), True
     pts = list(real_roots(h, 0.0, 1.0))
     if alpha * g(1.0) <= c:

@@ -31,8 +31,7 @@ from numpy.polynomial import Polynomial
 
 from mechopt.core.serialization import Serializable
 from mechopt.privacy.fairvalue import fair_values_users
-from mechopt.privacy.game import PrivacyGame
-from mechopt.privacy.game import check_sensitivity
+from mechopt.privacy.game import PrivacyGame, check_sensitivity, optimistic_choice
 from mechopt.privacy.symmetric import real_roots
 from mechopt.solvers.bimatrix_mip import (affine_pattern, enumerate_patterns, pattern_t_interval,
                                            pattern_vertices)
@@ -61,7 +60,7 @@ def regrets(a: np.ndarray, b: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.nd
 def bimatrix_equilibria(a: np.ndarray, b: np.ndarray, tol: float = 1e-12) -> list[tuple[np.ndarray, np.ndarray]]:
     """Every equilibrium (x, y) of the 2 x 2 game (support enumeration), each checked by its regrets."""
     out = []
-    scale = max(1.0, float(np.abs(a).max()), float(np.abs(b).max()))
+    scale = max(float(np.abs(a).max()), float(np.abs(b).max()), np.finfo(float).tiny)
     for i in (0, 1):
         for j in (0, 1):
             x, y = np.eye(2)[i], np.eye(2)[j]
@@ -136,19 +135,14 @@ def solve_two_group(game: PrivacyGame, c1: float, c2: float, *, tol: float = 1e-
     if method == "mip":
         _check_game(game)
         pieces = two_group_pieces(game, c1, c2)
-        top = max(pieces, key=lambda p: (p.value, -p.alpha))
+        top = pieces[optimistic_choice([p.alpha for p in pieces], [p.value for p in pieces])]
         return _answer(game, c1, c2, top.alpha, top.x, top.y)
     if method != "candidates":
         raise ValueError(f"method: must be 'candidates' or 'mip', got {method!r}")
-    best = None
-    for alpha in _candidates(game, c1, c2):
-        a, b = payoff_matrices(game, alpha, c1, c2)
-        for x, y in bimatrix_equilibria(a, b, tol):
-            value = (1 - alpha) * float(x @ game.table @ y)
-            key = (value, -alpha)
-            if best is None or key > best[0]:
-                best = (key, alpha, x, y, a, b)
-    (_, alpha, x, y, a, b) = best
+    found = [(alpha, x, y) for alpha in _candidates(game, c1, c2)
+             for x, y in bimatrix_equilibria(*payoff_matrices(game, alpha, c1, c2), tol)]
+    values = [(1 - alpha) * float(x @ game.table @ y) for alpha, x, y in found]
+    alpha, x, y = found[optimistic_choice([f[0] for f in found], values)]
     return _answer(game, c1, c2, alpha, x, y)
 
 

@@ -10,7 +10,9 @@ equilibrium conditions are the complementarity constraints
 posed declaratively (``Complementarity``) and reformulated exactly by ``mpec.simple_disjunction``
 (each pair -> [x_i >= 0, slack_i = 0] or [x_i = 0, slack_i >= 0]) and ``gdp.bigm`` with stated
 constants:  M = 1 on the strategy side (x_i in [0, 1]) and M = R_A = max - min of the entries of
-A(t) over t in [t_lo, t_hi] on the slack side (R_B likewise).  Valid: v1 is bounded to [min, max]
+A(t) over t in [t_lo, t_hi] on the slack side (R_B likewise), each player's payoffs first divided
+by their largest magnitude over that range (which changes neither the equilibria nor t, and makes
+HiGHS's absolute tolerances relative to the instance's scale).  Valid: v1 is bounded to [min, max]
 of those entries, which every equilibrium value max_i (A(t) y)_i satisfies, and for every v1 and
 (A(t) y)_i in that interval |v1 - (A(t) y)_i| <= R_A, so the relaxed constraint is never binding.
 
@@ -116,6 +118,11 @@ def bimatrix_model(a: np.ndarray, b: np.ndarray, row_cost: np.ndarray | None = N
                 not np.allclose(ra, rb, rtol=0.0, atol=1e-12 * max(1.0, float(np.abs(ra).max(initial=0.0)))):
             raise ValueError("b: a symmetric game needs b = a' and equal costs (symmetric=True)")
     t_lo, t_hi = map(float, t_range)
+    # each player's payoffs divided by their largest magnitude over t_range (the equilibria and t do
+    # not change): HiGHS's absolute tolerances then act relative to the instance's scale
+    s1 = max(map(abs, _entry_range(a, ra, t_lo, t_hi, 0))) or 1.0
+    s2 = max(map(abs, _entry_range(b, rb, t_lo, t_hi, 1))) or 1.0
+    a, ra, b, rb = a / s1, ra / s1, b / s2, rb / s2
     lo1, hi1 = _entry_range(a, ra, t_lo, t_hi, 0)
     lo2, hi2 = _entry_range(b, rb, t_lo, t_hi, 1)
     model = pyo.ConcreteModel(name="bimatrix_lcp")
@@ -303,7 +310,10 @@ def affine_pattern(a: np.ndarray, b: np.ndarray, row_cost: np.ndarray, col_cost:
     k = len(rows)
 
     def solve(p: np.ndarray, cost: np.ndarray, tight: tuple[int, ...], on: tuple[int, ...], size: int):
-        # unknowns (s_on, v): p[tight, on] s - v = t cost[tight],  1's = 1
+        # unknowns (s_on, v): p[tight, on] s - v = t cost[tight],  1's = 1; p and cost in units of
+        # max |p| (s does not change), so that the conditioning test does not depend on units
+        unit = float(np.abs(p).max()) or 1.0
+        p, cost = p / unit, cost / unit
         mat = np.zeros((k + 1, k + 1))
         mat[:k, :k], mat[:k, k], mat[k, :k] = p[np.ix_(tight, on)], -1.0, 1.0
         if np.linalg.cond(mat) > 1e12:
@@ -323,12 +333,13 @@ def affine_pattern(a: np.ndarray, b: np.ndarray, row_cost: np.ndarray, col_cost:
 
 def _side_vertices(p: np.ndarray, cost: np.ndarray, t: float, tight: tuple[int, ...], on: tuple[int, ...],
                    tol: float) -> list[np.ndarray]:
-    """Vertices of {s >= 0 on ``on`` (0 elsewhere), 1's = 1, (p(t) s)_i = v on ``tight``, <= v
+    """Vertices (``tol`` relative to max |p(t)|) of {s >= 0 on ``on`` (0 elsewhere), 1's = 1, (p(t) s)_i = v on ``tight``, <= v
     elsewhere}: each is the unique solution of a support R in ``on`` and a tight set J >= ``tight``
     (brute force over (R, J): small games only)."""
     import itertools
 
     q = p - t * cost[:, None]
+    q = q / (float(np.abs(q).max()) or 1.0)  # in units of its largest entry: ``tol`` is relative
     rest = [i for i in range(q.shape[0]) if i not in tight]
     out: list[np.ndarray] = []
     for r in range(1, len(on) + 1):
@@ -358,8 +369,8 @@ def pattern_vertices(a: np.ndarray, b: np.ndarray, row_cost: np.ndarray, col_cos
                      rows: tuple[int, ...], cols: tuple[int, ...], tol: float = 1e-9
                      ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """At a fixed t the pattern's equilibria are a product of two polytopes (x's and y's); their
-    vertices, so that a bilinear objective x'Uy is maximized exactly over the pattern."""
-    scale = payoff_scale(a - t * row_cost[:, None], b - t * col_cost[None, :])
-    xs = _side_vertices(b.T, col_cost, t, cols, rows, tol * scale)
-    ys = _side_vertices(a, row_cost, t, rows, cols, tol * scale)
+    vertices, so that a bilinear objective x'Uy is maximized exactly over the pattern (``tol``
+    relative to each player's payoff scale)."""
+    xs = _side_vertices(b.T, col_cost, t, cols, rows, tol)
+    ys = _side_vertices(a, row_cost, t, rows, cols, tol)
     return xs, ys

@@ -54,11 +54,13 @@ def test_degenerate_game_lists_every_pattern_once():
         itertools.product([(0,), (1,), (0, 1)], repeat=2))
 
 
-def test_big_m_is_the_payoff_range():
+def test_big_m_is_the_payoff_range_in_units_of_each_players_largest_payoff():
     a, b = np.array([[3.0, -1.0], [0.5, 2.0]]), np.array([[1.0, 4.0], [-2.0, 0.0]])
-    m = bimatrix_model(a, b)
-    assert m.bigm_rows == pytest.approx(4.0) and m.bigm_cols == pytest.approx(6.0)
-    assert m.v1.bounds == (-1.0, 3.0)
+    m = bimatrix_model(a, b)  # A in units of 3, B in units of 4
+    assert m.bigm_rows == pytest.approx(4.0 / 3) and m.bigm_cols == pytest.approx(6.0 / 4)
+    assert m.v1.bounds == pytest.approx((-1.0 / 3, 1.0))
+    scaled = bimatrix_model(1e-9 * a, 1e9 * b)  # the same MILP in any units
+    assert (scaled.bigm_rows, scaled.bigm_cols) == pytest.approx((m.bigm_rows, m.bigm_cols))
 
 
 @pytest.mark.parametrize("c1, c2", [(0.2, 0.25), (0.45, 0.45), (0.5, 0.4), (0.05, 0.3)])
