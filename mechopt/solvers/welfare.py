@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -68,39 +70,65 @@ def polish(program: WelfareProgram, x: np.ndarray, *, zero: float = 1e-7, steps:
     grad = program.objective_gradient(x)[free]
     if not np.all(np.isfinite(grad)):
         return x
-    mu = np.linalg.lstsq(program.constraint_jacobian(x)[:, free].T, grad, rcond=None)[0]
     h = 1e-6 * d
-    refinements = 0
-    for _ in range(steps):
-        J = program.constraint_jacobian(x)[:, free]
-        m = J.shape[0]
-        grad = program.objective_gradient(x)[free]
-        resid = np.concatenate([grad - J.T @ mu, program.constraints(x)])
+
+    def multipliers(z: np.ndarray, free: np.ndarray) -> np.ndarray:
+        """mu fitted at z: grad_F f = J_g[:, F]^T mu by least squares."""
+        return np.linalg.lstsq(program.constraint_jacobian(z)[:, free].T, program.objective_gradient(z)[free],
+                               rcond=None)[0]
+
+    def system(z: np.ndarray, free: np.ndarray, mu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        J = program.constraint_jacobian(z)[:, free]
+        resid = np.concatenate([program.objective_gradient(z)[free] - J.T @ mu, program.constraints(z)])
         H = np.empty((free.size, free.size))
         for k, j in enumerate(free):
             e = np.zeros(dim)
             e[j] = h[j]
-            H[:, k] = (program.objective_gradient(x + e)[free] - program.objective_gradient(x - e)[free]) / (2 * h[j])
-        K = np.block([[H, -J.T], [J, np.zeros((m, m))]])
+            H[:, k] = (program.objective_gradient(z + e)[free] - program.objective_gradient(z - e)[free]) / (2 * h[j])
+        return np.block([[H, -J.T], [J, np.zeros((J.shape[0], J.shape[0]))]]), resid
+
+    x, _ = _newton_on_free_entries(x, free, multipliers(x, free), system, lambda mu, dual: mu + dual,
+                                   lambda z, free, _: multipliers(z, free), steps)
+    return x
+
+
+def _newton_on_free_entries(x: np.ndarray, free: np.ndarray, state: Any,
+                            system: Callable[[np.ndarray, np.ndarray, Any], tuple[np.ndarray, np.ndarray]],
+                            update: Callable[[Any, np.ndarray], Any],
+                            refit: Callable[[np.ndarray, np.ndarray, Any], Any], steps: int) -> tuple[np.ndarray, Any]:
+    """Newton steps on the free entries of x, the others fixed at zero (both polishes).
+
+    ``system(x, free, state)`` gives the KKT matrix and residual, whose first ``free.size``
+    unknowns are x's free entries; each step is the minimum-norm least-squares step (optima may form
+    a face) and ``update(state, rest of the step)`` moves the other unknowns.  A step that drives
+    free entries below zero moves them to the zero set instead (at most ``REFINEMENTS`` times) and
+    ``refit(x, free, state)`` restarts the multipliers (None: stop).  Stops when a step no longer changes x
+    beyond rounding; returns (x, state).
+    """
+    refinements = 0
+    for _ in range(steps):
+        nf = free.size
+        K, resid = system(x, free, state)
         if not (np.all(np.isfinite(K)) and np.all(np.isfinite(resid))):
             break
-        step = _equilibrated_lstsq(K, -resid)  # minimum-norm step: optima may form a face
+        step = _equilibrated_lstsq(K, -resid)
         trial = x.copy()
-        trial[free] += step[: free.size]
+        trial[free] += step[:nf]
         if not np.all(np.isfinite(trial)):
             break
         if np.any(trial < 0):  # the entries the step drives below zero belong to the zero set
-            free = _drop_negative(x, free, trial, refinements)
-            if free is None:
+            remaining = _drop_negative(x, free, trial, refinements)
+            if remaining is None:
+                break
+            free, state = remaining, refit(x, remaining, state)
+            if state is None:
                 break
             refinements += 1
-            mu = np.linalg.lstsq(program.constraint_jacobian(x)[:, free].T, program.objective_gradient(x)[free],
-                                 rcond=None)[0]
             continue
-        x, mu = trial, mu + step[free.size:]
-        if np.all(np.abs(step[: free.size]) <= 4 * np.finfo(float).eps * np.abs(x[free])):
+        x, state = trial, update(state, step[nf:])
+        if np.all(np.abs(step[:nf]) <= 4 * np.finfo(float).eps * np.abs(x[free])):
             break
-    return x
+    return x, state
 
 
 REFINEMENTS = 3
@@ -179,37 +207,38 @@ def _max_min_newton(program: WelfareProgram, x: np.ndarray, free: np.ndarray, ac
     """Newton on the system of :func:`polish_max_min`; (point, weights lambda_A) or None when the
     system cannot be set up (non-finite derivatives at x)."""
     dim, m, k = x.size, program.n, active.size
+    h = 1e-6 * d
 
-    def pieces(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def pieces(z: np.ndarray, free: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         with np.errstate(all="ignore"):
             u, Ju = program.objective_pieces(z)
             return u[active], Ju[np.ix_(active, free)], program.constraint_jacobian(z)[:, free]
 
-    def multipliers(z: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    def multipliers(z: np.ndarray, free: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         """lambda, mu fitted at z: Ju^T lambda - Jg^T mu = 0 with sum(lambda) = 1."""
-        _, Ju, Jg = pieces(z)
+        _, Ju, Jg = pieces(z, free)
         if not (np.all(np.isfinite(Ju)) and np.all(np.isfinite(Jg))):
             return None
         A0 = np.vstack([np.hstack([Ju.T, -Jg.T]), np.concatenate([np.ones(k), np.zeros(m)])[None, :]])
         mult = _equilibrated_lstsq(A0, np.concatenate([np.zeros(free.size), [1.0]]))
         return mult[:k], mult[k:]
 
-    x = x.copy()
-    fitted = multipliers(x)
-    if fitted is None:
-        return None
-    (lam, mu), t = fitted, float(np.min(pieces(x)[0]))
-    h = 1e-6 * d
-    refinements = 0
-    for _ in range(steps):
+    def refit(z: np.ndarray, free: np.ndarray, state: tuple[float, np.ndarray, np.ndarray]
+              ) -> tuple[float, np.ndarray, np.ndarray] | None:
+        fitted = multipliers(z, free)  # t is kept
+        return None if fitted is None else (state[0], *fitted)
+
+    def system(z: np.ndarray, free: np.ndarray, state: tuple[float, np.ndarray, np.ndarray]
+               ) -> tuple[np.ndarray, np.ndarray]:
+        t, lam, mu = state
         nf = free.size
-        u, Ju, Jg = pieces(x)
-        resid = np.concatenate([Ju.T @ lam - Jg.T @ mu, [lam.sum() - 1.0], u - t, program.constraints(x)])
+        u, Ju, Jg = pieces(z, free)
+        resid = np.concatenate([Ju.T @ lam - Jg.T @ mu, [lam.sum() - 1.0], u - t, program.constraints(z)])
         H = np.empty((nf, nf))
         for c, j in enumerate(free):
             e = np.zeros(dim)
             e[j] = h[j]
-            (_, Jup, Jgp), (_, Jum, Jgm) = pieces(x + e), pieces(x - e)
+            (_, Jup, Jgp), (_, Jum, Jgm) = pieces(z + e, free), pieces(z - e, free)
             H[:, c] = ((Jup - Jum).T @ lam - (Jgp - Jgm).T @ mu) / (2 * h[j])
         K = np.block([
             [H, np.zeros((nf, 1)), Ju.T, -Jg.T],
@@ -217,28 +246,17 @@ def _max_min_newton(program: WelfareProgram, x: np.ndarray, free: np.ndarray, ac
             [Ju, -np.ones((k, 1)), np.zeros((k, k + m))],
             [Jg, np.zeros((m, 1 + k + m))],
         ])
-        if not (np.all(np.isfinite(K)) and np.all(np.isfinite(resid))):
-            break
-        step = _equilibrated_lstsq(K, -resid)
-        trial = x.copy()
-        trial[free] += step[:nf]
-        if not np.all(np.isfinite(trial)):
-            break
-        if np.any(trial < 0):  # the entries the step drives below zero belong to the zero set
-            remaining = _drop_negative(x, free, trial, refinements)
-            if remaining is None:
-                break
-            free = remaining
-            fitted = multipliers(x)
-            if fitted is None:
-                break
-            refinements += 1
-            lam, mu = fitted
-            continue
-        x, t = trial, t + step[nf]
-        lam, mu = lam + step[nf + 1:nf + 1 + k], mu + step[nf + 1 + k:]
-        if np.all(np.abs(step[:nf]) <= 4 * np.finfo(float).eps * np.abs(x[free])):
-            break
+        return K, resid
+
+    def update(state: tuple[float, np.ndarray, np.ndarray], rest: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        t, lam, mu = state
+        return t + rest[0], lam + rest[1:1 + k], mu + rest[1 + k:]
+
+    fitted = multipliers(x, free)
+    if fitted is None:
+        return None
+    start = (float(np.min(pieces(x, free)[0])), *fitted)
+    x, (_, lam, _) = _newton_on_free_entries(x.copy(), free, start, system, update, refit, steps)
     return x, lam
 
 
