@@ -75,6 +75,8 @@ class TableRow(Serializable):
     certified: bool
     shapley_unique: bool
     """M^Shap's equilibrium proven unique (strict monotonicity), so its metrics are exact."""
+    certificates: tuple[tuple[str, str, bool], ...]
+    """(mechanism, status, verified) of each mechanism's equilibrium."""
 
 
 def table_row(dataset: str, seed: int = 0, *, beta: float | None = None, starts: int = 4) -> TableRow:
@@ -92,7 +94,8 @@ def table_row(dataset: str, seed: int = 0, *, beta: float | None = None, starts:
     rec = tuple(out[m].reciprocity if certified else float("nan") for m in MECHANISMS)
     return TableRow(dataset, seed, out["budget_balanced"].beta, share, dg, ag, rec,
                     tuple(int(out[m].equilibria.shape[0]) for m in MECHANISMS), certified,
-                    bool(out["shapley"].uniqueness is not None and out["shapley"].uniqueness.verified))
+                    bool(out["shapley"].uniqueness is not None and out["shapley"].uniqueness.verified),
+                    tuple((m, o.status.value, bool(getattr(o.certificate, "verified", False))) for m, o in out.items()))
 
 
 def table(seeds: tuple[int, ...] = (0,), *, beta: float | None = None, starts: int = 4) -> list[TableRow]:

@@ -16,8 +16,8 @@ import numpy as np
 from mechopt.data.functions import PowerLaw, linear_cost
 from mechopt.data.payoffs import LinearIndexPayoff
 from mechopt.mechanisms.mshap import shapley_payments
-from mechopt.reciprocity.metrics import MECHANISMS, MechanismOutcome, accuracy_gain, data_gain, evaluate
-from mechopt.reciprocity.table1 import PAPER as TABLE1_PAPER, W, instance
+from mechopt.reciprocity.metrics import MECHANISMS, MechanismOutcome, data_gain, evaluate
+from mechopt.reciprocity.table1 import PAPER as TABLE1_PAPER, W, table_row
 from mechopt.reproductions.report import Certified, Figure, Section, Table, Text
 from mechopt.sweeps.sweep import Sweep
 
@@ -38,11 +38,16 @@ def _finite(x: float | None) -> float | None:
     return float(x) if x is not None and math.isfinite(x) else None
 
 
-def _certs(out: dict[str, MechanismOutcome]) -> dict[str, Any]:
-    certs = [[LABELS[m], o.status.value, bool(getattr(o.certificate, "verified", False))] for m, o in out.items()]
-    return {"status": "equilibrium" if all(c[1] == "equilibrium" for c in certs) else next(c[1] for c in certs
-                                                                                         if c[1] != "equilibrium"),
+def _certs(certs: list[list[Any]]) -> dict[str, Any]:
+    """Every equilibrium's [label, status, verified], the first status that is not "equilibrium"
+    (else "equilibrium") and whether all verified."""
+    return {"status": next((c[1] for c in certs if c[1] != "equilibrium"), "equilibrium"),
             "verified": all(c[2] for c in certs), "certificates": certs}
+
+
+def _outcome_certs(out: dict[str, MechanismOutcome]) -> dict[str, Any]:
+    return _certs([[LABELS[m], o.status.value, bool(getattr(o.certificate, "verified", False))]
+                   for m, o in out.items()])
 
 
 def examples_point() -> dict[str, Any]:
@@ -54,7 +59,7 @@ def examples_point() -> dict[str, Any]:
     s7 = np.array(EXAMPLES_PAPER["s7"])
     _, phi7 = shapley_payments(payoff, s7)
     a7 = float(payoff.values(s7)[0])
-    return _certs(out) | {
+    return _outcome_certs(out) | {
         "profiles": {LABELS[m]: None if o.equilibrium.profile is None else [float(x) for x in o.equilibrium.profile]
                      for m, o in out.items()},
         "beta": float(out["budget_balanced"].beta),
@@ -65,23 +70,15 @@ def examples_point() -> dict[str, Any]:
 
 def table1_point(dataset: str, seed: int, beta: float | None) -> dict[str, Any]:
     """One Table 1 row (``table1.table_row``) with each mechanism's equilibrium certificate."""
-    inst = instance(dataset, seed)
-    out = {m: evaluate(m, inst.payoff, inst.cost, inst.tau, beta=beta if m == "budget_balanced" else None, seed=seed)
-           for m in MECHANISMS}
-    row: dict[str, Any] = {"dataset": dataset, "seed": seed, "beta_given": beta,
-                           "beta": float(out["budget_balanced"].beta),
-                           "equilibria_found": [int(o.equilibria.shape[0]) for o in out.values()],
-                           "shapley_unique": bool(out["shapley"].uniqueness is not None
-                                                  and out["shapley"].uniqueness.verified)}
-    if any(o.data_share is None for o in out.values()):
-        return _certs(out) | row
-    base, total = out["none"].equilibria, float(np.sum(inst.tau))
-    return _certs(out) | row | {
-        "data_share": [100.0 * o.data_share / total for o in out.values()],
-        "data_gain": [_finite(data_gain(o, base, inst.payoff)) for o in out.values()],
-        "accuracy_gain": [_finite(accuracy_gain(o, base, inst.payoff)) for o in out.values()],
-        "reciprocity": [_finite(o.reciprocity) for o in out.values()],
-        "budget_residual": [_finite(o.budget_residual) for o in out.values()]}
+    row = table_row(dataset, seed, beta=beta)
+    out = _certs([[LABELS[m], status, ok] for m, status, ok in row.certificates]) | {
+        "dataset": dataset, "seed": seed, "beta_given": beta, "beta": float(row.beta),
+        "equilibria_found": list(row.equilibria_found), "shapley_unique": row.shapley_unique}
+    if not row.certified:
+        return out
+    return out | {"data_share": list(row.data_share), "data_gain": [_finite(x) for x in row.data_gain],
+                  "accuracy_gain": [_finite(x) for x in row.accuracy_gain],
+                  "reciprocity": [_finite(x) for x in row.reciprocity]}
 
 
 def sweeps(quick: bool) -> list[Sweep]:
