@@ -33,7 +33,7 @@ from mechopt.core.serialization import Serializable
 from mechopt.privacy.fairvalue import fair_values_users
 from mechopt.privacy.game import PrivacyGame, check_sensitivity, optimistic_choice
 from mechopt.privacy.symmetric import real_roots
-from mechopt.solvers.bimatrix_mip import (affine_pattern, enumerate_patterns, pattern_t_interval,
+from mechopt.solvers.bimatrix_mip import (affine_pattern, enumerate_patterns, pattern_t_intervals,
                                            pattern_vertices)
 
 
@@ -263,10 +263,11 @@ def pattern_pieces(phi1: np.ndarray, phi2: np.ndarray, ca: np.ndarray, cb: np.nd
     found, complete, solves = enumerate_patterns(phi1, phi2, ca, cb, t_range, max_patterns, symmetric=symmetric)
     if not complete:
         raise RuntimeError(f"max_patterns: more than {max_patterns} equilibrium patterns")
+    intervals = pattern_t_intervals(phi1, phi2, ca, cb, t_range, [(e.rows, e.cols) for e in found],
+                                    symmetric=symmetric)
+    solves += 2 * len(found)
     pieces = []
-    for e in found:
-        interval = pattern_t_interval(phi1, phi2, ca, cb, t_range, e.rows, e.cols, symmetric=symmetric)
-        solves += 2
+    for e, interval in zip(found, intervals, strict=True):
         lo, hi = interval if interval is not None else (e.t, e.t)
         aff = affine_pattern(phi1, phi2, ca, cb, e.rows, e.cols)
         if aff is None:

@@ -33,6 +33,7 @@ scale max(|A|, |B|).
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -273,31 +274,36 @@ def enumerate_patterns(a: np.ndarray, b: np.ndarray, row_cost: np.ndarray | None
     return found, complete, solves
 
 
-def pattern_t_interval(a: np.ndarray, b: np.ndarray, row_cost: np.ndarray, col_cost: np.ndarray,
-                       t_range: tuple[float, float], rows: tuple[int, ...], cols: tuple[int, ...], *,
-                       symmetric: bool = False) -> tuple[float, float] | None:
-    """[min t, max t] over the pattern's polyhedron in (x, y, t, v) (two LPs with HiGHS; the
-    polyhedron is convex, so its t-projection is this interval); None when empty.  ``symmetric``
-    adds x = y (:func:`bimatrix_model`)."""
+def pattern_t_intervals(a: np.ndarray, b: np.ndarray, row_cost: np.ndarray, col_cost: np.ndarray,
+                        t_range: tuple[float, float], patterns: Sequence[tuple[tuple[int, ...], tuple[int, ...]]],
+                        *, symmetric: bool = False) -> list[tuple[float, float] | None]:
+    """For each pattern (rows, cols): [min t, max t] over its polyhedron in (x, y, t, v) (two LPs with
+    HiGHS; the polyhedron is convex, so its t-projection is this interval), None when empty.  One
+    model serves every pattern (its binaries fixed in turn).  ``symmetric`` adds x = y
+    (:func:`bimatrix_model`)."""
     import pyomo.environ as pyo
 
     model = bimatrix_model(a, b, row_cost, col_cost, t_range, symmetric=symmetric)
     z1, z2 = to_milp(model)
-    for k, z in enumerate(z1):
-        z.fix(1 if k in rows else 0)
-    for k, z in enumerate(z2):
-        z.fix(1 if k in cols else 0)
     model.objective.deactivate()
-    out = []
-    for sense in (pyo.minimize, pyo.maximize):
-        model.obj_t = pyo.Objective(expr=model.t, sense=sense)
-        results = _highs().solve(model)
-        if results.termination_condition.name != "optimal":
-            return None
-        results.solution_loader.load_vars()
-        out.append(float(pyo.value(model.t)))
-        model.del_component(model.obj_t)
-    return out[0], out[1]
+    solver = _highs()
+    out: list[tuple[float, float] | None] = []
+    for rows, cols in patterns:
+        for k, z in enumerate(z1):
+            z.fix(1 if k in rows else 0)
+        for k, z in enumerate(z2):
+            z.fix(1 if k in cols else 0)
+        ends = []
+        for sense in (pyo.minimize, pyo.maximize):
+            model.obj_t = pyo.Objective(expr=model.t, sense=sense)
+            results = solver.solve(model)
+            model.del_component(model.obj_t)
+            if results.termination_condition.name != "optimal":
+                break
+            results.solution_loader.load_vars()
+            ends.append(float(pyo.value(model.t)))
+        out.append((ends[0], ends[1]) if len(ends) == 2 else None)
+    return out
 
 
 def affine_pattern(a: np.ndarray, b: np.ndarray, row_cost: np.ndarray, col_cost: np.ndarray,
