@@ -23,7 +23,7 @@ from mechopt.certificates.kkt import KKTCertificate, kkt_certificate
 from mechopt.certificates.nash import NashCertificate
 from mechopt.solvers.nash import NashResult, solve_nash
 from mechopt.data.functions import Quadratic
-from mechopt.mechanisms.mbeta import BetaStar, BudgetGame, MBeta, optimal_beta
+from mechopt.mechanisms.mbeta import BetaStar, BudgetGame, MBeta, optimal_beta_for
 from mechopt.core.serialization import Serializable
 from mechopt.core.stats import SolveStats
 from mechopt.core.status import Status
@@ -91,7 +91,7 @@ def analyze_mbeta(
     if beta is None:
         if np.any(np.asarray(cost.curvature) != 0):
             raise ValueError("cost.curvature: beta* of (6) is defined for linear costs only")
-        star = optimal_beta(np.broadcast_to(cost.slope, (n,)))
+        star = optimal_beta_for(cost, n)
         beta = star.beta
     mech = MBeta(cost, beta, n)
     ne = solve_nash(BudgetGame(utility, mech, budgets, tau), tol=nash_tol)

@@ -11,12 +11,12 @@ import numpy as np
 
 from mechopt.certificates.infeasibility import budget_infeasibility
 from mechopt.certificates.kkt import kkt_certificate
-from mechopt.certificates.nash import nash_basis, nash_certificate
+from mechopt.certificates.nash import nash_basis, nash_certificate, nash_status
 from mechopt.certificates.verification import Check, ClaimReader, MalformedClaim, Verification, close
 from mechopt.core.status import Status
 from mechopt.core.tolerances import KKT_TOL, NASH_GAIN_TOL
 from mechopt.games.base import ContinuousGame
-from mechopt.mechanisms.mbeta import BudgetGame, optimal_beta
+from mechopt.mechanisms.mbeta import BudgetGame, optimal_beta_for
 from mechopt.programs.welfare import WelfareProgram
 
 UNCHECKED_STATS = ("stats",)
@@ -43,7 +43,7 @@ def verify_nash_answer(game: ContinuousGame, claim: ClaimReader, *, tol: float =
                     cert_claim.boolean("verified") == cert.verified)]
     claimed_gains = cert_claim.array("gains", (game.n,))
     # a claimed gain bound below a gain actually found (beyond the tolerance) is false
-    slack = tol * cert.utility_scale + cert.rounding
+    slack = cert.slack
     checks.append(Check("certificate.gains", claimed_gains.tolist(), cert.gains.tolist(),
                         bool(np.all(claimed_gains >= cert.found_gains - slack))))
     claimed_max = cert_claim.number("max_gain")
@@ -52,7 +52,7 @@ def verify_nash_answer(game: ContinuousGame, claim: ClaimReader, *, tol: float =
                              and claimed_max >= float(np.max(claimed_gains, initial=0.0)))))
     if status is Status.EQUILIBRIUM:
         checks.append(Check("status", status.value, "equilibrium" if cert.verified else "not an equilibrium",
-                            cert.verified and not (game.own_concave and not cert.concave_at_point)))
+                            nash_status(game, cert) is Status.EQUILIBRIUM))
         supports = float(np.max(claimed_gains - slack, initial=0.0)) <= 0.0 and claimed_max <= float(np.max(slack))
         checks.append(Check("certificate.max_gain supports the claim", claimed_max, f"<= {float(np.max(slack)):.3g}",
                             supports))
@@ -62,7 +62,7 @@ def verify_nash_answer(game: ContinuousGame, claim: ClaimReader, *, tol: float =
                             game.utilities(point).tolist(), close(utilities, game.utilities(point))))
     elif status is Status.ASSUMPTION_VIOLATED:
         checks.append(Check("status", status.value, f"max own curvature {cert.max_own_curvature:.3g}",
-                            game.own_concave and not cert.concave_at_point))
+                            nash_status(game, cert) is Status.ASSUMPTION_VIOLATED))
         checks.append(Check("profile", None if profile is None else profile.tolist(), None, profile is None))
     else:
         checks.append(Check("profile", None if profile is None else profile.tolist(), None, profile is None))
@@ -124,7 +124,7 @@ def verify_mbeta_answer(game: BudgetGame, ps: tuple[float, ...], beta_optimal: b
     checks.append(Check("beta", beta, mech.beta, beta == mech.beta))
     star = claim.sub("beta_star", optional=True)
     if beta_optimal:
-        expected = optimal_beta(np.broadcast_to(mech.cost.slope, (n,)).copy())
+        expected = optimal_beta_for(mech.cost, n)
         checks.append(Check("beta_star.beta", None if star is None else star.number("beta"), expected.beta,
                             star is not None and star.number("beta") == expected.beta))
     ne = verify_nash_answer(game, claim.sub("equilibrium"), tol=nash_tol)

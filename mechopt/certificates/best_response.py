@@ -420,6 +420,7 @@ def best_response_cycle(
     s = game.project(np.asarray(start, dtype=float))
     seen: dict[tuple, int] = {}
     history: list[tuple[np.ndarray, int, float]] = []
+    br = None  # the search depends on s only: redone after a move
     for _ in range(max_rounds):
         moved = False
         for i in range(game.n):
@@ -428,14 +429,15 @@ def best_response_cycle(
                 cyc = history[seen[key]:]
                 profiles = np.array([p for p, _, _ in cyc] + [s])
                 return None, BestResponseCycle(profiles, tuple(m for _, m, _ in cyc), np.array([g for _, _, g in cyc]))
-            br = global_best_responses(game, s)
+            if br is None:
+                br = global_best_responses(game, s)
             gain = float(br.gains[i])
             if gain > tol * float(np.max(br.ranges)) + float(br.rounding[i]):
                 seen[key] = len(history)
                 history.append((s.copy(), i, gain))
                 s = s.copy()
                 s[i] = br.actions[i]
-                moved = True
+                br, moved = None, True
         if not moved:
             return s, None
     return None, None

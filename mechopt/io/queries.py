@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 from pydantic import BaseModel
 
 from mechopt.analyses.theorem41 import analyze_mbeta
@@ -27,7 +26,7 @@ from mechopt.io.schemas.mechanism import MechanismModel, mechanism_beta, mechani
 from mechopt.io.schemas.typegrid import BoundaryModel, ExistenceModel, build_grid, check_profiles
 from mechopt.io.schemas.value_shaping import (ValueShapingContractModel, ValueShapingModel, costs as vs_costs,
                                               value_of_data)
-from mechopt.mechanisms.mbeta import optimal_beta
+from mechopt.mechanisms.mbeta import optimal_beta_for
 from mechopt.io.schemas.privacy import StackelbergModel, sensitivity as privacy_sensitivity, symmetric_game
 from mechopt.privacy.stackelberg import STACKELBERG_TOL, solve_stackelberg
 from mechopt.privacy.verify import verify_stackelberg_answer
@@ -67,7 +66,7 @@ def _solve_welfare(model: WelfareModel) -> Result:
 def _mbeta_beta(model: MBetaModel) -> float:
     if model.beta != "optimal":
         return float(model.beta)
-    return optimal_beta(np.broadcast_to(np.asarray(model.cost.slope, dtype=float), (model.n,)).copy()).beta
+    return optimal_beta_for(model.cost, model.n).beta
 
 
 def _solve_mbeta(model: MBetaModel) -> Result:

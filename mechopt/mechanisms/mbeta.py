@@ -53,6 +53,12 @@ def optimal_beta(costs: np.ndarray, *, tol: float = 1e-12) -> BetaStar:
     return BetaStar(float(beta), float(A), C, n, float(residual), holds)
 
 
+def optimal_beta_for(cost: Quadratic, n: int) -> BetaStar:
+    """beta* of (6) for ``n`` agents with the linear cost slopes of ``cost`` (a scalar slope is
+    every agent's)."""
+    return optimal_beta(np.broadcast_to(np.asarray(cost.slope, dtype=float), (n,)))
+
+
 @dataclass(frozen=True)
 class MBeta:
     """Payments of M_beta for costs c_i(s_i) (linear in Definition 2, convex in general)."""

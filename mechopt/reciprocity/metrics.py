@@ -30,7 +30,7 @@ from mechopt.data.functions import Quadratic
 from mechopt.data.payoffs import LinearIndexPayoff
 from mechopt.games.base import ContinuousGame
 from mechopt.games.data_sharing import DataSharingGame
-from mechopt.mechanisms.mbeta import MBeta, optimal_beta
+from mechopt.mechanisms.mbeta import MBeta, optimal_beta_for
 from mechopt.mechanisms.mshap import MonotonicityCertificate, ShapleyGame, _engine, budget_residual, strict_monotonicity
 from mechopt.solvers.nash import NashResult, solve_nash
 from mechopt.valuation.shapley import shapley_values
@@ -93,8 +93,7 @@ def mbeta_parameter(cost: Quadratic, n: int, beta: float | None) -> float:
         if not (0.0 <= beta <= 1.0):
             raise ValueError(f"beta: must lie in [0, 1], got {beta}")
         return float(beta)
-    slopes = np.broadcast_to(np.asarray(cost.slope, dtype=float), (n,))
-    return optimal_beta(slopes).beta
+    return optimal_beta_for(cost, n).beta
 
 
 def payments(mechanism: str, payoff: LinearIndexPayoff, cost: Quadratic, s: np.ndarray, *, beta: float | None = None,

@@ -35,7 +35,7 @@ from mechopt.certificates.nash import NashCertificate, nash_certificate, nash_st
 from mechopt.games.base import ContinuousGame
 from mechopt.core.serialization import Serializable
 from mechopt.solvers.br_dynamics import br_dynamics_solve
-from mechopt.solvers.outcome import MethodOutcome, max_norm, starting_point
+from mechopt.solvers.outcome import MethodOutcome, starting_point
 from mechopt.solvers.newton import newton_solve
 from mechopt.core.stats import SolveStats
 from mechopt.core.status import Status, Termination
@@ -180,9 +180,7 @@ def _best_response_search(game: ContinuousGame, after: _Attempt, tol: float) -> 
     attempt = None
     if fixed is not None:
         cert = nash_certificate(game, fixed, tol=tol)
-        with np.errstate(all="ignore"):
-            residual = max_norm(game.natural_residual(fixed))
-        outcome = replace(after.outcome, profile=fixed, residual=residual)
+        outcome = replace(after.outcome, profile=fixed, residual=cert.residual)
         attempt = _Attempt(f"{after.method}+best-response", after.start, outcome, cert, None, time.perf_counter() - t0)
         summary |= {"max_gain": cert.max_gain, "verified": cert.verified}
     summary["seconds"] = time.perf_counter() - t0
@@ -199,7 +197,7 @@ def _pick(game: ContinuousGame, attempts: list[_Attempt]) -> _Attempt | None:
 
 
 def _conclude(game: ContinuousGame, attempts: list[_Attempt], searches: list[_Search], log: list[dict[str, Any]], *,
-              tol: float, search_cycles: bool, seconds: float) -> NashResult:
+              tol: float, seconds: float) -> NashResult:
     """The answer from the attempts made (:func:`_pick`); when none settles it, sequential best
     responses from the best point (unless already run from it) may still reach one that verifies,
     and a best-response cycle found on the way is attached to the certificate as a diagnostic."""
@@ -209,7 +207,7 @@ def _conclude(game: ContinuousGame, attempts: list[_Attempt], searches: list[_Se
     if best is None:  # every method raised: certify the midpoint so that the answer carries evidence
         point = starting_point(game.lower, game.upper, None)
         best = replace(attempts[0], certificate=nash_certificate(game, point, tol=tol))
-    elif (not _decisive(game, best) and not best.failed and search_cycles and game.n <= CYCLE_SEARCH_PLAYERS
+    elif (not _decisive(game, best) and not best.failed and game.n <= CYCLE_SEARCH_PLAYERS
           and not any(np.array_equal(s.origin, best.certificate.point) for s in searches)):  # type: ignore[union-attr]
         search = _best_response_search(game, best, tol)
         searches.append(search)
@@ -240,23 +238,10 @@ def _conclude(game: ContinuousGame, attempts: list[_Attempt], searches: list[_Se
     return NashResult("nash", status, profile, None if profile is None else game.utilities(profile), cert, stats)
 
 
-def certify_outcome(game: ContinuousGame, outcome: MethodOutcome, method: str, *, tol: float = NASH_GAIN_TOL,
-                    search_cycles: bool = True) -> NashResult:
-    """Wrap one method's last point in a :class:`NashResult` with its certificate (no further
-    methods or starts; sequential best responses from the point when it does not verify, as in
-    :func:`_conclude`; the status from :func:`decide_status`)."""
-    t0 = time.perf_counter()
-    cert = nash_certificate(game, outcome.profile, tol=tol)
-    attempt = _Attempt(method, "given", outcome, cert, None, outcome.seconds + time.perf_counter() - t0)
-    return _conclude(game, [attempt], [], [attempt.summary()], tol=tol, search_cycles=search_cycles,
-                     seconds=attempt.seconds)
-
-
 @dataclass(frozen=True)
 class _Planned:
     method: str
     start: str
-    point: np.ndarray | None
     run: Callable[[float], MethodOutcome]
     """Runs the method; the argument is the time left (BR dynamics takes it as its limit)."""
 
@@ -279,16 +264,16 @@ def fallback_plan(game: ContinuousGame, method: str, start: np.ndarray | None, *
                                               max_seconds=max(left, 0.0))
 
     point = None if start is None or method == "pyomo-mip" else first_point
-    plan = [_Planned("newton", first, point, newton(point))] if method != "newton" else []
+    plan = [_Planned("newton", first, newton(point))] if method != "newton" else []
     tried = [first_point]
     for label, fraction in FALLBACK_STARTS:
         p = game.lower + fraction * (game.upper - game.lower)
         if any(np.array_equal(p, q) for q in tried):
             continue
         tried.append(p)
-        plan.append(_Planned("newton", label, p, newton(p)))
+        plan.append(_Planned("newton", label, newton(p)))
     if method != "br":  # last: the slowest, and it rarely settles what Newton could not
-        plan.append(_Planned("br", first, point, br(point)))
+        plan.append(_Planned("br", first, br(point)))
     return plan
 
 
@@ -303,7 +288,7 @@ def _solve(game: ContinuousGame, method: str, first: Callable[[], MethodOutcome]
     log = [attempts[0].summary()]
     searches: list[_Search] = []
     if _decisive(game, attempts[0]):
-        return _conclude(game, attempts, searches, log, tol=tol, search_cycles=True, seconds=time.perf_counter() - t0)
+        return _conclude(game, attempts, searches, log, tol=tol, seconds=time.perf_counter() - t0)
     deadline = t0 + max(FALLBACK_SECONDS, FALLBACK_FACTOR * attempts[0].seconds)
     if not attempts[0].failed and game.n <= CYCLE_SEARCH_PLAYERS:
         search = _best_response_search(game, attempts[0], tol)
@@ -322,7 +307,7 @@ def _solve(game: ContinuousGame, method: str, first: Callable[[], MethodOutcome]
             log.append(attempt.summary())
             if _decisive(game, attempt):
                 break
-    return _conclude(game, attempts, searches, log, tol=tol, search_cycles=True, seconds=time.perf_counter() - t0)
+    return _conclude(game, attempts, searches, log, tol=tol, seconds=time.perf_counter() - t0)
 
 
 def _check_tolerances(tol: float, residual_tol: float) -> None:
@@ -414,5 +399,5 @@ def solve_nash(
     return pyomo_mip_nash(game, tol=tol, residual_tol=residual_tol)
 
 
-__all__ = ["METHOD_OPTIONS", "NashResult", "br_nash", "certify_outcome", "decide_status", "fallback_plan",
+__all__ = ["METHOD_OPTIONS", "NashResult", "br_nash", "decide_status", "fallback_plan",
            "newton_nash", "pyomo_mip_nash", "solve_nash", "stochastic_br_nash"]

@@ -33,6 +33,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -164,6 +165,7 @@ def exact_shapley(payoff: Payoff | CoalitionFunction, s: np.ndarray, *, n: int |
     grad = np.empty(n) if gradient else None
     H = np.zeros((n, n)) if jacobian else None
     G = lin.grad(S) if gradient else None  # dA/ds_j at every coalition
+    curvature = lin.curvature(S) if jacobian else None  # f''(z_l) at every coalition, (n_l, 2^n)
     for i in range(n):
         without = codes[~masks[:, i]]
         with_i = without | (1 << i)
@@ -173,7 +175,7 @@ def exact_shapley(payoff: Payoff | CoalitionFunction, s: np.ndarray, *, n: int |
             grad[i] = weight @ G[with_i, i]
         if jacobian:
             # d/ds_j of dA(s[X+i])/ds_i = sum_l f''(z_l) K_li K_lj for j in X+i
-            c = lin.curvature(S[with_i]) * lin.K[:, i:i + 1]  # (n_l, m)
+            c = curvature[:, with_i] * lin.K[:, i:i + 1]  # (n_l, m)
             H[i] = (c.T @ lin.K * masks[with_i]).T @ weight
     return _result("exact", values, v[-1], v[0], t0, gradient=grad, jacobian=H, iterations=2 ** n,
                    parameters={"coalitions": 2 ** n})
@@ -417,10 +419,15 @@ class MarginalFrame:
     weights: np.ndarray
     own: np.ndarray
 
+    @cached_property
+    def base(self) -> np.ndarray:
+        """A(z_c) of every cell, once per frame."""
+        return np.sum(self.f.value(self.index.T), axis=0)  # (cells,)
+
     def values(self, x: np.ndarray) -> np.ndarray:
         """phi_i at own actions x (any shape)."""
         x = np.asarray(x, dtype=float)
-        base = np.sum(self.f.value(self.index.T), axis=0)  # (cells,)
+        base = self.base
         flat = x.reshape(-1)
         out = np.empty(flat.size)
         step = max(1, 2_000_000 // max(1, self.index.size))

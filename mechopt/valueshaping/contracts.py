@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -104,11 +105,12 @@ class _Setting:
     p: float
     delta: float
 
-    @property
+    @cached_property
     def solos(self) -> tuple[float, float, float, float]:
         m, u, _ = solo_contributions(self.value, np.array([self.c_lo, self.c_hi]))
         return float(m[0]), float(m[1]), float(u[0]), float(u[1])
 
+    @cached_property
     def bounds(self) -> tuple[float, float]:
         ml, mh, _, _ = self.solos
         top = first_crossing(self.value, np.array([ml, mh]), np.array([self.c_lo, self.c_hi]),
@@ -131,7 +133,7 @@ class _Setting:
         (Theorem VIII): the high type keeps its solo utility; the rent is the low type's gain over
         its utility at m_lo^max, where full information would put it."""
         _, mh, _, _ = self.solos
-        _, m_lo_max = self.bounds()
+        _, m_lo_max = self.bounds
         low = self.phi(m_down)
         return float(self.value.v(mh)) - self.c_hi * mh, low, low - self.phi(m_lo_max)
 
@@ -143,7 +145,7 @@ class _Setting:
         (Definition A): the c_lo-line through D stays below v(. + Delta) back to m_up iff
         phi(m_up) >= phi(m_down), phi(x) = v(x + Delta) - c_lo x, which with (17) reads
         phi(m_down) <= phi(m_hi^max) for m_down past phi's peak x_hat.  None: no such m_down."""
-        lo, hi = self.bounds()
+        lo, hi = self.bounds
         x_hat = float(self.value.inverse_slope(np.array(self.c_lo))) - self.delta
         if x_hat <= lo:
             return lo
@@ -160,7 +162,7 @@ class _Setting:
         return b
 
     def closed_form(self, slope: float, lower: float | None = None) -> float:
-        lo, hi = self.bounds()
+        lo, hi = self.bounds
         lo = lo if lower is None else lower
         if slope <= 0:
             return hi
@@ -168,7 +170,7 @@ class _Setting:
 
     def polish(self, lower: float) -> float:
         """The maximizer of the concave E on [lower, m_lo^max] by bisection on the sign of E'."""
-        _, hi = self.bounds()
+        _, hi = self.bounds
         if self.derivative(lower) <= 0:
             return lower
         if self.derivative(hi) >= 0:
@@ -197,7 +199,7 @@ def solve_program(s: _Setting, lower: float) -> tuple[float, str]:
     b = s.value.b
     if not isinstance(b, PowerLaw):
         raise ValueError("value: the declarative program (22) needs a DCP form of b (family 'power_law')")
-    _, hi = s.bounds()
+    _, hi = s.bounds
     lo = lower
     _, mh, _, _ = s.solos
     scale = max(hi, 1e-300)
@@ -217,7 +219,7 @@ def solve_program(s: _Setting, lower: float) -> tuple[float, str]:
 
 def contract_certificate(s: _Setting, m_down: float, *, tol: float = CONTRACT_TOL) -> ContractCertificate:
     lower = s.feasible_lower()
-    lo, hi = s.bounds()
+    lo, hi = s.bounds
     lo = lo if lower is None else lower
     R = s.value.sup
     if not (np.isfinite(m_down) and lo - tol * hi <= m_down <= hi + tol * hi):
@@ -297,7 +299,7 @@ def derive(value: ValueOfData, c_lo: float, c_hi: float, p: float, others: float
     paper's reading, or the symmetric fixed point of ``n`` agents)."""
     delta = float(others) if others is not None else symmetric_others(value, c_lo, c_hi, p, int(n))  # type: ignore[arg-type]
     s = _Setting(value, c_lo, c_hi, p, delta)
-    lo, hi = s.bounds()
+    lo, hi = s.bounds
     ml, mh, _, _ = s.solos
     lower = s.feasible_lower()
     mode = "given" if others is not None else f"symmetric fixed point, n = {n}"
