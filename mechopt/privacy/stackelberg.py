@@ -109,7 +109,8 @@ def grid_best(game: SymmetricPrivacyGame, c: float, points: int = GRID_POINTS) -
                 pts.append(0.0)
             nz = np.flatnonzero(np.abs(h) > 0)
             if nz.size and nz[-1] >= 1:
-                r = P.polyroots(h[: nz[-1] + 1])
+                with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # a vanishing top
+                    r = P.polyroots(h[: nz[-1] + 1])  # coefficient: roots beyond [0, 1], dropped below
                 r = r[np.abs(r.imag) <= 1e-9 * np.maximum(1.0, np.abs(r))].real
                 pts.extend(np.clip(r[(r >= -1e-9) & (r <= 1 + 1e-9)], 0.0, 1.0))
             pts = np.asarray(pts, dtype=float)

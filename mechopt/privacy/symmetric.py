@@ -39,7 +39,8 @@ def real_roots(poly: Polynomial, lo: float = 0.0, hi: float = 1.0) -> np.ndarray
     poly = poly.trim()
     if poly.degree() < 1:
         return np.empty(0)
-    r = poly.roots()
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # huge roots are dropped below
+        r = poly.roots()
     r = r[np.abs(r.imag) <= 1e-9 * np.maximum(1.0, np.abs(r))].real
     r = r[(r >= lo - 1e-9) & (r <= hi + 1e-9)]
     return np.unique(np.clip(r, lo, hi))

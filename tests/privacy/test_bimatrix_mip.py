@@ -88,7 +88,7 @@ def test_random_integer_games(m, n, data):
     for i, j in itertools.product(range(m), range(n)):
         x, y = np.eye(m)[i], np.eye(n)[j]
         if bimatrix_regrets(a, b, x, y).max() <= 0:
-            assert any(np.array_equal(ex, x) and np.array_equal(ey, y) for ex, ey in r.profiles())
+            assert any(np.allclose(ex, x, atol=1e-9) and np.allclose(ey, y, atol=1e-9) for ex, ey in r.profiles())
 
 
 @pytest.mark.parametrize("c1, c2", [(0.05, 0.3), (0.2, 0.25), (0.3, 0.3), (0.45, 0.45), (0.5, 0.4),
