@@ -77,3 +77,47 @@ def test_import_is_light() -> None:
     code = "import sys, mechopt; print(sorted(m for m in ('cvxpy', 'pyomo', 'numba', 'pydantic') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+SOLVER_PACKAGES = ("mechopt.solvers", "mechopt.analyses")
+DOMAIN_SOLVERS = {
+    "mechopt.typegrid.existence", "mechopt.typegrid.dag", "mechopt.typegrid.bellman_ford", "mechopt.typegrid.lp",
+    "mechopt.typegrid.aggregate", "mechopt.typegrid.market_growth",
+    "mechopt.valueshaping.equilibrium", "mechopt.valueshaping.contracts", "mechopt.valueshaping.baselines",
+    "mechopt.privacy.stackelberg", "mechopt.privacy.twogroup",
+    "mechopt.reciprocity.answer", "mechopt.reciprocity.metrics", "mechopt.reciprocity.table1",
+}
+"""Modules of the paper domains that compute answers (solvers); docs/design.md lists them."""
+
+
+def _is_certifier(module: str) -> bool:
+    return module.startswith("mechopt.certificates") or module.endswith(".certify")
+
+
+def _is_solver(module: str) -> bool:
+    return module.startswith(SOLVER_PACKAGES) or module in DOMAIN_SOLVERS
+
+
+def test_modules_defining_solvers_are_listed_as_solvers() -> None:
+    """A module that defines a ``solve_*`` function is a solver module (so a certifier cannot
+    import one unnoticed)."""
+    unlisted = []
+    for path in PACKAGE.rglob("*.py"):
+        name = _module_name(path)
+        defines = [n.name for n in ast.parse(path.read_text()).body
+                   if isinstance(n, ast.FunctionDef) and (n.name.startswith("solve") or n.name.endswith("_solve"))]
+        if defines and not _is_solver(name) and not name.startswith(("mechopt.core", "mechopt.io", "mechopt.cli")):
+            unlisted.append(f"{name}: {defines}")
+    assert not unlisted, unlisted
+
+
+def test_certifiers_import_no_solver() -> None:
+    """One judge per kind: no certifier module reaches a solver module through its imports, however
+    indirectly, so a solver's bug cannot be repeated by the check of its answers."""
+    graph = _imports()
+    graph.remove_node("mechopt")
+    reached = []
+    for module in graph:
+        if _is_certifier(module):
+            reached += [f"{module} -> {m}" for m in nx.descendants(graph, module) if _is_solver(m)]
+    assert not reached, reached

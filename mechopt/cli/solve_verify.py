@@ -9,12 +9,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from mechopt.certificates.verification import Verification
-from mechopt.cli.common import console, emit, fail, writable
-from mechopt.cli.rows import answer_text
+from mechopt.cli.common import console, fail
+from mechopt.core.verdict import Verdict
 from mechopt.io.envelope import wrap
 from mechopt.io.files import ModelFileError, load_model_file, load_result_file
-from mechopt.io.queries import solve_model, verify_envelope
+from mechopt.io.registry import KINDS, solve_model, verify_envelope
 
 
 def solve(
@@ -31,7 +30,7 @@ def solve(
         fail(f"--out: {out} is an existing file; give a folder")
     envelopes = []
     table = Table(title="mechopt results")
-    for col in ("model", "kind", "status", "certificate", "answer", "seconds"):
+    for col in ("model", "kind", "status", "verdict", "answer", "seconds"):
         table.add_column(col)
     for f in files:
         target = None if out is None else out / f"{f.stem}.json"
@@ -44,9 +43,8 @@ def solve(
             fail(e)
         envelope = wrap(raw["kind"], raw, result)
         envelopes.append(envelope)
-        verified = result.certificate is not None and result.certificate.verified
-        table.add_row(f.stem, raw["kind"], result.status.value, "verified" if verified else "NOT verified",
-                      answer_text(raw["kind"], result), f"{result.stats.seconds:.3f}")
+        table.add_row(f.stem, raw["kind"], result.status.value, "established" if result.success else "NOT established",
+                      KINDS[raw["kind"]].summary(result), f"{result.stats.seconds:.3f}")
         if target is not None:
             out.mkdir(parents=True, exist_ok=True)
             target.write_text(json.dumps(envelope, indent=2))
@@ -76,10 +74,12 @@ def verify(
     raise typer.Exit(code=0 if report.established else 1)
 
 
-def _print(path: Path, report: Verification) -> None:
+def _print(path: Path, report: Verdict) -> None:
     verdict = "[green]ESTABLISHED[/]" if report.established else "[bold red]NOT established[/]"
-    console.print(f"{path}: {report.kind} answer '{report.claimed_status}' {verdict} (tol {report.tol:g})")
-    console.print(f"  basis: {report.basis}", highlight=False)
+    console.print(f"{path}: {report.kind} answer '{report.claimed.value}' {verdict} (tol {report.tol:g})")
+    if report.claimed is not report.status:
+        console.print(f"  the evidence supports '{report.status.value}'", highlight=False)
+    console.print(f"  basis: {report.basis.value}: {report.rests_on}", highlight=False)
     for c in report.checks:
         mark = "[green]ok[/]  " if c.ok else "[red]FAIL[/]"
         console.print(f"  {mark} {c.field}: claimed {c.claimed!r}, recomputed {c.recomputed!r}", highlight=False)

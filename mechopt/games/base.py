@@ -63,6 +63,12 @@ class ContinuousGame(ABC):
     def utilities(self, s: np.ndarray) -> np.ndarray:
         """u(s), shape (n,)."""
 
+    def utility_magnitudes(self, s: np.ndarray) -> np.ndarray:
+        """The magnitude of each u_i's terms at s (payoff plus cost, say), the scale the Nash
+        certificate's tolerance is relative to together with |u_i| at the point and at the best
+        response.  Default |u_i(s)| (a game given by callables has no terms to show)."""
+        return np.abs(self.utilities(s))
+
     @abstractmethod
     def own_gradient(self, s: np.ndarray) -> np.ndarray:
         """F(s) with F_i = du_i/ds_i, shape (n,)."""

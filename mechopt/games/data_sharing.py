@@ -35,6 +35,10 @@ class DataSharingGame(ContinuousGame):
     def utilities(self, s: np.ndarray) -> np.ndarray:
         return self.payoff.values(s) - self.cost.value(s)
 
+    def utility_magnitudes(self, s: np.ndarray) -> np.ndarray:
+        """|a_i(s)| + |c_i(s_i)|."""
+        return np.abs(self.payoff.values(s)) + np.abs(self.cost.value(s))
+
     def own_gradient(self, s: np.ndarray) -> np.ndarray:
         return self.payoff.own_derivative(s) - self.cost.d1(s)
 

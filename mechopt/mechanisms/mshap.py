@@ -87,6 +87,10 @@ class ShapleyGame(ContinuousGame):
     def utilities(self, s: np.ndarray) -> np.ndarray:
         return self.shapley(s).values - self.cost.value(s)
 
+    def utility_magnitudes(self, s: np.ndarray) -> np.ndarray:
+        """|phi_i(s)| + |c_i(s_i)|."""
+        return np.abs(self.shapley(s).values) + np.abs(self.cost.value(s))
+
     def own_gradient(self, s: np.ndarray) -> np.ndarray:
         return self.shapley(s, gradient=True).gradient - self.cost.d1(s)
 

@@ -13,12 +13,10 @@ max_gain is, and sequential global best responses run from its point (games of a
 ``CYCLE_SEARCH_PLAYERS`` players): they reach a profile that verifies, or revisit one (the cycle
 is attached as a diagnostic), or run out of rounds.
 
-The status is decided in one place, :func:`decide_status`: ``equilibrium`` only when the
-certificate verified; ``assumption_violated`` when the declared own-action concavity is
-contradicted by the curvature at the reported point; ``failed`` when every attempt ended in a
-numerical error; ``unverified`` for games declared concave in the own actions (an equilibrium
-exists: Rosen 1965, 001 Theorem 3.1) and for points that no deviation found refutes;
-``no_equilibrium_found`` otherwise.  A best-response cycle is never evidence of non-existence.
+The answer reports the best point found whatever happens; its status is the verdict of the nash
+kind's one certifier, :func:`~mechopt.certificates.nash.certify_nash` (the solver only says
+``failed`` when every attempt ended in a numerical error and no point settled anything).  A
+best-response cycle is attached as a diagnostic, never as evidence of non-existence.
 """
 
 from __future__ import annotations
@@ -30,16 +28,16 @@ from typing import Any, Literal
 
 import numpy as np
 
-from mechopt.certificates.best_response import BestResponseCycle, best_response_cycle
-from mechopt.certificates.nash import NashCertificate, nash_certificate, nash_status
-from mechopt.games.base import ContinuousGame
-from mechopt.core.serialization import Serializable
-from mechopt.solvers.br_dynamics import br_dynamics_solve
-from mechopt.solvers.outcome import MethodOutcome, starting_point
-from mechopt.solvers.newton import newton_solve
+from mechopt.certificates.best_response import BestResponseCycle
+from mechopt.certificates.nash import NashCertificate, NashResult, certify_nash, nash_certificate, nash_status
 from mechopt.core.stats import SolveStats
 from mechopt.core.status import Status, Termination
 from mechopt.core.tolerances import NASH_GAIN_TOL, RESIDUAL_TOL
+from mechopt.games.base import ContinuousGame
+from mechopt.solvers.br_dynamics import br_dynamics_solve
+from mechopt.solvers.newton import newton_solve
+from mechopt.solvers.outcome import MethodOutcome, starting_point
+from mechopt.solvers.sequential_br import best_response_cycle
 
 Method = Literal["newton", "br", "stochastic-br", "pyomo-mip"]
 METHOD_OPTIONS: dict[str, frozenset[str]] = {
@@ -65,18 +63,6 @@ CYCLE_SEARCH_PLAYERS = 64
 NUMERICAL_EXCEPTIONS = (ArithmeticError, np.linalg.LinAlgError)
 """Exceptions of a method that end its attempt as a numerical failure instead of propagating."""
 FAILED_TERMINATIONS = (Termination.NUMERICAL_ERROR, Termination.SOLVER_ERROR)
-
-
-@dataclass(frozen=True)
-class NashResult(Serializable):
-    """An equilibrium query's answer; ``profile`` is None unless the certificate verified."""
-
-    kind: str
-    status: Status
-    profile: np.ndarray | None
-    utilities: np.ndarray | None
-    certificate: NashCertificate
-    stats: SolveStats
 
 
 @dataclass(frozen=True)
@@ -110,40 +96,14 @@ class _Attempt:
         return out
 
 
-def _contradicted(game: ContinuousGame, cert: NashCertificate) -> bool:
-    """The game's declared own-action concavity fails at the point's curvature (a curvature that
-    is not a number, utilities undefined beside the point, contradicts nothing)."""
-    return game.own_concave and not cert.concave_at_point and not np.isnan(cert.max_own_curvature)
-
-
-def decide_status(game: ContinuousGame, cert: NashCertificate, *, all_failed: bool) -> Status:
-    """The status of an answer reporting ``cert`` (the single place where it is decided).
-
-    The certificate's own verdict first (:func:`~mechopt.certificates.nash.nash_status`:
-    ``assumption_violated`` when the declared concavity fails at the point's curvature,
-    ``equilibrium`` when it verified, ``no_equilibrium_found`` when a deviation gains more than
-    the tolerance, ``unverified`` otherwise); then what the attempts add: ``failed`` when every
-    attempt ended in a numerical failure (nothing is claimed), and ``unverified`` instead of
-    ``no_equilibrium_found`` for games declared concave in the own actions, whose compact boxes
-    hold an equilibrium (Rosen 1965; 001 Theorem 3.1): the methods missed it, and saying none
-    was found would suggest otherwise.  A curvature that is not a number (utilities undefined
-    beside the point) contradicts nothing."""
-    status = nash_status(game, cert)
-    if status is Status.ASSUMPTION_VIOLATED and not _contradicted(game, cert):
-        status = Status.UNVERIFIED
-    if status in (Status.EQUILIBRIUM, Status.ASSUMPTION_VIOLATED):
-        return status
-    if all_failed:
-        return Status.FAILED
-    if status is Status.NO_EQUILIBRIUM_FOUND and game.own_concave:
-        return Status.UNVERIFIED
-    return status
+DECISIVE = (Status.EQUILIBRIUM, Status.ASSUMPTION_VIOLATED)
 
 
 def _decisive(game: ContinuousGame, attempt: _Attempt) -> bool:
-    """Whether an attempt settles the answer: its point verified, or contradicted the declared concavity."""
+    """Whether an attempt settles the answer: the evidence at its point supports an equilibrium,
+    or contradicts the declared concavity."""
     cert = attempt.certificate
-    return cert is not None and (cert.verified or _contradicted(game, cert))
+    return cert is not None and nash_status(game, cert) in DECISIVE
 
 
 def _certify(game: ContinuousGame, method: str, start: str, run: Callable[[], MethodOutcome], tol: float) -> _Attempt:
@@ -180,7 +140,7 @@ def _best_response_search(game: ContinuousGame, after: _Attempt, tol: float) -> 
     attempt = None
     if fixed is not None:
         cert = nash_certificate(game, fixed, tol=tol)
-        outcome = replace(after.outcome, profile=fixed, residual=cert.residual)
+        outcome = replace(after.outcome, profile=fixed, residual=_residual(game, fixed))
         attempt = _Attempt(f"{after.method}+best-response", after.start, outcome, cert, None, time.perf_counter() - t0)
         summary |= {"max_gain": cert.max_gain, "verified": cert.verified}
     summary["seconds"] = time.perf_counter() - t0
@@ -218,14 +178,12 @@ def _conclude(game: ContinuousGame, attempts: list[_Attempt], searches: list[_Se
     assert best is not None and best.certificate is not None
     cert = best.certificate
     cycles = [s.cycle for s in searches if s.cycle is not None]
-    if cycles and not _decisive(game, best):
-        cert = replace(cert, cycle=cycles[0])  # a diagnostic, not evidence of non-existence
-    status = decide_status(game, cert, all_failed=all_failed)
-    profile = cert.point if status is Status.EQUILIBRIUM else None
+    cycle = cycles[0] if cycles and not _decisive(game, best) else None  # a diagnostic only
     outcome = best.outcome
     parameters: dict[str, Any] = {}
     if outcome is not None:
         parameters = {**outcome.parameters, "residual": outcome.residual, "solve_seconds": outcome.seconds}
+    parameters["residual_at_point"] = _residual(game, cert.point)
     tried = sum("skipped" not in entry for entry in log)
     parameters |= {"start": best.start, "attempts_tried": tried, "attempts": log}
     stats = SolveStats(
@@ -235,7 +193,20 @@ def _conclude(game: ContinuousGame, attempts: list[_Attempt], searches: list[_Se
         seconds=seconds + time.perf_counter() - t0,
         parameters=parameters,
     )
-    return NashResult("nash", status, profile, None if profile is None else game.utilities(profile), cert, stats)
+    claimed = Status.FAILED if all_failed and not _decisive(game, best) else Status.UNVERIFIED
+    with np.errstate(all="ignore"):
+        utilities = game.utilities(cert.point)
+    draft = NashResult("nash", claimed, "", cert.point, utilities, cert, cycle, stats)
+    return draft.certified(certify_nash(game, draft, tol=tol, evidence=cert))
+
+
+def _residual(game: ContinuousGame, s: np.ndarray) -> float:
+    """max-norm of the natural-map residual s - proj(s + F(s)) (NaN where F is not finite)."""
+    with np.errstate(all="ignore"):
+        try:
+            return float(np.max(np.abs(game.natural_residual(s)), initial=0.0))
+        except (ArithmeticError, ValueError):
+            return float("nan")
 
 
 @dataclass(frozen=True)
@@ -399,5 +370,5 @@ def solve_nash(
     return pyomo_mip_nash(game, tol=tol, residual_tol=residual_tol)
 
 
-__all__ = ["METHOD_OPTIONS", "NashResult", "br_nash", "decide_status", "fallback_plan",
+__all__ = ["METHOD_OPTIONS", "NashResult", "br_nash", "fallback_plan",
            "newton_nash", "pyomo_mip_nash", "solve_nash", "stochastic_br_nash"]

@@ -1,0 +1,43 @@
+"""What the registry knows of a kind of answer: its model schema, its answer type, how to solve a
+model (the answer comes back certified), its one certifier, its tolerance and its summary row.
+
+Adding a kind is one :class:`Kind` in a module of :mod:`mechopt.io.kinds` (listed in
+:mod:`mechopt.io.registry`) plus its schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from mechopt.core.result import Answer
+from mechopt.core.verdict import Verdict
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of answer.
+
+    ``solve(model, tol, **options)`` answers a validated model and returns the answer certified by
+    ``certify`` at ``tol`` (its status is that verdict's); ``certify(model, answer, tol)`` is the
+    kind's one judge, used by ``mechopt solve`` and ``mechopt verify`` alike; ``tol(model)`` is the
+    tolerance the model asks for (its solver table's, else ``default_tol``); ``summary(answer)``
+    is the answer column of the ``mechopt solve`` table.
+    """
+
+    name: str
+    schema: type[BaseModel]
+    answer: type[Answer]
+    solve: Callable[..., Answer]
+    certify: Callable[[Any, Any, float], Verdict]
+    default_tol: float
+    summary: Callable[[Any], str]
+    tol: Callable[[Any], float] | None = None
+    options: frozenset[str] = field(default_factory=frozenset)
+    """Solver options a command may pass to ``solve`` (``method`` for stackelberg, say)."""
+
+    def tolerance(self, model: Any) -> float:
+        return self.default_tol if self.tol is None else self.tol(model)
