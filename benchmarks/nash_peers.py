@@ -135,7 +135,7 @@ def accuracy(inst: Instance, x: np.ndarray, game) -> dict:  # type: ignore[no-un
     s = np.clip(x, inst.lower, inst.upper)
     cert = nash_certificate(game, s, tol=GAP)
     return {"clip": float(np.max(np.abs(s - x))), "verified": cert.verified, "bound": cert.max_gain,
-            "scale": cert.utility_scale, "dense": float(np.max(dense_gains(inst, s)))}
+            "scale": float(np.max(cert.scales)), "dense": float(np.max(dense_gains(inst, s)))}
 
 
 # --- mechopt ----------------------------------------------------------------------------------------

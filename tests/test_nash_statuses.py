@@ -21,7 +21,7 @@ from mechopt.core.status import Status, Termination
 from mechopt.data.functions import PowerLaw, Quadratic
 from mechopt.data.utilities import CobbDouglas, QuasiLinear
 from mechopt.games.base import ContinuousGame
-from mechopt.io.queries import solve_model
+from mechopt.io.registry import solve_model
 from mechopt.mechanisms.mbeta import BudgetGame, MBeta, optimal_beta
 from mechopt.solvers.newton import newton_solve
 from mechopt.solvers.nash import solve_nash
@@ -100,7 +100,7 @@ def test_example1_model_file_is_never_no_equilibrium_found(edit):
     assert result.status in (Status.EQUILIBRIUM, Status.UNVERIFIED)
     np.testing.assert_allclose(result.certificate.point, [0.0, 0.5], atol=1e-7)
     if result.status is Status.UNVERIFIED:
-        assert result.profile is None and result.certificate.cycle is None
+        assert not result.success and result.cycle is None
         # several methods and starts were tried before saying so, each ending at (0, 1/2)
         assert result.stats.parameters["attempts_tried"] >= 4
         assert {a["method"] for a in result.stats.parameters["attempts"]} >= {"newton", "br"}
@@ -144,7 +144,7 @@ def test_matching_pennies_from_zero_finds_the_equilibrium():
 def test_cyclic_concave_game_from_zero_finds_an_equilibrium():
     result = solve_nash(cyclic_game(), start=np.zeros(3))
     assert result.status is Status.EQUILIBRIUM and result.certificate.verified
-    assert result.certificate.cycle is None
+    assert result.cycle is None
 
 
 def test_concave_game_whose_equilibrium_is_not_certified_is_unverified():
@@ -192,7 +192,8 @@ def test_budget_games_from_tiny_starts_never_raise():
             newton_solve(game, start=start)  # the method alone
             result = solve_nash(game, start=start)
         assert result.status in (Status.EQUILIBRIUM, Status.UNVERIFIED, Status.FAILED)
-        assert (result.profile is not None) == (result.status is Status.EQUILIBRIUM)
+        assert result.profile.shape == (game.n,)  # the best point found, whatever the status
+        assert result.success == (result.status is Status.EQUILIBRIUM)
 
 
 def test_budget_games_from_random_starts_never_raise():
@@ -218,7 +219,7 @@ def test_utilities_undefined_everywhere_give_failed():
     for method in ("newton", "br"):
         with np.errstate(all="ignore"):
             result = solve_nash(game, method=method)
-        assert result.status is Status.FAILED and result.profile is None and result.utilities is None
+        assert result.status is Status.FAILED and not result.success and not np.any(np.isfinite(result.utilities))
         assert result.stats.termination is Termination.NUMERICAL_ERROR
         assert all(a["termination"] == "numerical_error" for a in result.stats.parameters["attempts"])
     with np.errstate(all="ignore"):
@@ -231,7 +232,7 @@ def test_callable_game_with_nan_utilities_gives_failed():
                                          [(0.0, 1.0)] * 2, concave=True)
     with np.errstate(all="ignore"):
         result = solve_nash(game)
-    assert result.status is Status.FAILED and result.profile is None
+    assert result.status is Status.FAILED and not result.success
 
 
 # --- the common case stays one attempt ------------------------------------------------------------

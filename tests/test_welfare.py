@@ -6,6 +6,7 @@ from scipy.optimize import minimize
 
 from mechopt import linear_cost, PowerLaw
 from mechopt.certificates import kkt_certificate
+from mechopt.solvers.kkt_fit import fit_multipliers
 from mechopt.data.power_mean import power_mean
 from mechopt.programs import WelfareProgram
 from mechopt.solvers.welfare import solve_welfare
@@ -68,7 +69,8 @@ def test_corrupted_optimum_is_rejected():
     moved = r.s.copy()
     moved[0] *= 0.9
     b = np.array(budgets) - program.mechanism.spending(moved)
-    assert not kkt_certificate(program, np.concatenate([b, moved])).verified
+    x = np.concatenate([b, moved])
+    assert not kkt_certificate(program, x, fit_multipliers(program, x)).verified
 
 
 def test_power_mean_limits():

@@ -250,9 +250,11 @@ class BestResponses(Serializable):
     current: np.ndarray
     upper: np.ndarray
     scales: np.ndarray
-    """The utility scale a gain is judged against: max(|u_i(s)|, |u_i(best response)|) (and the
-    game's own magnitude of u_i's terms at s, when it has one).  Multiplied by c when u_i is; not
-    changed by widening the box beyond the point and the best response."""
+    """The utility scale a gain is judged against (:func:`utility_scales`): the largest of |u_i| at
+    the point and at the best response, the game's magnitude of u_i's terms at s (when it has
+    one), and how much u_i varies over the magnitude of the actions (:func:`local_variation`).
+    Multiplied by c when u_i is; not changed by widening the box beyond the point and the best
+    response."""
     rounding: np.ndarray
     """What rounding alone puts into a gain: 128 eps times the scale."""
     search: str
@@ -272,9 +274,24 @@ class BestResponses(Serializable):
 
 
 def utility_scales(magnitude: np.ndarray, current: np.ndarray, best: np.ndarray) -> np.ndarray:
-    """max(magnitude_i, |u_i(s)|, |best_i|) over the finite ones (0 where none is)."""
+    """max(magnitude_i, |u_i(s)|, |best_i|) over the finite ones (0 where none is); ``magnitude``
+    holds the game's terms and the local variation (:func:`local_variation`)."""
     parts = np.stack([magnitude, current, best])
     return np.max(np.where(np.isfinite(parts), np.abs(parts), 0.0), axis=0)
+
+
+def local_variation(f: Callable[[np.ndarray], np.ndarray], lo: np.ndarray, hi: np.ndarray, s: np.ndarray,
+                    current: np.ndarray) -> np.ndarray:
+    """max |u_i(x) - u_i(s)| over x = s_i -+ h_i (in the box), h_i = |s_i| / 2, or for a player at
+    0 :data:`PROFILE_FRACTION` of the profile's largest |s_j|: how much u_i varies over the
+    magnitude of the actions where the answer lives (0 when every action is 0), never over the
+    box's size."""
+    top = float(np.max(np.abs(s), initial=0.0))
+    h = np.where(s != 0, 0.5 * np.abs(s), PROFILE_FRACTION * top)
+    x = np.clip(np.stack([s - h, s + h], axis=1), lo[:, None], hi[:, None])
+    with np.errstate(invalid="ignore"):
+        d = np.abs(f(x) - current[:, None])
+    return np.max(np.where(np.isfinite(d), d, 0.0), axis=1)
 
 
 def global_best_responses(
@@ -302,8 +319,6 @@ def global_best_responses(
     lo, hi = game.lower, game.upper
     ell = length_scale(lo, hi, s)
     counter = None
-    with np.errstate(all="ignore"):
-        magnitude = np.asarray(game.utility_magnitudes(s), dtype=float)
 
     def f(x: np.ndarray) -> np.ndarray:
         with np.errstate(all="ignore"):
@@ -313,6 +328,9 @@ def global_best_responses(
         v[np.isnan(v)] = -np.inf
         return v
 
+    with np.errstate(all="ignore"):
+        magnitude = np.fmax(np.asarray(game.utility_magnitudes(s), dtype=float),
+                            local_variation(f, lo, hi, s, f(s[:, None])[:, 0]))
     x = v = g = None
     # n x grid_points: built only where a grid is searched (2 GB at n = 10^6 on the concave path)
     grid = None if concave and not check_concavity else \

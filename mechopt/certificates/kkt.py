@@ -4,10 +4,10 @@ Written against :class:`ConcaveProgram`, a small protocol (objective, its gradie
 constraints g(x) <= 0 with their Jacobian, variable lower bounds and a box holding the feasible
 set), so one verifier serves every declarative program of :mod:`mechopt.programs`.
 
-Multipliers are not taken from the solver: they are fitted by non-negative least squares to the
-stationarity and complementary-slackness conditions at the point (for a max-min objective,
-together with the weights of the active pieces).  With a concave objective, convex constraints
-and multipliers z >= 0 the Lagrangian bounds every feasible objective value:
+The multipliers are the answer's witness (a solver fits them: :func:`mechopt.solvers.kkt_fit.fit_multipliers`);
+the certificate only evaluates them.  With a concave objective, convex constraints and *any*
+multipliers z >= 0 (for a max-min objective, weights of the pieces, normalized to sum 1) the
+Lagrangian bounds every feasible objective value:
 
     f(x) <= L(x) <= L(x*) + grad L(x*)^T (x - x*) <= f(x*) + slackness + sum_j |grad_j L(x*)| w_j,
 
@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
-from scipy.optimize import lsq_linear
 
 from mechopt.core.serialization import Serializable
 from mechopt.core.tolerances import KKT_TOL
@@ -59,7 +58,7 @@ class KKTCertificate(Serializable):
     """The point x the evidence is about."""
     objective: float
     multipliers: dict[str, np.ndarray]
-    """Fitted: ``constraints`` (one per g_i), ``lower`` (one per x_j >= lower_j) and, for a
+    """The witness: ``constraints`` (one per g_i), ``lower`` (one per x_j >= lower_j) and, for a
     max-min objective, ``pieces`` (weights of the pieces in the minimum)."""
     stationarity: float
     """max-norm of the Lagrangian gradient at the point."""
@@ -75,65 +74,75 @@ class KKTCertificate(Serializable):
     verified: bool
 
 
-def kkt_certificate(program: ConcaveProgram, x: np.ndarray, *, tol: float = KKT_TOL) -> KKTCertificate:
-    """Certify x as optimal for ``program`` (or measure by how much it is not): verified iff x is
-    feasible and the gap bound is at most tol times the objective's scale."""
+def kkt_pieces(program: ConcaveProgram, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """The linear system the multipliers z of the bound enter at x: the Lagrangian gradient is
+    ``M z - rhs``, the slackness terms are ``z * slack``, the box widths ``widths``; the first
+    ``pieces`` entries of z weigh the pieces of a max-min objective (0 otherwise).  Returns
+    (M, rhs, slack, widths, pieces)."""
     x = np.asarray(x, dtype=float)
     lower, upper = program.bounding_box()
-    dim = x.size
     g = program.constraints(x)
     Jg = program.constraint_jacobian(x)
-    m = g.size
-    slack = np.maximum(-g, 0.0)
-    lower_slack = np.maximum(x - lower, 0.0)
     u, Ju = program.objective_pieces(x)
     grad = program.objective_gradient(x)
     minimum = grad is None
-    blocks = ([Ju.T] if minimum else []) + [-Jg.T, np.eye(dim)]
-    M = np.hstack(blocks)
-    rhs = np.zeros(dim) if minimum else -grad
-    slack_coeffs = np.concatenate(([u - u.min()] if minimum else []) + [slack, lower_slack])
+    M = np.hstack(([Ju.T] if minimum else []) + [-Jg.T, np.eye(x.size)])
+    rhs = np.zeros(x.size) if minimum else -grad
+    slack = np.concatenate(([u - u.min()] if minimum else []) + [np.maximum(-g, 0.0), np.maximum(x - lower, 0.0)])
     widths = np.maximum(np.maximum(x - lower, upper - x), 0.0)
-    z = _fit_multipliers(M, rhs, slack_coeffs, widths, u.size if minimum else 0)
+    return M, rhs, slack, widths, (u.size if minimum else 0)
+
+
+def multiplier_names(program: ConcaveProgram, x: np.ndarray) -> list[tuple[str, int]]:
+    """The blocks of z in order, with their sizes: ``pieces`` (max-min objectives only),
+    ``constraints`` (one per g_i), ``lower`` (one per x_j >= lower_j)."""
+    x = np.asarray(x, dtype=float)
+    minimum = program.objective_gradient(x) is None
+    sizes = [("constraints", program.constraints(x).size), ("lower", x.size)]
+    return ([("pieces", program.objective_pieces(x)[0].size)] if minimum else []) + sizes
+
+
+def kkt_certificate(program: ConcaveProgram, x: np.ndarray, multipliers: dict[str, np.ndarray], *,
+                    tol: float = KKT_TOL) -> KKTCertificate:
+    """Certify x as optimal for ``program`` with the given multipliers (or measure by how much it
+    is not): verified iff x is feasible, the multipliers are >= 0 (piece weights summing to a
+    positive number, normalized to 1), and the gap bound is at most tol times the objective's
+    scale.  Multipliers of the wrong shape are an error naming the block."""
+    x = np.asarray(x, dtype=float)
+    blocks = multiplier_names(program, x)
+    unknown = sorted(set(multipliers) - {name for name, _ in blocks})
+    if unknown:
+        raise ValueError(f"multipliers.{unknown[0]}: not a multiplier block of this program "
+                         f"(expected {', '.join(name for name, _ in blocks)})")
+    parts = []
+    for name, size in blocks:
+        z = np.asarray(multipliers.get(name, np.zeros(0)), dtype=float)
+        if z.shape != (size,):
+            raise ValueError(f"multipliers.{name}: expected {size} values, got shape {z.shape}")
+        parts.append(z)
+    z = np.concatenate(parts)
+    M, rhs, slack, widths, pieces = kkt_pieces(program, x)
+    nonneg = bool(np.all(z >= 0))
+    if pieces:
+        weight = float(np.sum(z[:pieces]))
+        nonneg = nonneg and weight > 0
+        if weight > 0:
+            z = np.concatenate([z[:pieces] / weight, z[pieces:]])
+    g = program.constraints(x)
+    lower, _ = program.bounding_box()
     residual = M @ z - rhs
-    comp = z * slack_coeffs
+    comp = z * slack
     with np.errstate(all="ignore"):
         violation = np.concatenate([np.maximum(g, 0.0) / np.maximum(program.constraint_scale(x), np.finfo(float).tiny),
                                     np.maximum(lower - x, 0.0) / np.maximum(np.abs(lower), np.finfo(float).tiny)])
     infeasible = float(np.max(violation)) if violation.size else 0.0
     finite = bool(np.all(np.isfinite(residual)) and np.all(np.isfinite(comp)))
     gap = float(comp.sum() + np.abs(residual) @ widths) if finite else float("inf")
+    u, _ = program.objective_pieces(x)
     value = program.objective(x)
     obj_scale = float(max(abs(value), float(np.max(np.abs(u))) if u.size else 0.0)) if np.isfinite(value) else float("inf")
-    names = (["pieces"] if minimum else []) + ["constraints", "lower"]
-    sizes = ([u.size] if minimum else []) + [m, dim]
-    bounds = np.cumsum([0] + sizes)
-    multipliers = {name: z[bounds[k]:bounds[k + 1]] for k, name in enumerate(names)}
-    verified = bool(np.isfinite(value) and np.isfinite(obj_scale) and infeasible <= tol
+    verified = bool(nonneg and np.isfinite(value) and np.isfinite(obj_scale) and infeasible <= tol
                     and gap <= tol * max(obj_scale, np.finfo(float).tiny))
-    return KKTCertificate("kkt", x, float(value), multipliers, float(np.max(np.abs(residual))) if residual.size else 0.0,
+    named = dict(zip([name for name, _ in blocks], parts))
+    return KKTCertificate("kkt", x, float(value), named, float(np.max(np.abs(residual))) if residual.size else 0.0,
                           float(np.max(comp)) if comp.size else 0.0, infeasible, gap, obj_scale, tol, verified)
-
-
-def _fit_multipliers(M: np.ndarray, rhs: np.ndarray, slack: np.ndarray, widths: np.ndarray, pieces: int) -> np.ndarray:
-    """z >= 0 minimizing ||w (M z - rhs)||^2 + ||slack z||^2 (the two terms of the gap bound,
-    sum |residual_j| w_j and the slackness, both in the objective's units), plus sum of the first
-    ``pieces`` entries = 1 for a max-min objective.  Columns are scaled to unit norm first."""
-    if not all(np.all(np.isfinite(a)) for a in (M, rhs, slack, widths)):
-        return np.zeros(M.shape[1])
-    WM, Wr = widths[:, None] * M, widths * rhs
-    norms = np.linalg.norm(WM, axis=0)
-    norms = np.where(norms > 0, norms, 1.0)
-    Ms = WM / norms
-    rows = [Ms, np.diag(slack / norms)]
-    targets = [Wr, np.zeros(M.shape[1])]
-    if pieces:
-        weight = 10.0 * max(float(np.linalg.norm(Ms[:, :pieces])), 1.0)
-        row = np.zeros((1, M.shape[1]))
-        row[0, :pieces] = weight / norms[:pieces]
-        rows.append(row)
-        targets.append(np.array([weight]))
-    z = lsq_linear(np.vstack(rows), np.concatenate(targets), bounds=(0.0, np.inf), method="bvls").x / norms
-    if pieces and z[:pieces].sum() > 0:
-        z = z / z[:pieces].sum()
-    return z

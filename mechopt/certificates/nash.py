@@ -335,4 +335,7 @@ def certify_nash(game: ContinuousGame, answer: NashResult, *, tol: float = NASH_
               bind("utilities", answer.utilities, utilities, scale=float(np.max(cert.scales, initial=0.0))),
               *certificate_checks(game, answer.certificate, cert, tol)]
     basis, text = nash_basis(cert)
+    if supported is Status.ASSUMPTION_VIOLATED:
+        basis, text = Basis.PROOF, (f"the declared concavity fails at the point: the second difference of some u_i in "
+                                    f"s_i there is {cert.max_own_curvature:.6g} > 0 beyond rounding")
     return judge("nash", answer.status, supported, checks, basis, text, tol, NASH_UNCHECKED)

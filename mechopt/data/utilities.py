@@ -35,8 +35,9 @@ class BudgetUtility(ABC):
         """(d2u/db2, d2u/db dS, d2u/dS2)."""
 
     @abstractmethod
-    def dcp(self, b: cp.Expression, S: cp.Expression) -> cp.Expression:
-        """The vector of u_i(b_i, S) as a concave cvxpy expression."""
+    def dcp(self, b: cp.Expression, S: cp.Expression, money: float = 1.0) -> cp.Expression:
+        """The vector of u_i(money * b_i, S) as a concave cvxpy expression (``b`` in units of
+        ``money``, which is factored out where the form allows, so cones stay well scaled)."""
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,8 @@ class QuasiLinear(BudgetUtility):
         zero = np.zeros_like(np.asarray(b, dtype=float))
         return zero, zero, self.payoff.d2(S)
 
-    def dcp(self, b: cp.Expression, S: cp.Expression) -> cp.Expression:
-        return b + self.payoff.dcp(S)
+    def dcp(self, b: cp.Expression, S: cp.Expression, money: float = 1.0) -> cp.Expression:
+        return money * b + self.payoff.dcp(S)
 
 
 @dataclass(frozen=True)
@@ -94,8 +95,9 @@ class CobbDouglas(BudgetUtility):
         with np.errstate(all="ignore"):
             return t * (t - 1) * u / b**2, t * (1 - t) * u / (b * S), -t * (1 - t) * u / S**2
 
-    def dcp(self, b: cp.Expression, S: cp.Expression) -> cp.Expression:
+    def dcp(self, b: cp.Expression, S: cp.Expression, money: float = 1.0) -> cp.Expression:
         import cvxpy as cp
 
         thetas = np.broadcast_to(self.theta, (b.shape[0],))
-        return cp.hstack([cp.geo_mean(cp.hstack([b[i], S]), [float(t), 1.0 - float(t)], approx=False) for i, t in enumerate(thetas)])
+        return cp.hstack([float(money) ** float(t) * cp.geo_mean(cp.hstack([b[i], S]), [float(t), 1.0 - float(t)], approx=False)
+                          for i, t in enumerate(thetas)])

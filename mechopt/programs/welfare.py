@@ -139,23 +139,28 @@ class WelfareProgram:
         not decrease on s >= 0 (slopes > 0, curvature >= 0) and M >= 0."""
         return self.mechanism.spending(np.zeros(self.n))
 
+    def corner_utilities(self) -> np.ndarray:
+        """|u_i| at the corner b = B, S = the most data the budgets can pay for (finite ones; the
+        largest finite one elsewhere, 1 when none is)."""
+        _, upper = self.bounding_box()
+        with np.errstate(all="ignore"):
+            corner = np.abs(self.utility.value(self.budgets, np.full(self.n, upper[self.n:].sum())))
+        ok = np.isfinite(corner) & (corner > 0)
+        return np.where(ok, corner, float(corner[ok].max()) if ok.any() else 1.0)
+
     def scales(self) -> tuple[float, float]:
         """(money, utility): the largest budget and the largest utility at the corner (b = B, S = the
         most data the budgets can pay for).  The cvxpy problem is posed in these units, so the
         solver's absolute tolerances mean the same at every scale of the instance."""
-        tiny = np.finfo(float).tiny
-        money = max(float(np.max(np.abs(self.budgets))), tiny)
-        _, upper = self.bounding_box()
-        with np.errstate(all="ignore"):
-            corner = self.utility.value(self.budgets, np.full(self.n, upper[self.n:].sum()))
-        finite = np.abs(corner[np.isfinite(corner)])
-        return money, max(float(finite.max()) if finite.size else 1.0, tiny)
+        money = max(float(np.max(np.abs(self.budgets))), np.finfo(float).tiny)
+        return money, float(self.corner_utilities().max())
 
     def build(self) -> tuple[cp.Problem, cp.Expression, cp.Variable, list[cp.Constraint]]:
         """The cvxpy problem in the units of :meth:`scales`: variables b / money and s; constraints
         (budget, b >= 0, s >= 0) divided by money; objective W_p / utility (W_p is positively
-        homogeneous, so the maximizers are those of (19)).  Returns the problem, the expression b,
-        the variable s and the constraints."""
+        homogeneous, so the maximizers are those of (19)); at p = 0 each u_i in the unit of its own
+        corner value (the geometric mean changes by a constant factor).  Returns the problem, the
+        expression b, the variable s and the constraints."""
         import cvxpy as cp
 
         n = self.n
@@ -164,7 +169,9 @@ class WelfareProgram:
         b = money * b_scaled
         spend = (self.spending_matrix() / money) @ self.cost.dcp(s)
         cons = [b_scaled + spend <= self.budgets / money, b_scaled >= 0, s >= 0]
-        u = self.utility.dcp(b, cp.sum(s)) / utility
+        # the geometric mean is unchanged (up to a constant) by scaling each u_i: each in its own unit
+        units = self.corner_utilities() if self.p == 0 else np.full(n, utility)
+        u = cp.multiply(1.0 / units, self.utility.dcp(b_scaled, cp.sum(s), money))
         if self.p == 1:
             obj = cp.sum(u) / n
         elif self.p == 0:

@@ -1,10 +1,10 @@
 """Program (19) solved with cvxpy (Clarabel by default), its answer certified from the model.
 
 The solver's point is polished by Newton steps on the KKT system with its active set fixed (for
-p = -inf, with its active pieces equalized as well) and judged by
-:func:`~mechopt.certificates.kkt.kkt_certificate`; an infeasible program is reported as
-``infeasible`` only with :class:`~mechopt.certificates.infeasibility.BudgetInfeasibility`
-evidence, whatever the solver said.
+p = -inf, with its active pieces equalized as well), KKT multipliers are fitted at it
+(:func:`~mechopt.solvers.kkt_fit.fit_multipliers`), and the answer is judged by the welfare
+kind's certifier (:func:`~mechopt.certificates.welfare.certify_welfare`): ``infeasible`` only
+with budget evidence, whatever the solver said.
 """
 
 from __future__ import annotations
@@ -17,38 +17,20 @@ from typing import Any
 
 import numpy as np
 
-from mechopt.certificates.infeasibility import BudgetInfeasibility, budget_infeasibility
+from mechopt.certificates.infeasibility import budget_infeasibility
 from mechopt.certificates.kkt import KKTCertificate, kkt_certificate
-from mechopt.core.serialization import Serializable
+from mechopt.certificates.welfare import WelfareResult, certify_welfare
 from mechopt.core.stats import SolveStats
 from mechopt.core.status import Status, Termination
 from mechopt.core.tolerances import KKT_TOL
 from mechopt.programs.welfare import WelfareProgram
+from mechopt.solvers.kkt_fit import fit_multipliers
 
 CLARABEL = "CLARABEL"
 SOLVER_OPTIONS: dict[str, dict[str, float]] = {
     CLARABEL: {"tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10, "tol_feas": 1e-10, "tol_ktratio": 1e-8},
 }
 """Tight interior-point tolerances: the KKT certificate is checked at the returned point."""
-
-
-@dataclass(frozen=True)
-class WelfareResult(Serializable):
-    """Optimum of (19) with the solver's duals and an independently computed certificate: KKT for
-    an optimum, budget infeasibility for ``infeasible``, None when the solver failed."""
-
-    kind: str
-    status: Status
-    p: float
-    beta: float
-    b: np.ndarray | None
-    s: np.ndarray | None
-    welfare: float | None
-    utilities: np.ndarray | None
-    solver_duals: dict[str, np.ndarray]
-    """Duals reported by the solver for (budget, b >= 0, s >= 0); not used by the certificate."""
-    certificate: KKTCertificate | BudgetInfeasibility | None
-    stats: SolveStats
 
 
 def polish(program: WelfareProgram, x: np.ndarray, *, zero: float = 1e-7, steps: int = 20) -> np.ndarray:
@@ -287,6 +269,11 @@ def _solve(problem, solver: str) -> float | None:  # type: ignore[no-untyped-def
     return float(abs(primal - dual))
 
 
+def kkt_at(program: WelfareProgram, x: np.ndarray, tol: float) -> KKTCertificate:
+    """The KKT certificate at x with multipliers fitted there."""
+    return kkt_certificate(program, x, fit_multipliers(program, x), tol=tol)
+
+
 def solve_welfare(program: WelfareProgram, *, tol: float = KKT_TOL, solver: str = CLARABEL) -> WelfareResult:
     """Solve (19) with cvxpy and certify the answer (KKT gap bound, or infeasibility evidence)."""
     import cvxpy as cp
@@ -295,11 +282,19 @@ def solve_welfare(program: WelfareProgram, *, tol: float = KKT_TOL, solver: str 
         raise ValueError(f"tol: must be a number in (0, 1), got {tol!r}")
     t0 = time.perf_counter()
     method = f"cvxpy/{solver}"
+
+    def answer(b: np.ndarray | None, s: np.ndarray | None, duals: dict[str, np.ndarray], certificate: Any,
+               stats: SolveStats) -> WelfareResult:
+        point = b is not None and s is not None
+        draft = WelfareResult("welfare", Status.UNVERIFIED, "", float(program.p), float(program.beta), b, s,
+                              program.welfare(b, s) if point else None, program.utilities(b, s) if point else None,
+                              duals, certificate, stats)
+        return draft.certified(certify_welfare(program, draft, tol=tol))
+
     infeasible = budget_infeasibility(program, tol=tol)
     if infeasible.verified:
         stats = SolveStats(method, Termination.EXHAUSTIVE, 0, time.perf_counter() - t0, {"solver": "not called"})
-        return WelfareResult("welfare", Status.INFEASIBLE, program.p, program.beta, None, None, None, None, {},
-                             infeasible, stats)
+        return answer(None, None, {}, infeasible, stats)
     problem, b, s, cons = program.build()
     try:
         with warnings.catch_warnings():
@@ -309,27 +304,23 @@ def solve_welfare(program: WelfareProgram, *, tol: float = KKT_TOL, solver: str 
             solver_gap = _solve(problem, solver)
     except cp.SolverError as err:
         stats = SolveStats(method, Termination.SOLVER_ERROR, 0, time.perf_counter() - t0, {"error": str(err)})
-        return WelfareResult("welfare", Status.FAILED, program.p, program.beta, None, None, None, None, {}, None, stats)
+        return answer(None, None, {}, None, stats)
     iters = int(problem.solver_stats.num_iters or 0) if problem.solver_stats else 0
     converged = problem.status in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE, cp.INFEASIBLE, cp.UNBOUNDED)
     term = Termination.CONVERGED if converged else Termination.SOLVER_ERROR
     params = {"solver_status": problem.status, "solver_objective": problem.value, "solver_duality_gap": solver_gap}
     if b.value is None or s.value is None:
         # the solver's own infeasibility verdict is not evidence: the budget check above found none
-        stats = SolveStats(method, term, iters, time.perf_counter() - t0, params)
-        return WelfareResult("welfare", Status.FAILED, program.p, program.beta, None, None, None, None, {}, None, stats)
+        return answer(None, None, {}, None, SolveStats(method, term, iters, time.perf_counter() - t0, params))
     x = np.concatenate([np.maximum(b.value, 0.0), np.maximum(s.value, 0.0)])
     money, utility = program.scales()  # the problem was posed in these units: duals back to (19)'s
     duals = {name: np.asarray(c.dual_value, dtype=float) * factor
              for name, c, factor in zip(("budget", "b_nonneg", "s_nonneg"), cons, (utility / money, utility / money, utility))}
-    cert = kkt_certificate(program, x, tol=tol)
+    cert = kkt_at(program, x, tol)
     if not cert.verified:
-        polished = kkt_certificate(program, polish(program, x), tol=tol)
+        polished = kkt_at(program, polish(program, x), tol)
         if polished.gap_bound < cert.gap_bound and polished.primal_infeasibility <= max(cert.primal_infeasibility, tol):
             x, cert = polished.point, polished
             params["polished"] = True
-    stats = SolveStats(method, term, iters, time.perf_counter() - t0, params)
-    status = Status.OPTIMAL if cert.verified else Status.UNVERIFIED
     bv, sv = program.split(x)
-    return WelfareResult("welfare", status, program.p, program.beta, bv, sv, program.welfare(bv, sv),
-                         program.utilities(bv, sv), duals, cert, stats)
+    return answer(bv, sv, duals, cert, SolveStats(method, term, iters, time.perf_counter() - t0, params))
