@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from mechopt import PowerLaw, linear_cost, solve_nash
 from mechopt.cli import app
 from mechopt.data.utilities import QuasiLinear
-from mechopt.io.queries import answer_model
+from mechopt.io.registry import answer_model
 from mechopt.io.files import load_model_file
 from mechopt.programs import WelfareProgram
 from mechopt.solvers.welfare import solve_welfare

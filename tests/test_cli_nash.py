@@ -19,7 +19,7 @@ def solved() -> dict:
     out = runner.invoke(app, ["solve", str(MODEL), "--json"])
     assert out.exit_code == 0, out.output
     envelope = json.loads(out.stdout)
-    assert (envelope["format"], envelope["version"], envelope["kind"]) == ("mechopt-result", 2, "nash")
+    assert (envelope["format"], envelope["version"], envelope["kind"]) == ("mechopt-result", 3, "nash")
     return envelope
 
 

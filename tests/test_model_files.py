@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from mechopt.io import ModelFileError, load_model_file
-from mechopt.io.queries import answer_model, solve_model, verify_envelope
+from mechopt.io.registry import answer_model, solve_model, verify_envelope
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 

@@ -24,7 +24,7 @@ from mechopt.core.serialization import MalformedAnswer, Serializable
 from mechopt.core.stats import SolveStats
 from mechopt.core.status import Status
 from mechopt.core.tolerances import KKT_TOL, NASH_GAIN_TOL
-from mechopt.core.verdict import Check, Verdict, bind, equal, judge, prefixed
+from mechopt.core.verdict import Check, Verdict, bind, equal, judge, prefixed, sub_verdict
 from mechopt.mechanisms.mbeta import BetaStar, BudgetGame, optimal_beta_for
 from mechopt.programs.welfare import WelfareProgram
 
@@ -110,7 +110,7 @@ def welfare_gap(optimum: float | None, at_ne: float) -> tuple[float, float]:
 def _comparison_checks(game: BudgetGame, p: float, c: WelfareComparison, x_ne: np.ndarray, kkt_tol: float,
                        prefix: str) -> list[Check]:
     program = WelfareProgram(game.utility, game.mechanism.cost, game.budgets, game.mechanism.beta, p)
-    opt = certify_welfare(program, c.optimum, tol=kkt_tol)
+    opt = sub_verdict(f"{prefix}.optimum", certify_welfare, program, c.optimum, tol=kkt_tol)
     ne_w = program.objective(x_ne)
     ne_kkt, kkt = kkt_checks(program, c.ne_kkt, x_ne, kkt_tol, f"{prefix}.ne_kkt")
     gap, scale = welfare_gap(c.optimum.welfare, ne_w)
@@ -141,7 +141,7 @@ def certify_mbeta(game: BudgetGame, ps: tuple[float, ...], beta_optimal: bool, a
                                     for f in ("beta", "A", "C", "equation_residual"))))
     else:
         checks.append(equal("beta_star", answer.beta_star, None))
-    ne = certify_nash(game, answer.equilibrium, tol=tol)
+    ne = sub_verdict("equilibrium", certify_nash, game, answer.equilibrium, tol=tol)
     checks += prefixed("equilibrium", ne)
     s = answer.equilibrium.profile
     unspent, payments, residual, respected, positive = budget_facts(game, s)

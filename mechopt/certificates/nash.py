@@ -280,7 +280,7 @@ def certificate_checks(game: ContinuousGame, claimed: NashCertificate, cert: Nas
     responses by the gains they reach."""
     scale = float(np.max(cert.scales, initial=0.0))
     n = game.n
-    for name in ("gains", "found_gains", "scales", "rounding", "best_responses"):
+    for name in ("point", "gains", "found_gains", "scales", "rounding", "best_responses"):
         if np.shape(getattr(claimed, name)) != (n,):
             raise MalformedAnswer(f"{prefix}.{name}: expected {n} values (one per player), got shape "
                                   f"{np.shape(getattr(claimed, name))}")

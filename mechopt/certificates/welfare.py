@@ -128,9 +128,10 @@ def certify_welfare(program: WelfareProgram, answer: WelfareResult, *, tol: floa
         if isinstance(claimed, BudgetInfeasibility):
             evidence, more = infeasibility_checks(program, claimed, tol, "certificate")
             checks += more
-        else:
-            checks.append(Check("certificate", None if claimed is None else claimed.kind, "budget_infeasibility or null",
-                                claimed is None))
+        else:  # an infeasible answer carries its evidence; a failure carries none
+            checks.append(Check("certificate", None if claimed is None else claimed.kind,
+                                "budget_infeasibility" if evidence.verified else None,
+                                claimed is None and not evidence.verified))
         supported = Status.INFEASIBLE if evidence.verified else Status.FAILED
         basis = Basis.PROOF
         text = (f"agent {evidence.agent} must spend at least {evidence.minimum_spending:.6g} (its spending at s = 0, "

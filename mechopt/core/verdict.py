@@ -10,6 +10,7 @@ nothing checks, and what the verdict rests on (:class:`Basis`).  A status is dec
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -108,6 +109,14 @@ def judge(kind: str, claimed: Status, supported: Status, checks: tuple[Check, ..
 def prefixed(prefix: str, verdict: Verdict) -> list[Check]:
     """A sub-answer's checks (its status check included) under ``prefix``."""
     return [dataclasses.replace(c, field=f"{prefix}.{c.field}") for c in verdict.checks]
+
+
+def sub_verdict(prefix: str, certify: Callable[..., Verdict], *args: Any, **kwargs: Any) -> Verdict:
+    """``certify(*args, **kwargs)`` on a sub-answer, a malformed field named under ``prefix``."""
+    try:
+        return certify(*args, **kwargs)
+    except MalformedAnswer as err:
+        raise MalformedAnswer(f"{prefix}.{err}") from None
 
 
 def close(claimed: Any, recomputed: Any, *, rtol: float = BIND_RTOL, scale: float | None = None) -> bool:

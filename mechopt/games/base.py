@@ -29,6 +29,17 @@ def validate_bounds(lower: np.ndarray, upper: np.ndarray, name: str = "bounds") 
     return lower, upper
 
 
+def lipschitz_constants(lipschitz: float | Sequence[float] | np.ndarray, n: int) -> np.ndarray:
+    """Declared Lipschitz constants: one, or one per player, each finite and > 0."""
+    L = np.asarray(lipschitz, dtype=float)
+    if L.ndim > 1 or (L.ndim == 1 and L.size != n):
+        raise ValueError(f"lipschitz: expected one constant or one per player ({n}), got shape {L.shape}")
+    L = np.broadcast_to(L, (n,)).copy()
+    if not np.all(np.isfinite(L)) or np.any(L <= 0):
+        raise ValueError(f"lipschitz: expected finite constants > 0 (one, or one per player), got {lipschitz!r}")
+    return L
+
+
 class ContinuousGame(ABC):
     """An n-player game with box action sets [lower_i, upper_i] and continuous utilities.
 
@@ -167,15 +178,7 @@ class CallableGame(ContinuousGame):
         self._hess = None if hessians is None else list(hessians)
         self._concave = bool(concave)
         self._step = float(step)
-        self._lipschitz = None
-        if lipschitz is not None:
-            L = np.asarray(lipschitz, dtype=float)
-            if L.ndim > 1 or (L.ndim == 1 and L.size != len(utilities)):
-                raise ValueError(f"lipschitz: expected one constant or one per player ({len(utilities)}), got shape {L.shape}")
-            L = np.broadcast_to(L, (len(utilities),)).copy()
-            if not np.all(np.isfinite(L)) or np.any(L <= 0):
-                raise ValueError(f"lipschitz: expected finite constants > 0 (one, or one per player), got {lipschitz!r}")
-            self._lipschitz = L
+        self._lipschitz = None if lipschitz is None else lipschitz_constants(lipschitz, len(utilities))
 
     @property
     def own_concave(self) -> bool:

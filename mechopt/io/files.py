@@ -44,10 +44,17 @@ MAX_FILE_BYTES = 512 * 2**20
 
 
 def _read_text(path: Path, what: str) -> str:
+    """The file's text: a regular file (not a device or a pipe, which could be endless), read with
+    a size cap, UTF-8."""
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
+        if not path.is_file():
+            kind = "does not exist" if not path.exists() else "is not a regular file (a device, a pipe or a folder)"
+            raise ModelFileError(f"{path}: {what} {kind}")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
             raise ModelFileError(f"{path}: {what} is larger than {MAX_FILE_BYTES // 2**20} MiB")
-        return path.read_bytes().decode("utf-8")
+        return data.decode("utf-8")
     except OSError as err:
         raise ModelFileError(f"{path}: cannot read {what} ({err.strerror})") from None
     except UnicodeDecodeError as err:
@@ -64,18 +71,45 @@ def load_model_file(path: str | Path) -> dict[str, Any]:
         raise ModelFileError(f"{path}: not valid TOML ({err})") from None
     except RecursionError:
         raise ModelFileError(f"{path}: not a model file (values nested too deep)") from None
+    except ValueError as err:  # e.g. an integer of more digits than Python converts
+        raise ModelFileError(f"{path}: not a valid model file ({_reason(err)})") from None
     if "kind" not in data:
         raise ModelFileError(f"{path}: field 'kind' is missing (the query this model poses)")
     return data
 
 
+def _reason(err: ValueError) -> str:
+    text = str(err)
+    if "integer string conversion" in text:
+        return f"an integer has more than {sys.get_int_max_str_digits()} digits"
+    return text
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ModelFileError(f"field {key!r} appears twice in the same object")
+        out[key] = value
+    return out
+
+
+def parse_json(text: str, source: str) -> Any:
+    """JSON with every object's keys unique (a repeated key is an error, not 'the last one wins'),
+    and a clear error for anything else that is not JSON or too large to hold."""
+    try:
+        return json.loads(text, object_pairs_hook=_unique_keys)
+    except ModelFileError as err:
+        raise ModelFileError(f"{source}: {err}") from None
+    except json.JSONDecodeError as err:
+        raise ModelFileError(f"{source}: not valid JSON ({err})") from None
+    except RecursionError:
+        raise ModelFileError(f"{source}: not a result file (values nested too deep)") from None
+    except ValueError as err:  # e.g. an integer of more digits than Python converts
+        raise ModelFileError(f"{source}: not a valid result file ({_reason(err)})") from None
+
+
 def load_result_file(path: str | Path) -> Any:
     """Parse a JSON result file (the envelope is checked by :func:`mechopt.io.envelope.unwrap`)."""
     path = Path(path)
-    text = _read_text(path, "result file")
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as err:
-        raise ModelFileError(f"{path}: not valid JSON ({err})") from None
-    except RecursionError:
-        raise ModelFileError(f"{path}: not a result file (values nested too deep)") from None
+    return parse_json(_read_text(path, "result file"), str(path))

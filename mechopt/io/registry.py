@@ -76,4 +76,4 @@ def verify_envelope(data: Any, source: str = "result", *, tol: float | None = No
     try:
         return kind.certify(model, answer, kind.tolerance(model) if at is None else at)
     except MalformedAnswer as err:
-        raise ModelFileError(f"{source}: {err}") from None
+        raise ModelFileError(f"{source}: result.{err}") from None

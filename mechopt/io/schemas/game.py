@@ -87,17 +87,26 @@ def _check_length(name: str, value: object, n: int) -> None:
 
 
 class GameSpec(Strict):
-    """Agents 0..n-1 choose s_i in [0, tau_i] and get payoff a_i(s) - c_i(s_i)."""
+    """Agents 0..n-1 choose s_i in [0, tau_i] and get payoff a_i(s) - c_i(s_i).
+
+    ``concave = true`` declares every u_i concave in s_i where the families do not prove it (a PAC
+    bound's floor makes it non-concave near 0); ``lipschitz`` declares |u_i(x, s_-i) -
+    u_i(y, s_-i)| <= L_i |x - y| (one constant or one per agent).  Certificates rest on a
+    declaration as docs/certificates.md says (taken on trust, checked on every sample)."""
 
     n: Annotated[int, Field(ge=1, le=MAX_AGENTS)]
     tau: PositiveOrList
     payoff: PayoffSpec
     cost: CostSpec
+    concave: bool | None = None
+    lipschitz: PositiveOrList | None = None
 
     @model_validator(mode="after")
     def _lengths(self) -> GameSpec:
         n = self.n
         _check_length("tau", self.tau, n)
+        if self.lipschitz is not None:
+            _check_length("lipschitz", self.lipschitz, n)
         for field in ("slope", "intercept", "curvature"):
             _check_length(f"cost.{field}", getattr(self.cost, field), n)
         p = self.payoff
@@ -144,7 +153,9 @@ def build_cost(spec: CostSpec) -> Quadratic:
 
 
 def build_game(spec: GameSpec) -> DataSharingGame:
-    return DataSharingGame(build_payoff(spec), build_cost(spec.cost), upper=np.asarray(spec.tau, dtype=float))
+    return DataSharingGame(build_payoff(spec), build_cost(spec.cost), upper=np.asarray(spec.tau, dtype=float),
+                           concave=spec.concave,
+                           lipschitz=None if spec.lipschitz is None else np.asarray(spec.lipschitz, dtype=float))
 
 
 class NashSolverSpec(Strict):
