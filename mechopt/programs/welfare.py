@@ -109,7 +109,7 @@ class WelfareProgram:
 
     def constraint_jacobian(self, x: np.ndarray) -> np.ndarray:
         """d g_i / d(b, s): the identity in b, M diag(c'(s)) in s."""
-        n, beta = self.n, self.beta
+        n = self.n
         c1 = np.broadcast_to(self.cost.d1(self.split(x)[1]), (n,))
         J = np.zeros((n, 2 * n))
         J[:, :n] = np.eye(n)
