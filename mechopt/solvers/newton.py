@@ -18,7 +18,10 @@ ab = 0) they are Phi(s) = 0 for two reformulations, used together:
 
 G_ij = d^2 u_i / ds_i ds_j is diagonal plus low rank for aggregate payoffs (G = diag + U V^T), so
 both steps cost O(n k^2) (:func:`~mechopt.structured.solve_diag_plus_low_rank`).  Convergence is
-declared on the natural residual ||s - proj(s + F(s))||_inf, the quantity every method reports;
+declared on the natural residual ||s - proj(s + F(s))||_inf, the quantity every method reports,
+together with the scaled one ||s - proj(s + D F(s))||_inf <= tol max(1, ||s||_inf) (each
+player's own Newton step, in action units: the natural residual alone shrinks with the units of
+utility, so an instance in micro-units stopped early);
 the method also stops (``stalled``, with ``stop_reason``) when that residual is within the own
 gradient's estimated error of the tolerance and no longer halves (difference-quotient derivatives
 of games given as callables), or when it has not fallen by 10% in 10 iterations (:class:`_Progress`).
@@ -103,6 +106,14 @@ def _scaling(J: Jacobian) -> np.ndarray:
         D = np.divide(1.0, curv)
     D[~np.isfinite(D) | (curv == 0)] = 1.0
     return D
+
+
+def _step_length(game: ContinuousGame, s: np.ndarray, F: np.ndarray, D: np.ndarray) -> float:
+    """max |s - proj(s + D F)|: where each player's own Newton step would move it, in the units of
+    the actions, so that the stopping test means the same whatever the units of utility (the
+    natural residual shrinks with the utilities)."""
+    with np.errstate(all="ignore"):
+        return max_norm(s - game.project(s + D * F))
 
 
 def _diag(J: Jacobian, idx: np.ndarray) -> np.ndarray:
@@ -290,18 +301,19 @@ def newton_solve(
     progress = _Progress(game, tol)
     for it in range(max_iter):
         residual = max_norm(s - game.project(s + F))
-        if residual <= tol:
-            return MethodOutcome(s, Termination.CONVERGED, it, time.perf_counter() - t0, residual,
-                                 {**counts, **progress.report(s, None)})
         if not np.isfinite(residual):
             return MethodOutcome(s, Termination.NUMERICAL_ERROR, it, time.perf_counter() - t0, residual, dict(counts))
+        with np.errstate(all="ignore"):
+            J = game.own_jacobian(s)
+            D = _scaling(J)
+        if residual <= tol and _step_length(game, s, F, D) <= tol * max(1.0, max_norm(s)):
+            return MethodOutcome(s, Termination.CONVERGED, it, time.perf_counter() - t0, residual,
+                                 {**counts, **progress.report(s, None)})
         reason = progress.stop_reason(it, s, residual)
         if reason is not None:
             return MethodOutcome(s, Termination.STALLED, it, time.perf_counter() - t0, residual,
                                  {**counts, **progress.report(s, reason)})
         with np.errstate(all="ignore"):
-            J = game.own_jacobian(s)
-            D = _scaling(J)
             d_mm = _minmap_step(game, s, F, J, D)
 
         def mm_merit(x: np.ndarray, Fx: np.ndarray) -> float:
