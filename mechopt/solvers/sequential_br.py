@@ -9,6 +9,10 @@ import numpy as np
 from mechopt.certificates.best_response import BestResponseCycle, global_best_responses
 from mechopt.games.base import ContinuousGame
 
+SHRINK = 0.5
+"""A revisited rounded profile is a cycle only if the mover's gain is at least this fraction of
+its gain on the first visit."""
+
 
 def best_response_cycle(
     game: ContinuousGame,
@@ -21,8 +25,10 @@ def best_response_cycle(
     """Sequential global best responses from ``start``.
 
     Returns ``(fixed_point, None)`` when a full round moves no player whose gain exceeds ``tol``
-    times its utility scale, ``(None, cycle)`` when a profile recurs with the same player to move,
-    and ``(None, None)`` when neither happens within ``max_rounds``.
+    times its utility scale, ``(None, cycle)`` when a profile recurs (to ``decimals``) with the same
+    player to move and a gain that has not shrunk (a sequence converging to a kinked equilibrium
+    revisits rounded profiles with ever smaller gains: that is progress, not a cycle), and
+    ``(None, None)`` when neither happens within ``max_rounds``.
     """
     s = game.project(np.asarray(start, dtype=float))
     seen: dict[tuple, int] = {}
@@ -32,13 +38,13 @@ def best_response_cycle(
         moved = False
         for i in range(game.n):
             key = (i, tuple(np.round(s, decimals)))
-            if key in seen:
-                cyc = history[seen[key]:]
-                profiles = np.array([p for p, _, _ in cyc] + [s])
-                return None, BestResponseCycle(profiles, tuple(m for _, m, _ in cyc), np.array([g for _, _, g in cyc]))
             if br is None:
                 br = global_best_responses(game, s)
             gain = float(br.gains[i])
+            if key in seen and gain >= SHRINK * history[seen[key]][2]:
+                cyc = history[seen[key]:]
+                profiles = np.array([p for p, _, _ in cyc] + [s])
+                return None, BestResponseCycle(profiles, tuple(m for _, m, _ in cyc), np.array([g for _, _, g in cyc]))
             if gain > tol * float(br.scales[i]) + float(br.rounding[i]):
                 seen[key] = len(history)
                 history.append((s.copy(), i, gain))
