@@ -9,14 +9,17 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 
 import pytest
 
 from mechopt.reproductions.run import PAPERS, STORE, paper_sweeps
+from mechopt.sweeps.sweep import point_key
 
 BIN = Path(sys.executable).parent
 MECHOPT = str(BIN / "mechopt")
@@ -188,3 +191,170 @@ def test_force_deletes_nothing_when_an_option_is_wrong_and_only_its_own_files(tm
     assert done.returncode == 2 and (tmp_path / STORE).exists()
     done = _run("001", "--quick", "--force", "--out", str(tmp_path))
     assert done.returncode == 0 and mine.read_bytes() == b"not ours"
+
+
+# --- issue 18: store lines checked, --force under the lock, unwrapped errors, plain progress -------
+
+
+def _store_line(x: int, **changes: object) -> str:
+    params = {"x": x}
+    record = {"key": point_key("001/made_up", params), "sweep": "001/made_up", "params": params,
+              "result": {"y": x}, "status": None, "verified": None, "seconds": 0.5}
+    return json.dumps({**record, **changes}) + "\n"
+
+
+@pytest.mark.parametrize("second, why", [
+    (json.dumps({"key": point_key("001/made_up", {"x": 0})}) + "\n", "missing sweep, params, result"),
+    (_store_line(1, result="a string"), "result: a JSON object expected, got str"),
+    (_store_line(0), "it repeats the point of line 1"),
+])
+def test_a_store_line_that_is_not_a_record_is_named_not_a_traceback(tmp_path: Path, second: str, why: str) -> None:
+    store = tmp_path / STORE
+    store.write_text(_store_line(0) + second + _store_line(2))
+    done = _run("001", "--quick", "--resume", "--out", str(tmp_path))
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert f"{store}: line 2 is not a sweep record" in done.stderr and why in done.stderr
+
+
+HOLDER = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from mechopt.sweeps.store import SweepStore
+    store = SweepStore(Path(sys.argv[1]))
+    print("holding", flush=True)
+    sys.stdin.read()
+    store.close()
+""")
+
+
+def test_force_is_refused_while_another_process_holds_the_store(tmp_path: Path) -> None:
+    """--force used to unlink the locked store and go on beside the run that held it."""
+    store = tmp_path / STORE
+    store.write_text(_store_line(0))
+    (tmp_path / "report.md").write_text("the other run's report")
+    before, inode = store.read_bytes(), store.stat().st_ino
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(store)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        done = _run("001", "--quick", "--force", "--out", str(tmp_path))
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert "--force" in done.stderr and "another run is writing this store" in done.stderr
+    assert store.read_bytes() == before and store.stat().st_ino == inode
+    assert (tmp_path / "report.md").read_text() == "the other run's report"
+
+
+def test_force_is_refused_while_another_run_writes_the_store_and_that_run_finishes(tmp_path: Path) -> None:
+    """Two `mechopt reproduce` processes on one --out: the second, with --force, is refused while
+    the first writes; the first finishes with every point stored once in the file it wrote."""
+    paper = "004"
+    store = tmp_path / STORE
+    total = sum(len(s.points) for s in paper_sweeps(paper, quick=True))
+    first = subprocess.Popen([MECHOPT, "reproduce", paper, "--quick", "--workers", "1", "--out", str(tmp_path)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 240
+        while not _lines(store) and first.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert first.poll() is None, "the first run ended before the second started"
+        inode = store.stat().st_ino
+        second = _run(paper, "--quick", "--force", "--workers", "1", "--out", str(tmp_path))
+        out, err = first.communicate(timeout=300)
+    finally:
+        if first.poll() is None:
+            os.killpg(first.pid, signal.SIGKILL)
+            first.wait()
+    assert second.returncode == 2 and "another run is writing this store" in second.stderr, second.stderr
+    assert first.returncode == 0, out + err
+    assert store.stat().st_ino == inode and len(_results(store)) == total
+    assert (tmp_path / "report.md").is_file()
+
+
+def _long_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / ("a" * 70) / ("b" * 70) / ("c" * 70)
+    folder.mkdir(parents=True)
+    assert len(str(folder)) > 200
+    return folder
+
+
+def _no_tty_env() -> dict[str, str]:
+    """No terminal and no width from the environment: rich's default of 80 columns."""
+    drop = {"COLUMNS", "LINES", "FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"}
+    return {k: v for k, v in os.environ.items() if k not in drop}
+
+
+@pytest.mark.parametrize("command", ["reproduce", "solve", "verify"])
+def test_error_messages_on_stderr_are_never_wrapped(tmp_path: Path, command: str) -> None:
+    """Users grep stderr: an error naming a path of over 200 characters stays on one line without
+    a terminal (rich wrapped it at 80 columns)."""
+    folder = _long_folder(tmp_path)
+    if command == "reproduce":
+        (folder / STORE).write_text("not a record\n")
+        args = ["reproduce", "001", "--quick", "--resume", "--out", str(folder)]
+        expected = f"{folder / STORE}: line 1 is not a sweep record"
+    elif command == "solve":
+        (folder / "taken").write_text("")
+        args = ["solve", str(folder / "model.toml"), "--out", str(folder / "taken")]
+        expected = f"--out: {folder / 'taken'} is an existing file; give a folder"
+    else:
+        args = ["verify", str(folder / "missing.json")]
+        expected = str(folder / "missing.json")
+    done = subprocess.run([MECHOPT, *args], capture_output=True, text=True, timeout=120, env=_no_tty_env(),
+                          stdin=subprocess.DEVNULL)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1 and expected in lines[0], done.stderr
+
+
+def test_without_a_terminal_progress_is_plain_lines_and_no_dashboard_warning(tmp_path: Path) -> None:
+    """stderr to a file (a log): a line per paper at the start and at the end (and every
+    PROGRESS_SECONDS in between), nothing else; Dask's "Port 8787 is already in use" is not printed
+    even when another cluster has that port."""
+    paper = "001"
+    total = sum(len(s.points) for s in paper_sweeps(paper, quick=True))
+    log = tmp_path / "stderr.log"
+    taken = socket.socket()
+    try:
+        try:
+            taken.bind(("0.0.0.0", 8787))
+            taken.listen()
+        except OSError:
+            pass  # another cluster has it: the same situation
+        with log.open("w") as err:
+            done = subprocess.run([MECHOPT, "reproduce", paper, "--quick", "--out", str(tmp_path / "out")],
+                                  stdout=subprocess.PIPE, stderr=err, text=True, timeout=300, env=_no_tty_env())
+    finally:
+        taken.close()
+    text = log.read_text()
+    assert done.returncode == 0, done.stdout + text
+    lines = [line for line in text.splitlines() if line.startswith(f"paper {paper}: ")]
+    assert lines and lines[0] == f"paper {paper}: 0 of {total} points", text
+    assert re.fullmatch(rf"paper {paper}: {total} of {total} points, done in \d+\.\d s", lines[-1])
+    assert all(re.fullmatch(rf"paper {paper}: \d+ of {total} points \(.+\), \d+ s", line) for line in lines[1:-1])
+    assert "8787" not in text and "already in use" not in text
+
+
+def test_plain_progress_lines_per_paper_at_most_every_interval() -> None:
+    from mechopt.cli.reproduce import PlainProgress
+    from mechopt.sweeps.sweep import Sweep
+
+    now = [0.0]
+    lines: list[str] = []
+    log = PlainProgress(lines.append, interval=15.0, clock=lambda: now[0])
+    a = Sweep("002/f3", abs, tuple({"x": x} for x in range(4)))
+    b = Sweep("003/t1", abs, ({"x": 0}, {"x": 1}))
+    log.start({"002": [a], "003": [b]})
+    assert lines == ["paper 002: 0 of 4 points", "paper 003: 0 of 2 points"]
+    for t, sweep in ((1.0, a), (5.0, b), (16.0, a)):  # the third is 16 s in: one line per paper that advanced
+        now[0] = t
+        log.done(sweep, {})
+    assert lines[2:] == ["paper 002: 2 of 4 points (f3), 16 s", "paper 003: 1 of 2 points (t1), 16 s"]
+    now[0] = 20.0
+    log.done(a, {})  # under 15 s since the last line: nothing
+    assert len(lines) == 4
+    log.done(b, {})
+    log.done(a, {})
+    assert lines[4:] == ["paper 003: 2 of 2 points, done in 20.0 s", "paper 002: 4 of 4 points, done in 20.0 s"]

@@ -8,13 +8,24 @@ from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 console = Console(width=160) if not Console().is_terminal else Console()
 err_console = Console(stderr=True)
+"""Stderr, for progress bars; messages go through `say` (never wrapped)."""
+
+
+def say(message: object, label: str = "", style: str = "bold red") -> None:
+    """``label message`` on stderr as one line per line of ``message``: never wrapped at the
+    console's width (users grep it; without a terminal rich wraps at 80 columns) and never
+    read as markup (a path or a traceback may hold ``[...]``); ``label`` styled on a terminal."""
+    text = Text.assemble((label, style), " " if label else "", str(message))
+    err_console.print(text, soft_wrap=True, highlight=False, markup=False, emoji=False)
 
 
 def fail(message: object) -> NoReturn:
-    err_console.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    """Exit 2 with ``error: message`` on stderr (one unwrapped line per line of the message)."""
+    say(message, "error:")
     raise typer.Exit(code=2)
 
 

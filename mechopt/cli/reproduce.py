@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from mechopt.cli.common import console, err_console, fail
+from mechopt.cli.common import console, err_console, fail, say
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -44,9 +47,10 @@ def run_papers(papers: list[str] | None, *, quick: bool, out: Path, resume: bool
     """Check the options, run the reproductions with progress bars, print the summary, exit 1 on a failure.
 
     Nothing is deleted or started before every option has been checked; ``force`` deletes only the
-    files a run writes (the store, the reports, ``figures/PAPER_*.png``), after the cluster answered.
+    files a run writes (the store, the reports, ``figures/PAPER_*.png``), after the cluster answered,
+    and only while it holds the store's lock (refused while another run writes the store).
     """
-    from mechopt.reproductions.run import PAPERS, STORE
+    from mechopt.reproductions.run import PAPERS, STORE, StoreMismatch
     from mechopt.sweeps.runner import SweepError, connect, local_client, shutdown
 
     chosen = list(dict.fromkeys(papers or PAPERS))
@@ -66,29 +70,29 @@ def run_papers(papers: list[str] | None, *, quick: bool, out: Path, resume: bool
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         fail(f"--out: cannot create the folder {out} ({exc.strerror or exc})")
-    store = None if force else _open_store(store_path)
+    store = _open_store(store_path, force)  # the lock first: with --force, its content is not read
     try:
         client = connect(scheduler) if scheduler else local_client(workers)
     except ConnectionError as exc:
-        if store is not None:
-            store.close()
+        store.close()
         fail(exc)
     try:
-        if store is None:
-            _delete_outputs(out, PAPERS, STORE)
-            store = _open_store(store_path)
+        if force:
+            _delete_outputs(out, PAPERS)
+            store.clear()
         run = _run_with_progress(chosen, out, store, client, quick)
     except SweepError as exc:
-        err_console.print(f"[bold red]failed:[/] {exc}", markup=True, highlight=False)
-        err_console.print(f"Finished points are in {store_path}; fix the cause and rerun with --resume.")
+        say(exc, "failed:")
+        say(f"Finished points are in {store_path}; fix the cause and rerun with --resume.")
         raise typer.Exit(code=1) from None
+    except StoreMismatch as exc:
+        fail(f"--resume: {exc}")
     except KeyboardInterrupt:
-        err_console.print(f"interrupted: finished points are in {store_path}; rerun with --resume to continue.")
+        say(f"interrupted: finished points are in {store_path}; rerun with --resume to continue.")
         raise typer.Exit(code=130) from None
     finally:
         shutdown(client)
-        if store is not None:
-            store.close()
+        store.close()
     console.print(run.summary(quick), highlight=False)
     console.print(f"Report: {run.report[0]} and {run.report[1]}", highlight=False)
     for paper, cert in run.failed:
@@ -97,28 +101,89 @@ def run_papers(papers: list[str] | None, *, quick: bool, out: Path, resume: bool
         raise typer.Exit(code=1)
 
 
-def _open_store(path: Path) -> SweepStore:
+def _open_store(path: Path, force: bool) -> SweepStore:
+    """The store, locked; read and checked line by line unless ``force`` (then emptied later, by
+    `SweepStore.clear`, still under the lock)."""
     from mechopt.sweeps.store import StoreBusy, SweepStore
 
     try:
-        return SweepStore(path)
-    except (StoreBusy, ValueError, OSError) as exc:
+        return SweepStore(path, load=not force)
+    except StoreBusy as exc:
+        fail(f"--force: {exc}; nothing was deleted" if force else f"--out: {exc}")
+    except (ValueError, OSError) as exc:
         fail(f"--out: {exc}")
 
 
-def _delete_outputs(out: Path, papers: tuple[str, ...], store: str) -> None:
-    """What a run writes, and nothing else: the store, the reports and the papers' figures."""
-    for name in (store, "report.md", "report.html"):
+def _delete_outputs(out: Path, papers: tuple[str, ...]) -> None:
+    """What a run writes besides the store (emptied under its lock), and nothing else: the reports
+    and the papers' figures."""
+    for name in ("report.md", "report.html"):
         (out / name).unlink(missing_ok=True)
     for paper in papers:
         for png in (out / "figures").glob(f"{paper}_*.png"):
             png.unlink()
 
 
+PROGRESS_SECONDS = 15.0
+"""Without a terminal, the longest wait between two progress lines of a paper that advances."""
+
+
+class PlainProgress:
+    """Progress as plain lines, for a log (stderr is not a terminal, where rich draws no bar).
+
+    A line per paper when its grid is known, then, for every paper that advanced, a line at most
+    every ``interval`` seconds, and one when its last point is done::
+
+        paper 002: 0 of 40 points
+        paper 002: 17 of 40 points (f3), 15 s
+        paper 002: 40 of 40 points, done in 31.2 s
+    """
+
+    def __init__(self, write: Callable[[str], None], interval: float = PROGRESS_SECONDS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.write, self.interval, self.clock = write, interval, clock
+        self.t0 = self.last = clock()
+        self.total: dict[str, int] = {}
+        self.count: dict[str, int] = {}
+        self.shown: dict[str, int] = {}
+        self.sweep: dict[str, str] = {}
+
+    def start(self, by_paper: dict[str, list[Sweep]]) -> None:
+        self.t0 = self.last = self.clock()
+        for paper, sweeps in by_paper.items():
+            self.total[paper] = sum(len(s.points) for s in sweeps)
+            self.count[paper] = self.shown[paper] = 0
+            self.write(f"paper {paper}: 0 of {self.total[paper]} points")
+
+    def done(self, sweep: Sweep, record: Record) -> None:
+        paper, name = sweep.name.split("/", 1)
+        self.count[paper] += 1
+        self.sweep[paper] = name
+        now = self.clock()
+        if self.count[paper] == self.total[paper]:
+            self.shown[paper] = self.count[paper]
+            self.write(f"paper {paper}: {self.total[paper]} of {self.total[paper]} points, "
+                       f"done in {now - self.t0:.1f} s")
+        elif now - self.last >= self.interval:
+            self.last = now
+            for p, n in self.count.items():
+                if self.shown[p] < n < self.total[p]:
+                    self.shown[p] = n
+                    self.write(f"paper {p}: {n} of {self.total[p]} points ({self.sweep[p]}), {now - self.t0:.0f} s")
+
+
+def _log_line(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
 def _run_with_progress(papers: list[str], out: Path, store: SweepStore, client: Client, quick: bool) -> Reproduction:
-    """The reproduction with a progress bar per paper (on stderr)."""
+    """The reproduction with a progress bar per paper on stderr, or plain lines (`PlainProgress`)
+    when stderr is not a terminal."""
     from mechopt.reproductions.run import reproduce as run_reproduction
 
+    if not err_console.is_terminal:
+        log = PlainProgress(_log_line)
+        return run_reproduction(papers, out, store, client, quick=quick, on_sweeps=log.start, on_done=log.done)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err_console) as bar:
         tasks: dict[str, TaskID] = {}

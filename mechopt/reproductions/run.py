@@ -14,13 +14,18 @@ from typing import TYPE_CHECKING
 from mechopt.reproductions.report import Certified, Section, write_report
 from mechopt.sweeps.runner import run_sweeps
 from mechopt.sweeps.store import SweepStore
-from mechopt.sweeps.sweep import Record, Sweep
+from mechopt.sweeps.sweep import Record, Sweep, point_key
 
 if TYPE_CHECKING:
     from distributed import Client
 
 PAPERS = ("000", "001", "002", "003", "004")
 STORE = "sweeps.jsonl"
+
+
+class StoreMismatch(ValueError):
+    """A paper's section cannot be drawn from results taken from the store (written by another
+    version of the code, or edited): the store is to be started over, not read."""
 
 
 def paper_module(paper: str) -> ModuleType:
@@ -68,11 +73,21 @@ def reproduce(papers: Sequence[str], out: Path, store: SweepStore, client: Clien
     by_paper = {p: paper_sweeps(p, quick) for p in papers}
     on_sweeps(by_paper)
     before = len(store)
+    stored = set(store.records)
     results = run_sweeps([s for sweeps in by_paper.values() for s in sweeps], store, client, on_done)
     sections = []
     for paper, sweeps in by_paper.items():
         own = {s.name.split("/", 1)[1]: results[s.name] for s in sweeps}
-        sections.append(paper_module(paper).section(own, out))
+        try:
+            sections.append(paper_module(paper).section(own, out))
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+            old = sum(point_key(s.name, p) in stored for s in sweeps for p in s.points)
+            if not old:  # every result computed by this code: a defect, not a stale store
+                raise
+            raise StoreMismatch(f"{store.path}: paper {paper}'s section cannot be drawn from the results "
+                                f"({type(exc).__name__}: {exc}), {old} of which come from the store; they "
+                                "were written by another version of the code or edited: start over with "
+                                "--force") from None
     points = sum(len(s.points) for sweeps in by_paper.values() for s in sweeps)
     run = Reproduction(tuple(sections), (out / "report.md", out / "report.html"), points, len(store) - before,
                        time.perf_counter() - t0)

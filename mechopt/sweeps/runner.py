@@ -29,13 +29,18 @@ class SweepError(RuntimeError):
 
 def local_client(workers: int | None = None, processes: bool = True) -> Client:
     """A client of a local cluster started here: ``workers`` single-threaded workers (default: one per
-    core), as processes, or as threads of this process when ``processes`` is False."""
+    core), as processes, or as threads of this process when ``processes`` is False.
+
+    No dashboard: the scheduler's HTTP server (which it always starts, on port 8787 by default,
+    warning "Port 8787 is already in use" when another cluster has it) listens on a free port of
+    127.0.0.1, so runs side by side print nothing of the kind."""
     from distributed import Client
 
     n = workers or os.cpu_count() or 1  # the client owns its cluster and closes it with itself
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # worker processes inherit it: Ctrl-C stops
     try:  # only this process, which then shuts them down
         return Client(n_workers=n, threads_per_worker=1, processes=processes, dashboard_address=None,
+                      scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
                       silence_logs=40)
     finally:
         signal.signal(signal.SIGINT, previous)

@@ -5,12 +5,17 @@ an external cluster and SIGKILL are tested end to end in tests/test_reproduce.py
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
 
 from mechopt.sweeps.runner import SweepError, local_client, run_sweeps
-from mechopt.sweeps.store import StoreBusy, SweepStore
+from mechopt.sweeps.store import StoreBusy, SweepStore, check_record
 from mechopt.sweeps.sweep import Sweep, point_key
 
 CALLS: list[int] = []
@@ -25,7 +30,7 @@ def square(x: int) -> dict:
 
 def _record(x: int) -> dict:
     return {"key": point_key("sq", {"x": x}), "sweep": "sq", "params": {"x": x}, "result": {"x2": x * x},
-            "seconds": 0.0}
+            "status": None, "verified": None, "seconds": 0.0}
 
 
 def test_store_round_trip_and_refuses_a_second_record_of_a_point(tmp_path: Path) -> None:
@@ -92,3 +97,175 @@ def test_points_that_raise_or_return_no_dict_are_reported_and_not_stored(tmp_pat
             run_sweeps(sweeps, store, client)
     with SweepStore(tmp_path / "s.jsonl") as again:
         assert sorted(r["params"]["x"] for r in again.records.values()) == [1, 2]
+
+
+# --- every line checked when the store is opened (issue 18) ---------------------------------------
+
+KEY = json.dumps(point_key("sq", {"x": 0}))
+
+
+def _with(**changes: object) -> str:
+    record = {**_record(0), **changes}
+    return json.dumps({k: v for k, v in record.items() if v is not ...})
+
+
+@pytest.mark.parametrize("line, why", [
+    ('{"key": ' + KEY + '}', "missing sweep, params, result, status, verified, seconds"),
+    (_with(result="a string"), "result: a JSON object expected, got str"),
+    (_with(result=None), "result: a JSON object expected"),
+    (_with(params=[0]), "params: a JSON object expected"),
+    (_with(key=7), "key: a string expected"),
+    (_with(sweep=None), "sweep: a string expected"),
+    (_with(key=point_key("sq", {"x": 1})), "key: not the key of its sweep and params"),
+    (_with(params={"x": 1}), "key: not the key of its sweep and params"),
+    (_with(seconds=-1.0), "seconds"),
+    (_with(seconds="1"), "seconds"),
+    (_with(seconds=True), "seconds"),
+    (_with(seconds=float("nan")), "seconds"),
+    (_with(verified=True), "verified: True is not the result's None"),
+    (_with(status="optimal"), "status"),
+    (_with(status=...), "missing status"),
+    (_with(extra=1), "unknown extra"),
+    ('{"key": ' + KEY + ', "key": ' + KEY + '}', "the field 'key' appears twice"),
+    ("[1, 2]", "a JSON object expected, got list"),
+    ('"a string"', "a JSON object expected, got str"),
+    ("1" * 5000, "not a sweep record"),
+    ("[" * 100_000 + "]" * 100_000, "not a sweep record"),
+    ("", "not a sweep record"),
+])
+def test_a_line_that_is_not_a_record_is_named_when_the_store_is_opened(tmp_path: Path, line: str, why: str) -> None:
+    path = tmp_path / "s.jsonl"
+    path.write_text(json.dumps(_record(1)) + "\n" + line + "\n" + json.dumps(_record(2)) + "\n")
+    with pytest.raises(ValueError, match="is not a sweep record") as info:
+        SweepStore(path)
+    assert f"{path}: line 2 is not a sweep record" in str(info.value) and why in str(info.value)
+    with SweepStore(path, load=False):  # the failed open released its lock
+        pass
+
+
+def test_a_point_on_two_lines_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in (_record(0), _record(1), _record(0))))
+    with pytest.raises(ValueError, match=r"line 3 is not a sweep record \(it repeats the point of line 1"):
+        SweepStore(path)
+
+
+def test_records_with_a_certificate_verdict_and_nan_results_load(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    result = {"status": ["optimal", "infeasible"], "verified": [True, None], "value": float("nan")}
+    record = {**_record(0), "result": result, "status": result["status"], "verified": result["verified"],
+              "seconds": 3}
+    with SweepStore(path) as store:
+        store.append(record)
+    with SweepStore(path) as again:
+        assert again.records[record["key"]]["status"] == ["optimal", "infeasible"]
+
+
+def test_append_refuses_a_record_of_the_wrong_shape(tmp_path: Path) -> None:
+    with SweepStore(tmp_path / "s.jsonl") as store:
+        with pytest.raises(ValueError, match="result"):
+            store.append({**_record(0), "result": "x"})
+        assert len(store) == 0
+    assert (tmp_path / "s.jsonl").read_bytes() == b""
+
+
+def test_check_record_returns_a_good_record() -> None:
+    assert check_record(_record(4)) == _record(4)
+
+
+@pytest.mark.parametrize("load", [True, False])
+def test_a_store_that_is_not_a_regular_file_is_refused_at_once(tmp_path: Path, load: bool) -> None:
+    path = tmp_path / "s.jsonl"
+    path.symlink_to("/dev/zero")  # read to its end, it never ends
+    with pytest.raises(ValueError, match="symbolic link; a store is a regular file"):
+        SweepStore(path, load=load)
+    mine = tmp_path / "mine.txt"
+    mine.write_text("not a store")
+    path.unlink()
+    path.symlink_to(mine)  # starting over must not empty the file a link points to
+    with pytest.raises(ValueError, match="symbolic link"):
+        SweepStore(path, load=load)
+    assert mine.read_text() == "not a store"
+    path.unlink()
+    os.mkfifo(path)
+    with pytest.raises(ValueError, match="not a regular file"):
+        SweepStore(path, load=load)
+
+
+# --- starting over under the lock (issue 18) ------------------------------------------------------
+
+def test_load_false_locks_without_reading_and_clear_starts_over(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    path.write_text("not a record\n")  # a corrupt store can still be started over
+    with SweepStore(path, load=False) as store:
+        assert len(store) == 0 and path.read_text() == "not a record\n"
+        with pytest.raises(RuntimeError, match="clear"):
+            store.append(_record(0))
+        with pytest.raises(StoreBusy):
+            SweepStore(path, load=False)
+        store.clear()
+        assert path.read_bytes() == b""
+        store.append(_record(0))
+    with SweepStore(path) as again:
+        assert list(again.records) == [point_key("sq", {"x": 0})]
+
+
+HOLDER = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from mechopt.sweeps.store import SweepStore
+    store = SweepStore(Path(sys.argv[1]))
+    print("holding", flush=True)
+    sys.stdin.read()  # until the test closes our stdin
+    store.close()
+""")
+
+
+def test_another_process_holding_the_store_refuses_both_resume_and_starting_over(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    with SweepStore(path) as store:
+        store.append(_record(0))
+    before = path.read_bytes()
+    inode = path.stat().st_ino
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(path)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        for load in (True, False):
+            with pytest.raises(StoreBusy, match="another run"):
+                SweepStore(path, load=load)
+        assert path.read_bytes() == before and path.stat().st_ino == inode
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    with SweepStore(path, load=False) as store:  # free once that process closed it
+        store.clear()
+    assert path.read_bytes() == b""
+
+
+# --- the local cluster starts no dashboard (issue 18) ---------------------------------------------
+
+CLUSTER = textwrap.dedent("""
+    from mechopt.sweeps.runner import local_client, shutdown
+    client = local_client(1, processes=False)
+    assert client.submit(abs, -3).result() == 3
+    shutdown(client)
+""")
+
+
+def test_a_local_cluster_says_nothing_when_port_8787_is_taken() -> None:
+    """Two runs at once printed Dask's "Port 8787 is already in use": the scheduler's HTTP server
+    now listens on a free port."""
+    taken = socket.socket()
+    try:
+        try:
+            taken.bind(("0.0.0.0", 8787))
+            taken.listen()
+        except OSError:
+            pass  # someone else has it: the same situation
+        done = subprocess.run([sys.executable, "-W", "always", "-c", CLUSTER], capture_output=True, text=True,
+                              timeout=120, env={**os.environ, "PYTHONWARNINGS": "always"})
+    finally:
+        taken.close()
+    assert done.returncode == 0, done.stderr
+    assert "8787" not in done.stderr and "already in use" not in done.stderr, done.stderr
