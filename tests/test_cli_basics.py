@@ -12,3 +12,15 @@ def test_version_is_the_package_metadata() -> None:
     out = CliRunner().invoke(app, ["--version"])
     assert out.exit_code == 0 and out.stdout.strip() == f"mechopt {version('mechopt')}"
     assert mechopt.__version__ == version("mechopt")
+
+
+def test_a_usage_error_is_one_unwrapped_line() -> None:
+    """Usage errors are plain text on stderr (no panel wrapped at 80 columns without a terminal)."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "mechopt.cli", "reproduce", "--workers", "abc"], capture_output=True,
+                         text=True)
+    assert out.returncode == 2
+    line = next(x for x in out.stderr.splitlines() if "Invalid value" in x)
+    assert "--workers" in line and "integer" in line

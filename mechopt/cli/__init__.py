@@ -7,7 +7,8 @@ import typer
 from mechopt.cli import privacy, reproduce, solve_verify, typegrid, value_shaping
 
 app = typer.Typer(help="Incentive mechanism design with verifiable certificates.", no_args_is_help=True,
-                  add_completion=False, pretty_exceptions_enable=False)
+                  add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
+"""Plain help and usage errors (no rich panels): an error on stderr is one line, never wrapped."""
 
 
 def _version(show: bool) -> None:
