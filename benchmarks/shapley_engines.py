@@ -9,14 +9,16 @@ refuses and only sampling applies).  The exact values are the reference for the 
 A second table repeats the comparison at a profile of 30 distinct contributions, where the
 multilinear engine (power-law payoffs) is exact and the structured one does not apply; a third
 times the certified M^Shap equilibrium of Table 1's MNIST instance (target: Nash gap 1e-9 in
-under 10 s).
+under 10 s).  A fourth times the ``mechanism`` kind (M^Shap's equilibrium and M^0's, solved and
+certified, with the measures) on 003 (12)'s power law of the total data as n grows, beside the
+multilinear engine's memory estimate and its limit (``--mechanism-n``).
 
 Monte Carlo runs a fixed budget of permutations (antithetic pairs, and plain for comparison),
 reports its largest standard error, its largest true error against the exact values, and the
 number of permutations and the time it would need for a standard error of 1e-6 (extrapolated as
 SE ~ 1/sqrt(N) from the measured run).  Also: exact enumeration's time for n = 12, 14, 16.
 
-Run:  .venv/bin/python benchmarks/shapley_engines.py [--perms N] [--out PATH]
+Run:  .venv/bin/python benchmarks/shapley_engines.py [--perms N] [--mechanism-n 30 60 ...] [--out PATH]
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ def timed(fn, repeat: int = 5):
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--perms", type=int, default=20_000)
+    ap.add_argument("--mechanism-n", type=int, nargs="*", default=[30, 60, 120])
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "shapley_engines.md")
     args = ap.parse_args()
     payoff, s = instance()
@@ -91,6 +94,9 @@ def main() -> None:
     ne, t_ne = timed(lambda: solve_nash(ShapleyGame(inst.payoff, inst.cost, inst.tau)), repeat=3)
     lines += ["", "| M^Shap NE, MNIST (n = 30) | seconds | certified max gain | verified |", "|---|---|---|---|",
               f"| Newton + Nash certificate | {t_ne:.3f} | {ne.certificate.max_gain:.1e} | {ne.certificate.verified} |"]
+    lines += ["", "| mechanism kind, M^Shap, a = 1 - 1/(1 + S), n | seconds (solve + certify) | status | "
+              "multilinear memory estimate | limit |", "|---|---|---|---|---|"]
+    lines += mechanism_rows(args.mechanism_n)
     lines += ["", "| exact enumeration n | seconds (values + gradients) |", "|---|---|"]
     rng = np.random.default_rng(2)
     for n in (12, 14, 16):
@@ -101,6 +107,26 @@ def main() -> None:
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("# Shapley engines, n = 30 (benchmarks/shapley_engines.py)\n\n" + text + "\n")
+
+
+def mechanism_rows(sizes: list[int]) -> list[str]:
+    """The mechanism kind on 003 (12) with seeded linear costs in [0.001, 0.01] and tau = 100."""
+    from mechopt.data.functions import PowerLaw, linear_cost
+    from mechopt.mechanisms.catalog import mechanism
+    from mechopt.reciprocity.answer import solve_mechanism
+    from mechopt.valuation.shapley import MULTILINEAR_MAX_BYTES, multilinear_bytes, multilinear_t_nodes
+
+    rows = []
+    for n in sizes:
+        payoff = LinearIndexPayoff.aggregate(PowerLaw(alpha=1.0, beta=1.0, shift=1.0), n)
+        cost = linear_cost(np.random.default_rng(1).uniform(0.001, 0.01, n))
+        t = time.perf_counter()
+        r = solve_mechanism(mechanism("shapley", payoff, cost, 100.0))
+        seconds = time.perf_counter() - t
+        estimate = multilinear_bytes(n, 1, multilinear_t_nodes(1.0, 1.0, 100.0 * n + 1.0).size)
+        rows.append(f"| {n} | {seconds:.2f} | {r.status.value} | {estimate / 2**20:.0f} MiB | "
+                    f"{MULTILINEAR_MAX_BYTES / 2**20:.0f} MiB |")
+    return rows
 
 
 if __name__ == "__main__":

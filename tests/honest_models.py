@@ -44,4 +44,5 @@ HONEST_MODELS = {
     "stackelberg_mixed": {**_model("privacy_mean_estimation.toml"), "sensitivity": 0.45},
     "mechanism_shapley": _model("mechanism_example4_shapley.toml"),
     "mechanism_budget_balanced": _model("mechanism_example4_budget_balanced.toml"),
+    "mechanism_none": _model("mechanism_example3_none.toml"),
 }

@@ -2,9 +2,10 @@
 
 Agent i's utility under M^Shap is a_i(s) + p_i(s) - c_i(s_i) = phi_i^A(s) - c_i(s_i): the game
 :class:`ShapleyGame`, whose Shapley values and derivatives come from the exact engines of
-:mod:`mechopt.valuation.shapley` (enumeration, or counts of agent types for payoffs of a linear
-index).  Payments sum to zero at every profile (Lemma 4.2, by efficiency, Lemma 2.3, when
-A(0) = 0); :func:`budget_residual` measures it.
+:mod:`mechopt.valuation.shapley` (enumeration, counts of agent types, or the multilinear extension
+for power-law payoffs of a linear index).  :class:`ShapleyMechanism` is M^Shap behind the
+Mechanism protocol.  Payments sum to zero at every profile (Lemma 4.2, by efficiency, Lemma 2.3,
+since A(0) = 0, which the mechanism checks when it is built); :func:`budget_residual` measures it.
 """
 
 from __future__ import annotations
@@ -14,59 +15,44 @@ from dataclasses import dataclass
 import numpy as np
 
 from mechopt.core.serialization import Serializable
-
 from mechopt.data.functions import PowerLaw, Quadratic, ScalarFunction
 from mechopt.data.payoffs import LinearIndexPayoff
 from mechopt.games.base import ContinuousGame, validate_bounds
-from mechopt.valuation.shapley import (EXACT_MAX_PLAYERS, STRUCTURED_MAX_CELLS, ShapleyResult, _index_matrix, _types,
-                                       deviation_values, multilinear_applies, shapley_values)
-
-ENGINES = ("auto", "exact", "structured", "multilinear")
-AUTO_ENUMERATION = 12
-"""``auto`` enumerates up to this many agents (exact without quadrature, under 0.01 s)."""
-
-
-def _engine(payoff: LinearIndexPayoff, s: np.ndarray, engine: str) -> str:
-    """The engine used at s: enumeration for small n, else the multilinear engine for power-law
-    payoffs (any profile), else agent-type counts or enumeration, whichever is cheaper."""
-    if engine != "auto":
-        return engine
-    if payoff.n > AUTO_ENUMERATION and multilinear_applies(payoff):
-        return "multilinear"
-    agent_type, rep = _types(_index_matrix(payoff), s)
-    cells = float(np.prod(np.bincount(agent_type, minlength=rep.size) + 1.0))
-    if payoff.n <= 12 or cells > STRUCTURED_MAX_CELLS:
-        return "exact" if payoff.n <= EXACT_MAX_PLAYERS else "structured"
-    return "structured" if cells < 2.0 ** payoff.n else "exact"
+from mechopt.mechanisms.quasilinear import QuasiLinearMechanism
+from mechopt.valuation.shapley import (EXACT_ENGINES, ShapleyResult, _index_matrix, deviation_values, payoff_magnitudes,
+                                       shapley_engine, shapley_values)
 
 
 def shapley_payments(payoff: LinearIndexPayoff, s: np.ndarray, *, engine: str = "auto") -> tuple[np.ndarray, ShapleyResult]:
     """(7): p(s) = phi^A(s) - a(s), with the Shapley result it came from."""
     s = np.asarray(s, dtype=float)
-    phi = shapley_values(payoff, s, method=_engine(payoff, s, engine))
+    phi = shapley_values(payoff, s, method=shapley_engine(payoff, s, engine))
     return phi.values - payoff.values(s), phi
 
 
-def budget_residual(payments: np.ndarray) -> float:
-    """|sum_i p_i| relative to sum_i |p_i| (0 for an exactly budget-balanced payment vector)."""
-    p = np.asarray(payments, dtype=float)
-    return float(abs(np.sum(p)) / max(float(np.sum(np.abs(p))), np.finfo(float).tiny))
+def budget_residual(payments: np.ndarray, scale: float) -> float:
+    """|sum_i p_i| relative to ``scale``, the magnitude of the terms the payments are computed from
+    (:meth:`~mechopt.mechanisms.quasilinear.QuasiLinearMechanism.payment_scale`; sum_i |phi_i| +
+    sum_i |a_i| for M^Shap): payments much smaller than the values they are differences of carry
+    the values' rounding, so their own magnitude is not the scale.  0 for exact budget balance."""
+    return float(abs(np.sum(np.asarray(payments, dtype=float))) / max(float(scale), np.finfo(float).tiny))
 
 
 class ShapleyGame(ContinuousGame):
     """The game M^Shap induces: u_i(s) = phi_i^A(s) - c_i(s_i) on [0, tau_i].
 
     ``engine``: ``"exact"`` (enumeration, n <= 20), ``"structured"`` (agent-type counts),
-    ``"multilinear"`` (power-law payoffs, any profile) or ``"auto"`` (see :func:`_engine`).  Concave in the own action whenever the
-    payoff's f is concave and the cost convex (each A(s[X+i]) is then concave in s_i).
+    ``"multilinear"`` (power-law payoffs, any profile) or ``"auto"`` (see :func:`shapley_engine`).
+    Concave in the own action whenever the payoff's f is concave and the cost convex (each
+    A(s[X+i]) is then concave in s_i).
     """
 
     def __init__(self, payoff: LinearIndexPayoff, cost: ScalarFunction, upper: np.ndarray | float, *,
                  engine: str = "auto") -> None:
         if not isinstance(payoff, LinearIndexPayoff):
             raise ValueError(f"payoff: M^Shap's game needs a LinearIndexPayoff, got {type(payoff).__name__}")
-        if engine not in ENGINES:
-            raise ValueError(f"engine: expected one of {ENGINES}, got {engine!r}")
+        if engine not in EXACT_ENGINES:
+            raise ValueError(f"engine: expected one of {EXACT_ENGINES}, got {engine!r}")
         upper = np.broadcast_to(np.asarray(upper, dtype=float), (payoff.n,)).copy()
         self.lower, self.upper = validate_bounds(np.zeros(payoff.n), upper, name="tau")
         self.payoff, self.cost, self.engine = payoff, cost, engine
@@ -81,15 +67,17 @@ class ShapleyGame(ContinuousGame):
 
     def shapley(self, s: np.ndarray, *, gradient: bool = False, jacobian: bool = False) -> ShapleyResult:
         s = np.asarray(s, dtype=float)
-        return shapley_values(self.payoff, s, method=_engine(self.payoff, s, self.engine), gradient=gradient,
+        return shapley_values(self.payoff, s, method=shapley_engine(self.payoff, s, self.engine), gradient=gradient,
                               jacobian=jacobian)
 
     def utilities(self, s: np.ndarray) -> np.ndarray:
         return self.shapley(s).values - self.cost.value(s)
 
     def utility_magnitudes(self, s: np.ndarray) -> np.ndarray:
-        """|phi_i(s)| + |c_i(s_i)|."""
-        return np.abs(self.shapley(s).values) + np.abs(self.cost.value(s))
+        """|phi_i(s)| + |c_i(s_i)| + the magnitude of a_i(s)'s terms (phi_i is a sum of differences
+        of payoffs, whose rounding is relative to their terms, however small phi_i is)."""
+        s = np.asarray(s, dtype=float)
+        return np.abs(self.shapley(s).values) + np.abs(self.cost.value(s)) + payoff_magnitudes(self.payoff, s)
 
     def own_gradient(self, s: np.ndarray) -> np.ndarray:
         return self.shapley(s, gradient=True).gradient - self.cost.d1(s)
@@ -102,7 +90,28 @@ class ShapleyGame(ContinuousGame):
     def deviation_utilities(self, s: np.ndarray, x: np.ndarray) -> np.ndarray:
         s = np.asarray(s, dtype=float)
         x = np.asarray(x, dtype=float)
-        return deviation_values(self.payoff, s, x, method=_engine(self.payoff, s, self.engine)) - self.cost.value(x)
+        return deviation_values(self.payoff, s, x, method=shapley_engine(self.payoff, s, self.engine)) - self.cost.value(x)
+
+
+class ShapleyMechanism(QuasiLinearMechanism):
+    """M^Shap (7): p_i(s) = phi_i^A(s) - a_i(s); its game is :class:`ShapleyGame` (with the
+    mechanism's Shapley engine)."""
+
+    name = "shapley"
+    reciprocal = True
+
+    def payments(self, s: np.ndarray) -> np.ndarray:
+        s = np.asarray(s, dtype=float)
+        return self.shapley(s).values - self.payoff.values(s)
+
+    def game(self) -> ShapleyGame:
+        return ShapleyGame(self.payoff, self.cost, self.tau, engine=self.engine)
+
+    def payment_scale(self, s: np.ndarray) -> float:
+        """The Shapley certificate's scale (sum_i |phi_i(s)| and the magnitude of the terms of A(s)
+        and A(0)) plus the magnitude of the terms of the a_i(s) subtracted."""
+        s = np.asarray(s, dtype=float)
+        return float(self.shapley(s).certificate.scale + np.sum(payoff_magnitudes(self.payoff, s)))
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,9 @@
 """Equilibria of M^0, M^BG and M^Shap (003 Sections 3-4) and the paper's metrics at them.
 
-- M^0: no payments, the data-sharing game u_i = a_i(s) - c_i(s_i).
-- M^BG (Murhekar et al. 2023, 001's M_beta): p_i = beta (c_i(s_i) - 1/(n-1) sum_{j != i} c_j(s_j)).
-  u_i = a_i(s) - (1 - beta) c_i(s_i) - beta/(n-1) sum_{j != i} c_j(s_j); the last term does not
-  depend on s_i, so M^BG's equilibria are those of the data-sharing game with cost (1 - beta) c,
-  which is the game solved and certified (its best-response gains are M^BG's).
-- M^Shap: :class:`~mechopt.mechanisms.mshap.ShapleyGame`, u_i = phi_i(s) - c_i(s_i).
+The mechanisms are the classes of :mod:`mechopt.mechanisms.catalog` (M^0, M^BG = 001's M_beta
+with quasi-linear utilities, whose equilibria are those of the data-sharing game with cost
+(1 - beta) c, and M^Shap, whose game is u_i = phi_i(s) - c_i(s_i)); each induces the game solved
+and certified here.
 
 The min/max over equilibria in (4)-(6) run over the distinct certified equilibria that a
 multi-start search found (``starts``, reported as ``equilibria``).  For M^Shap a closed-form proof
@@ -23,31 +21,36 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mechopt.core.serialization import Serializable
+from mechopt.certificates.nash import NashCertificate, NashResult
+from mechopt.core.result import Answer, verdict_field
 from mechopt.core.stats import SolveStats
 from mechopt.core.status import Status
+from mechopt.core.verdict import Verdict
 from mechopt.data.functions import Quadratic
 from mechopt.data.payoffs import LinearIndexPayoff
 from mechopt.games.base import ContinuousGame
-from mechopt.games.data_sharing import DataSharingGame
-from mechopt.mechanisms.mbeta import MBeta, optimal_beta_for
-from mechopt.mechanisms.mshap import MonotonicityCertificate, ShapleyGame, _engine, budget_residual, strict_monotonicity
-from mechopt.solvers.nash import NashResult, solve_nash
-from mechopt.valuation.shapley import shapley_values
+from mechopt.mechanisms.catalog import MECHANISMS as MECHANISM_CLASSES, mechanism
+from mechopt.mechanisms.mshap import MonotonicityCertificate, ShapleyGame, budget_residual, strict_monotonicity
+from mechopt.reciprocity.measures import reciprocity_ratio
+from mechopt.solvers.nash import solve_nash
 
-MECHANISMS = ("none", "budget_balanced", "shapley")
+MECHANISMS = tuple(MECHANISM_CLASSES)
+"""The mechanisms' names: "none" (M^0), "budget_balanced" (M^BG), "shapley" (M^Shap)."""
 DISTINCT_TOL = 1e-6
 """Two equilibria are the same when their profiles differ by at most this, relative to the box."""
 
 
 @dataclass(frozen=True)
-class MechanismOutcome(Serializable):
+class MechanismOutcome(Answer):
     """A mechanism at the equilibria found: the first certified equilibrium's profile, payments,
-    Shapley values, payoffs and the metrics taken over every distinct equilibrium found."""
+    Shapley values, payoffs and the metrics taken over every distinct equilibrium found.  ``status``,
+    ``message`` and ``verdict`` are the nash certifier's on the equilibrium reported (the first
+    certified one, else the first found); the metrics are None when none is certified."""
 
     kind: str
     mechanism: str
     status: Status
+    message: str
     equilibrium: NashResult
     equilibria: np.ndarray
     """Distinct certified equilibrium profiles found, one per row."""
@@ -61,62 +64,13 @@ class MechanismOutcome(Serializable):
     accuracy: float | None
     """min over the equilibria found of sum_i a_i(s) (the numerator of (6))."""
     budget_residual: float | None
-    """|sum_i p_i| / sum_i |p_i| at the equilibrium (0 = budget balanced)."""
+    """|sum_i p_i| relative to the payments' terms at the equilibrium (0 = budget balanced)."""
     beta: float | None
-    certificate: object
+    certificate: NashCertificate
     stats: SolveStats
     uniqueness: MonotonicityCertificate | None = None
     """M^Shap only: the proof that the game has one equilibrium (``verified``), or why there is none."""
-
-
-def scaled_cost(cost: Quadratic, factor: float) -> Quadratic:
-    return Quadratic(slope=factor * cost.slope, intercept=factor * cost.intercept, curvature=factor * cost.curvature)
-
-
-def mechanism_game(mechanism: str, payoff: LinearIndexPayoff, cost: Quadratic, tau: np.ndarray | float, *,
-                   beta: float | None = None, engine: str = "auto") -> ContinuousGame:
-    """The game whose equilibria are the mechanism's (module doc)."""
-    if mechanism == "none":
-        return DataSharingGame(payoff, cost, tau)
-    if mechanism == "budget_balanced":
-        if beta is None:
-            raise ValueError("beta: M^BG needs its parameter (see mbeta_parameter)")
-        return DataSharingGame(payoff, scaled_cost(cost, 1.0 - beta), tau)
-    if mechanism == "shapley":
-        return ShapleyGame(payoff, cost, tau, engine=engine)
-    raise ValueError(f"mechanism: expected one of {MECHANISMS}, got {mechanism!r}")
-
-
-def mbeta_parameter(cost: Quadratic, n: int, beta: float | None) -> float:
-    """beta of M^BG: the one given, else beta* of 001 (6) for linear cost slopes."""
-    if beta is not None:
-        if not (0.0 <= beta <= 1.0):
-            raise ValueError(f"beta: must lie in [0, 1], got {beta}")
-        return float(beta)
-    return optimal_beta_for(cost, n).beta
-
-
-def payments(mechanism: str, payoff: LinearIndexPayoff, cost: Quadratic, s: np.ndarray, *, beta: float | None = None,
-             engine: str = "auto") -> tuple[np.ndarray, np.ndarray]:
-    """(payments p(s), Shapley values phi(s)) of the mechanism at s (exact Shapley engine)."""
-    s = np.asarray(s, dtype=float)
-    phi = shapley_values(payoff, s, method=_engine(payoff, s, engine)).values
-    if mechanism == "none":
-        return np.zeros(payoff.n), phi
-    if mechanism == "budget_balanced":
-        return MBeta(cost, float(beta), payoff.n).payments(s), phi
-    if mechanism == "shapley":
-        return phi - payoff.values(s), phi
-    raise ValueError(f"mechanism: expected one of {MECHANISMS}, got {mechanism!r}")
-
-
-def reciprocity_ratio(a: np.ndarray, p: np.ndarray, phi: np.ndarray) -> float:
-    """min_i (a_i + p_i) / phi_i of (4).  A null player (phi_i = 0, e.g. s_i = 0) has no ratio: +inf
-    when it receives a_i + p_i > 0, left out when a_i + p_i = 0 (and -inf when it pays)."""
-    gets = a + p
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(phi == 0.0, np.where(gets > 0, np.inf, np.where(gets < 0, -np.inf, np.nan)), gets / phi)
-    return float(np.nanmin(ratio)) if np.any(~np.isnan(ratio)) else float("nan")
+    verdict: Verdict | None = verdict_field()
 
 
 def _starts(game: ContinuousGame, starts: int, seed: int) -> list[np.ndarray | None]:
@@ -142,12 +96,14 @@ def equilibria(game: ContinuousGame, *, starts: int = 4, seed: int = 0, method: 
     return results, np.array(found).reshape(len(found), game.n)
 
 
-def evaluate(mechanism: str, payoff: LinearIndexPayoff, cost: Quadratic, tau: np.ndarray | float, *,
+def evaluate(name: str, payoff: LinearIndexPayoff, cost: Quadratic, tau: np.ndarray | float, *,
              beta: float | None = None, starts: int = 4, seed: int = 0, engine: str = "auto") -> MechanismOutcome:
-    """The mechanism's equilibria (multi-start) and the metrics (4)-(6) numerators at them."""
+    """The mechanism called ``name`` (:mod:`mechopt.mechanisms.catalog`) at its equilibria
+    (multi-start) and the metrics (4)-(6) numerators at them."""
     t0 = time.perf_counter()
-    b = mbeta_parameter(cost, payoff.n, beta) if mechanism == "budget_balanced" else None
-    game = mechanism_game(mechanism, payoff, cost, tau, beta=b, engine=engine)
+    mech = mechanism(name, payoff, cost, tau, beta=beta if name == "budget_balanced" else None, engine=engine)
+    b = mech.parameters.get("beta")
+    game = mech.game()
     results, profiles = equilibria(game, starts=starts, seed=seed)
     unique = strict_monotonicity(game) if isinstance(game, ShapleyGame) and game.n >= 2 else None
     if unique is not None and unique.verified:  # one equilibrium: every certified point approximates it
@@ -156,22 +112,22 @@ def evaluate(mechanism: str, payoff: LinearIndexPayoff, cost: Quadratic, tau: np
     stats = SolveStats(method=f"multi-start {first.stats.method}", termination=first.stats.termination,
                        iterations=len(results), seconds=time.perf_counter() - t0,
                        parameters={"starts": len(results), "seed": seed, "equilibria_found": len(profiles)})
+    message = f"{first.message}; {len(profiles)} distinct certified equilibria found from {len(results)} starts"
     if len(profiles) == 0:
-        return MechanismOutcome("mechanism_outcome", mechanism, first.status, first, profiles, None, None, None, None,
-                                None, None, None, b, first.certificate, stats, unique)
+        return MechanismOutcome("mechanism_outcome", name, first.status, message, first, profiles, None, None, None,
+                                None, None, None, None, b, first.certificate, stats, unique, first.verdict)
     ratios, shares, accs = [], [], []
     for q in profiles:
-        p, phi = payments(mechanism, payoff, cost, q, beta=b, engine=engine)
         a = payoff.values(q)
-        ratios.append(reciprocity_ratio(a, p, phi))
+        ratios.append(reciprocity_ratio(a, mech.payments(q), mech.shapley(q).values))
         shares.append(float(np.sum(q)))
         accs.append(float(np.sum(a)))
     s = first.profile
-    p, phi = payments(mechanism, payoff, cost, s, beta=b, engine=engine)
-    residual = budget_residual(p) if mechanism != "none" else 0.0
-    return MechanismOutcome("mechanism_outcome", mechanism, Status.EQUILIBRIUM, first, profiles, p, phi,
-                            payoff.values(s), min(ratios), min(shares), min(accs), residual, b, first.certificate, stats,
-                            unique)
+    p = mech.payments(s)
+    return MechanismOutcome("mechanism_outcome", name, first.status, message, first, profiles, p,
+                            mech.shapley(s).values, payoff.values(s), min(ratios), min(shares), min(accs),
+                            budget_residual(p, mech.payment_scale(s)), b, first.certificate, stats, unique,
+                            first.verdict)
 
 
 def data_gain(outcome: MechanismOutcome, baseline: np.ndarray, payoff: LinearIndexPayoff) -> float:

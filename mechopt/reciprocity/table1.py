@@ -63,6 +63,9 @@ def instance(dataset: str, seed: int = 0) -> Instance:
 
 @dataclass(frozen=True)
 class TableRow(Serializable):
+    """One row of Table 1: values, not an answer (each mechanism's equilibrium carries its own
+    verdict, summarized in ``certificates``)."""
+
     dataset: str
     seed: int
     beta: float | None
@@ -76,7 +79,8 @@ class TableRow(Serializable):
     shapley_unique: bool
     """M^Shap's equilibrium proven unique (strict monotonicity), so its metrics are exact."""
     certificates: tuple[tuple[str, str, bool], ...]
-    """(mechanism, status, verified) of each mechanism's equilibrium."""
+    """(mechanism, status, established) of each mechanism's equilibrium: the status and whether the
+    nash certifier established it."""
 
 
 def table_row(dataset: str, seed: int = 0, *, beta: float | None = None, starts: int = 4) -> TableRow:
@@ -95,7 +99,7 @@ def table_row(dataset: str, seed: int = 0, *, beta: float | None = None, starts:
     return TableRow(dataset, seed, out["budget_balanced"].beta, share, dg, ag, rec,
                     tuple(int(out[m].equilibria.shape[0]) for m in MECHANISMS), certified,
                     bool(out["shapley"].uniqueness is not None and out["shapley"].uniqueness.verified),
-                    tuple((m, o.status.value, bool(getattr(o.certificate, "verified", False))) for m, o in out.items()))
+                    tuple((m, o.status.value, o.success) for m, o in out.items()))
 
 
 def table(seeds: tuple[int, ...] = (0,), *, beta: float | None = None, starts: int = 4) -> list[TableRow]:

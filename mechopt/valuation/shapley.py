@@ -23,8 +23,13 @@ needs) and, for the exact ones, the Jacobian H_ij = d^2 phi_i / ds_i ds_j:
   reverse), per-agent standard errors, a seed, and stopping when every standard error is below
   ``tol`` or after ``budget`` permutations.
 
-Efficiency (Lemma 2.3): sum_i phi_i(s) = A(s) - A(0) (A(0) = 0 for the paper's payoffs); the
-exact engines meet it to rounding (``efficiency_residual``).
+Every result carries a :class:`ShapleyCertificate`: efficiency (Lemma 2.3), sum_i phi_i(s) =
+A(s) - A(0) (A(0) = 0 for the paper's payoffs), checked against A(s) and A(0) evaluated directly
+by :func:`certify_shapley`, whose verdict gives the result its status: ``optimal`` for an exact
+engine whose values meet efficiency to ``tol`` of their magnitude (enumeration and type counts sum
+(3) exactly: a proof; the multilinear engine's quadrature error is measured, not bounded, and
+efficiency is the independent check), ``unverified`` for sampling (its error bars are evidence, not
+proof) or a failed check.
 """
 
 from __future__ import annotations
@@ -37,9 +42,12 @@ from functools import cached_property
 
 import numpy as np
 
-from mechopt.core.serialization import Serializable
+from mechopt.core.result import Answer, verdict_field
+from mechopt.core.serialization import MalformedAnswer, Serializable
 from mechopt.core.stats import SolveStats
-from mechopt.core.status import Termination
+from mechopt.core.status import Status, Termination
+from mechopt.core.verdict import Basis, Check, Verdict, bind, equal, judge, tolerance, witness
+from mechopt.data.functions import PowerLaw
 from mechopt.data.payoffs import LinearIndexPayoff, Payoff
 
 EXACT_MAX_PLAYERS = 20
@@ -49,32 +57,158 @@ STRUCTURED_MAX_CELLS = 2_000_000
 """Largest number of count vectors prod_t (m_t + 1) the structured engine evaluates."""
 SAMPLING_BATCH = 256
 """Permutations per batch of the sampling engine (an even number: antithetic pairs)."""
+EFFICIENCY_TOL = 1e-9
+"""Default tolerance of the efficiency check, relative to :attr:`ShapleyCertificate.scale`."""
+MULTILINEAR_MAX_BYTES = 2**30
+"""Memory the multilinear engine may take for its largest arrays (:func:`multilinear_bytes`); it
+refuses a larger problem before allocating anything."""
 
 CoalitionFunction = Callable[[np.ndarray], np.ndarray]
 """A(S) for profiles S of shape (m, n) (rows: coalition-restricted profiles), returning shape (m,)."""
 
 
+BASES = {"exact": Basis.PROOF, "structured": Basis.PROOF, "multilinear": Basis.REDERIVATION,
+         "sampling": Basis.SAMPLING}
+"""What each engine's values rest on (module doc)."""
+RESTS_ON = {
+    Basis.PROOF: "(3) summed exactly over every coalition (or count vector of agent types); efficiency (Lemma 2.3) "
+                 "checked against A(s) - A(0) evaluated directly",
+    Basis.REDERIVATION: "the multilinear extension by quadrature (exact in q, trapezoid in log t: error measured, not "
+                        "bounded); efficiency (Lemma 2.3) re-derived independently: the n values sum to A(s) - A(0) "
+                        "evaluated directly",
+    Basis.SAMPLING: "permutation sampling (003 (27)): values with standard errors, evidence, not proof",
+}
+
+
 @dataclass(frozen=True)
-class ShapleyResult(Serializable):
+class ShapleyCertificate(Serializable):
+    """Efficiency (Lemma 2.3) at the profile: |sum_i phi_i - (A(s) - A(0))| against ``tol`` times
+    ``scale``; ``verified`` also needs an engine whose basis is not sampling."""
+
+    kind: str
+    total: float
+    """A(s)."""
+    empty: float
+    """A(0), the empty coalition's value (0 for the paper's payoffs)."""
+    efficiency_residual: float
+    """|sum_i phi_i - (A(s) - A(0))|."""
+    scale: float
+    """sum_i |phi_i| plus the magnitude of the terms of A(s) and A(0) (:func:`payoff_magnitudes`):
+    the scale of the sum's rounding."""
+    tol: float
+    basis: Basis
+    verified: bool
+
+
+@dataclass(frozen=True)
+class ShapleyResult(Answer):
     """Shapley values at a profile ``s``.
 
     ``gradient`` is d phi_i / d s_i (None unless asked for), ``jacobian`` H_ij = d^2 phi_i/ds_i ds_j
     (exact engines, when asked for).  ``std_errors`` and ``gradient_std_errors`` are the sampling
-    engine's per-agent standard errors (None for the exact engines).  ``efficiency_residual`` is
-    |sum_i phi_i - (A(s) - A(0))|.
+    engine's per-agent standard errors, its error bars (None for the exact engines).  ``status``
+    and ``message`` are :func:`certify_shapley`'s verdict on the efficiency certificate.
     """
 
     kind: str
+    status: Status
+    message: str
     method: str
     values: np.ndarray
     std_errors: np.ndarray | None
     gradient: np.ndarray | None
     gradient_std_errors: np.ndarray | None
     jacobian: np.ndarray | None
-    total: float
-    empty: float
-    efficiency_residual: float
+    certificate: ShapleyCertificate
     stats: SolveStats
+    verdict: Verdict | None = verdict_field()
+
+    @property
+    def total(self) -> float:
+        """A(s)."""
+        return self.certificate.total
+
+    @property
+    def empty(self) -> float:
+        """A(0)."""
+        return self.certificate.empty
+
+    @property
+    def efficiency_residual(self) -> float:
+        """|sum_i phi_i - (A(s) - A(0))|."""
+        return self.certificate.efficiency_residual
+
+
+SHAPLEY_UNCHECKED = ("message", "std_errors", "gradient", "gradient_std_errors", "jacobian", "stats")
+"""Fields no efficiency evidence binds: free text, the error bars, the derivatives, statistics."""
+
+
+def payoff_magnitudes(payoff: Payoff, s: np.ndarray) -> np.ndarray:
+    """The magnitude of each a_i(s)'s terms, the scale of its rounding: |top| + |alpha (z +
+    shift)^-beta| for a power law of a linear index (a_i(s) may be far smaller than either term),
+    |a_i(s)| for the other families."""
+    with np.errstate(all="ignore"):
+        a = np.asarray(payoff.values(s), dtype=float)
+    f = getattr(payoff, "f", None)
+    if isinstance(payoff, LinearIndexPayoff) and isinstance(f, PowerLaw):
+        top = np.broadcast_to(np.asarray(f.top, dtype=float), a.shape)
+        return np.abs(top) + np.abs(top - a)
+    return np.abs(a)
+
+
+def efficiency_certificate(values: np.ndarray, total: float, empty: float, magnitude: float, method: str,
+                           tol: float) -> ShapleyCertificate:
+    """The efficiency certificate of ``values`` given A(s) = ``total``, A(0) = ``empty`` and the
+    magnitude of their terms."""
+    if method not in BASES:
+        raise MalformedAnswer(f"method: expected one of {tuple(BASES)}, got {method!r}")
+    with np.errstate(invalid="ignore", over="ignore"):
+        residual = float(abs(np.sum(values) - (total - empty)))
+        scale = float(np.sum(np.abs(values)) + magnitude)
+    basis = BASES[method]
+    within = bool(np.isfinite(residual) and residual <= tol * scale)
+    return ShapleyCertificate("shapley_efficiency", float(total), float(empty), residual, scale, float(tol), basis,
+                              within and basis is not Basis.SAMPLING)
+
+
+def coalition_values(payoff: Payoff | CoalitionFunction, s: np.ndarray, n: int | None = None) -> tuple[float, float, float]:
+    """(A(s), A(0), the magnitude of their terms) evaluated directly (the payoff at two profiles,
+    or the callable on two rows, whose terms are the values themselves)."""
+    if isinstance(payoff, Payoff):
+        zero = np.zeros_like(s)
+        with np.errstate(all="ignore"):
+            total, empty = float(np.sum(payoff.values(s))), float(np.sum(payoff.values(zero)))
+        return total, empty, float(np.sum(payoff_magnitudes(payoff, s)) + np.sum(payoff_magnitudes(payoff, zero)))
+    A, _, n = _coalition_function(payoff, n)
+    both = np.asarray(A(np.stack([s, np.zeros(n)])), dtype=float)
+    return float(both[0]), float(both[1]), float(np.sum(np.abs(both)))
+
+
+def certify_shapley(payoff: Payoff | CoalitionFunction, s: np.ndarray, result: ShapleyResult, *,
+                    tol: float = EFFICIENCY_TOL, n: int | None = None) -> Verdict:
+    """The verdict on Shapley values at ``s``: the efficiency certificate recomputed from A(s) and
+    A(0) evaluated directly (``n``: the number of agents of a callable A); ``optimal`` when it
+    verifies, else ``unverified`` (always for sampling)."""
+    s = np.asarray(s, dtype=float)
+    values = np.asarray(result.values, dtype=float)
+    if values.shape != s.shape:
+        raise MalformedAnswer(f"values: expected {s.size} values (one per agent), got shape {values.shape}")
+    cert = efficiency_certificate(values, *coalition_values(payoff, s, n), result.method, tol)
+    claimed = result.certificate
+    checks = [equal("kind", result.kind, "shapley"),
+              Check("method", result.method, f"an engine on the basis {cert.basis.value}", True),
+              witness("values", values), equal("certificate.kind", claimed.kind, cert.kind),
+              bind("certificate.total", claimed.total, cert.total, scale=cert.scale),
+              bind("certificate.empty", claimed.empty, cert.empty, scale=cert.scale),
+              bind("certificate.efficiency_residual", claimed.efficiency_residual, cert.efficiency_residual,
+                   scale=cert.scale),
+              bind("certificate.scale", claimed.scale, cert.scale),
+              tolerance("certificate.tol", claimed.tol, tol),
+              equal("certificate.basis", claimed.basis.value, cert.basis.value),
+              equal("certificate.verified", claimed.verified, cert.verified)]
+    supported = Status.OPTIMAL if cert.verified else Status.UNVERIFIED
+    return judge("shapley", result.status, supported, checks, cert.basis, RESTS_ON[cert.basis], tol,
+                 SHAPLEY_UNCHECKED)
 
 
 # ----------------------------------------------------------------------------- coalition values
@@ -131,15 +265,17 @@ def _weights(n: int) -> np.ndarray:
     return np.array([math.exp(math.lgamma(k + 1) + math.lgamma(n - k) - math.lgamma(n + 1)) for k in range(n)])
 
 
-def _result(method: str, values: np.ndarray, total: float, empty: float, t0: float, *, std: np.ndarray | None = None,
-            gradient: np.ndarray | None = None, gradient_std: np.ndarray | None = None,
-            jacobian: np.ndarray | None = None, iterations: int = 0, termination: Termination = Termination.EXHAUSTIVE,
-            parameters: dict | None = None) -> ShapleyResult:
-    residual = float(abs(np.sum(values) - (total - empty)))
+def _result(payoff: Payoff | CoalitionFunction, s: np.ndarray, n: int, method: str, values: np.ndarray, t0: float, *,
+            std: np.ndarray | None = None, gradient: np.ndarray | None = None,
+            gradient_std: np.ndarray | None = None, jacobian: np.ndarray | None = None, iterations: int = 0,
+            termination: Termination = Termination.EXHAUSTIVE, parameters: dict | None = None) -> ShapleyResult:
+    """The engine's draft answer, certified by :func:`certify_shapley` (which sets its status)."""
     stats = SolveStats(method=method, termination=termination, iterations=iterations,
                        seconds=time.perf_counter() - t0, parameters=parameters or {})
-    return ShapleyResult("shapley", method, values, std, gradient, gradient_std, jacobian, float(total), float(empty),
-                         residual, stats)
+    cert = efficiency_certificate(values, *coalition_values(payoff, s, n), method, EFFICIENCY_TOL)
+    draft = ShapleyResult("shapley", Status.UNVERIFIED, "", method, values, std, gradient, gradient_std, jacobian,
+                          cert, stats)
+    return draft.certified(certify_shapley(payoff, s, draft, n=n))
 
 
 # ----------------------------------------------------------------------------- exact enumeration
@@ -177,7 +313,7 @@ def exact_shapley(payoff: Payoff | CoalitionFunction, s: np.ndarray, *, n: int |
             # d/ds_j of dA(s[X+i])/ds_i = sum_l f''(z_l) K_li K_lj for j in X+i
             c = curvature[:, with_i] * lin.K[:, i:i + 1]  # (n_l, m)
             H[i] = (c.T @ lin.K * masks[with_i]).T @ weight
-    return _result("exact", values, v[-1], v[0], t0, gradient=grad, jacobian=H, iterations=2 ** n,
+    return _result(payoff, s, n, "exact", values, t0, gradient=grad, jacobian=H, iterations=2 ** n,
                    parameters={"coalitions": 2 ** n})
 
 
@@ -260,9 +396,7 @@ def structured_shapley(payoff: LinearIndexPayoff, s: np.ndarray, *, gradient: bo
                     j = rep[u]
                     H[np.ix_(members, agent_type == u)] = wu @ (c @ K[:, j])
                 H[members, members] = own
-    total = float(np.sum(f.value(K @ s)))
-    empty = float(np.sum(f.value(np.zeros(K.shape[0]))))
-    return _result("structured", values, total, empty, t0, gradient=grad, jacobian=H, iterations=cells,
+    return _result(payoff, s, n, "structured", values, t0, gradient=grad, jacobian=H, iterations=cells,
                    parameters={"types": T, "count_vectors": cells})
 
 
@@ -298,7 +432,6 @@ def sampled_shapley(payoff: Payoff | CoalitionFunction, s: np.ndarray, *, n: int
     gsquares = np.zeros(n)
     units = 0
     drawn = 0
-    empty = float(A(np.zeros((1, n)))[0])
     termination = Termination.MAX_ITERATIONS
     while drawn < budget:
         b = min(half, (budget - drawn) // 2 if antithetic else budget - drawn)
@@ -342,8 +475,7 @@ def sampled_shapley(payoff: Payoff | CoalitionFunction, s: np.ndarray, *, n: int
     std = _std_error(sums, squares, units)
     grad = gsums / units if gradient else None
     gstd = _std_error(gsums, gsquares, units) if gradient else None
-    total = float(A(s[None, :])[0])
-    return _result("sampling", values, total, empty, t0, std=std, gradient=grad, gradient_std=gstd,
+    return _result(payoff, s, n, "sampling", values, t0, std=std, gradient=grad, gradient_std=gstd,
                    iterations=drawn, termination=termination,
                    parameters={"seed": seed, "tol": tol, "budget": budget, "antithetic": antithetic,
                                "permutations": drawn})
@@ -394,6 +526,27 @@ def shapley_values(payoff: Payoff | CoalitionFunction, s: np.ndarray, *, method:
         return sampled_shapley(payoff, s, n=n, seed=seed, tol=tol, budget=budget, antithetic=antithetic,
                                gradient=gradient)
     raise ValueError(f"method: expected one of {ENGINES}, got {method!r}")
+
+
+EXACT_ENGINES = ("auto", "exact", "structured", "multilinear")
+"""The exact engines, and ``auto`` (:func:`shapley_engine`)."""
+AUTO_ENUMERATION = 12
+"""``auto`` enumerates up to this many agents (exact without quadrature, under 0.01 s)."""
+
+
+def shapley_engine(payoff: LinearIndexPayoff, s: np.ndarray, engine: str = "auto") -> str:
+    """The exact engine used at s: ``engine`` itself unless ``auto``, which takes enumeration for
+    small n, else the multilinear engine for power-law payoffs (any profile), else agent-type
+    counts or enumeration, whichever is cheaper."""
+    if engine != "auto":
+        return engine
+    if payoff.n > AUTO_ENUMERATION and multilinear_applies(payoff):
+        return "multilinear"
+    agent_type, rep = _types(_index_matrix(payoff), s)
+    cells = float(np.prod(np.bincount(agent_type, minlength=rep.size) + 1.0))
+    if payoff.n <= AUTO_ENUMERATION or cells > STRUCTURED_MAX_CELLS:
+        return "exact" if payoff.n <= EXACT_MAX_PLAYERS else "structured"
+    return "structured" if cells < 2.0 ** payoff.n else "exact"
 
 
 def _only(method: str, *, tol: float | None, budget: int, antithetic: bool) -> None:
@@ -480,6 +633,30 @@ axis, so the rule converges exponentially in 1 / step; measured agreement with e
 2e-14 relative (tests/valuation/test_shapley.py), not an a-priori bound."""
 
 
+def multilinear_t_nodes(beta: float, shift: float, scale: float) -> np.ndarray:
+    """The trapezoid nodes y = log t of the Laplace integral for (z + shift)^-beta with indices
+    z <= ``scale`` - shift: from where t^beta (t scale) is below 1e-18 to where e^(-t shift) is below
+    e^-100, step ``MULTILINEAR_STEP``."""
+    lo = (np.log(1e-18) - 1.0) / beta - np.log(scale)
+    hi = np.log(40.0 / shift) + 1.0
+    return np.arange(lo, hi + MULTILINEAR_STEP, MULTILINEAR_STEP)
+
+
+def multilinear_bytes(n: int, rows: int, t_nodes: int) -> int:
+    """Memory of the multilinear engine's largest arrays for n agents, ``rows`` distinct index rows
+    and ``t_nodes`` nodes in t: three arrays of ceil(n/2) x rows x t_nodes x n numbers (the log
+    factors, the Jacobian's derivative factors and its Gram rows) and three of rows x t_nodes x n."""
+    q = max(1, (n + 1) // 2)
+    return 8 * (3 * q + 3) * rows * t_nodes * n
+
+
+def _index_rows(payoff: LinearIndexPayoff) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of K = E P and their multiplicities, from the distinct rows of E (never
+    forming the n x n matrix K: a payoff of the total data has one row)."""
+    distinct, inverse = np.unique(payoff.E, axis=0, return_inverse=True)
+    return distinct @ payoff.P, np.bincount(inverse.reshape(-1), minlength=distinct.shape[0]).astype(float)
+
+
 class _Multilinear:
     """phi for a(s) = top - alpha (z + shift)^-beta of a linear index z = K s, scalar parameters, shift > 0.
 
@@ -487,33 +664,35 @@ class _Multilinear:
     integrand is a polynomial of degree n - 1 in q: Gauss-Legendre with ceil(n/2) nodes is exact.
     With (z + c)^-beta = Gamma(beta)^-1 int_0^inf t^(beta-1) e^(-t (z + c)) dt the expectation over
     X_q factors: E[e^(-t z_l(X_q))] = prod_{j != i} (1 - q + q e^(-t K_lj s_j)).  The t integral
-    runs on y = log t by the trapezoid rule (``MULTILINEAR_STEP``)."""
+    runs on y = log t by the trapezoid rule (``MULTILINEAR_STEP``).  Arrays are laid out
+    (q, l, j, t), one agent's block contiguous; a problem above ``MULTILINEAR_MAX_BYTES`` is
+    refused before any is allocated."""
 
     def __init__(self, payoff: LinearIndexPayoff, s: np.ndarray) -> None:
         f = payoff.f
-        from mechopt.data.functions import PowerLaw
-        if type(f) is not PowerLaw or any(np.ndim(v) for v in (f.alpha, f.beta, f.top)) or not f.shift > 0:
+        if not multilinear_applies(payoff):
             raise ValueError("payoff: the multilinear engine needs a PowerLaw f with one alpha, beta, top for all "
                              "agents and shift > 0 (003 (12))")
-        K = _index_matrix(payoff)
-        rows, counts = np.unique(K, axis=0, return_counts=True)  # equal rows of K give equal f(z_l)
+        rows, counts = _index_rows(payoff)  # equal rows of K give equal f(z_l)
         self.n, self.s = payoff.n, s
         self.alpha, self.beta, self.c = float(f.alpha), float(f.beta), float(f.shift)
-        self.rows, self.counts = rows, counts.astype(float)
+        self.rows, self.counts = rows, counts
+        scale = max(float(np.max(rows @ np.abs(s), initial=0.0)), 0.0) + self.c
+        y = multilinear_t_nodes(self.beta, self.c, scale)
+        needed = multilinear_bytes(self.n, rows.shape[0], y.size)
+        if needed > MULTILINEAR_MAX_BYTES:
+            raise ValueError(f"n: the multilinear engine needs about {needed / 2**30:.3g} GiB for n = {self.n} agents "
+                             f"({rows.shape[0]} index rows, {y.size} nodes in t), above its limit of "
+                             f"{MULTILINEAR_MAX_BYTES / 2**30:g} GiB (MULTILINEAR_MAX_BYTES)")
         q, wq = np.polynomial.legendre.leggauss(max(1, (self.n + 1) // 2))
         self.q, self.wq = 0.5 * (q + 1.0), 0.5 * wq
-        scale = max(float(np.max(rows @ np.abs(s), initial=0.0)), 0.0) + self.c
-        lo = (np.log(1e-18) - 1.0) / self.beta - np.log(scale)   # t^beta (t scale) below 1e-18
-        hi = np.log(40.0 / self.c) + 1.0                          # e^(-t c) below e^-100
-        y = np.arange(lo, hi + MULTILINEAR_STEP, MULTILINEAR_STEP)
         self.t, self.wt = np.exp(y), np.full(y.size, MULTILINEAR_STEP) * np.exp(y)  # dt = t dy
-        from math import lgamma
-        self.norm = self.alpha / math.exp(lgamma(self.beta))
-        # x[l, j, t] = t K_lj s_j; terms[q, t, l, j] = 1 - q + q e^-x
-        x = self.t[None, None, :] * (rows * s[None, :])[:, :, None]  # (L, n, Y)
-        self.ex = np.exp(-x)
-        logterm = np.log1p(self.q[:, None, None, None] * np.expm1(-x)[None])  # (Q, L, n, Y)
-        self.logterm = logterm
+        self.norm = self.alpha / math.exp(math.lgamma(self.beta))
+        # x[l, j, t] = t K_lj s_j; logterm[q, l, j, t] = log(1 - q + q e^-x)
+        self.x = (rows * s[None, :])[:, :, None] * self.t[None, None, :]  # (L, n, Y)
+        self.ex = np.exp(-self.x)
+        logterm = np.expm1(-self.x)[None] * self.q[:, None, None, None]  # (Q, L, n, Y)
+        self.logterm = np.log1p(logterm, out=logterm)
         self.logP = logterm.sum(axis=2)  # (Q, L, Y)
 
     def _base(self, i: int) -> np.ndarray:
@@ -532,25 +711,31 @@ class _Multilinear:
     def values(self) -> np.ndarray:
         return np.array([self.value_at(i, self.s[i:i + 1])[0] for i in range(self.n)])
 
+    def _own(self, i: int) -> np.ndarray:
+        """d/ds_i of agent i's integrand: base_i t^beta K_li e^(-t K_li s_i), shape (Q, L, Y)."""
+        k = self.rows[:, i]
+        return self._base(i) * self.t[None, None, :] ** self.beta * k[:, None] * self.ex[None, :, i, :]
+
     def gradient(self) -> np.ndarray:
-        out = np.empty(self.n)
-        for i in range(self.n):
-            k = self.rows[:, i]
-            g = self._base(i) * self.t[None, None, :] ** self.beta * k[None, :, None] * self.ex[None, :, i, :]
-            out[i] = self.norm * g.sum()
-        return out
+        return np.array([self.norm * self._own(i).sum() for i in range(self.n)])
 
     def jacobian(self) -> np.ndarray:
-        H = np.empty((self.n, self.n))
-        # r[q, l, j, t] = d log(term_j)/ds_j = -q t K_lj e^-x / term_j
-        term = np.exp(self.logterm)
-        r = -self.q[:, None, None, None] * self.t[None, None, None, :] * self.rows[None, :, :, None] \
-            * self.ex[None] / term
+        """H_ij = norm sum_{q,l,t} own_i r_j with r_j = d log(term_j)/ds_j = -q t K_lj e^-x / term_j
+        (one matrix product), and H_ii = -norm sum own_i t K_li."""
+        Q, L, n, Y = self.logterm.shape
+        r = np.empty((Q, L, Y, n))  # agents last: the right factor of the product
+        np.subtract(-self.x.transpose(0, 2, 1)[None], self.logterm.transpose(0, 1, 3, 2), out=r)
+        np.exp(r, out=r)
+        r *= -self.q[:, None, None, None] * self.t[None, None, :, None]
+        r *= self.rows[None, :, None, :]
+        G = np.empty((n, Q * L * Y))
+        diagonal = np.empty(self.n)
         for i in range(self.n):
-            k = self.rows[:, i]
-            g = self._base(i) * self.t[None, None, :] ** self.beta * k[None, :, None] * self.ex[None, :, i, :]
-            H[i] = self.norm * np.einsum("qly,qljy->j", g, r)
-            H[i, i] = -self.norm * np.sum(g * self.t[None, None, :] * k[None, :, None])
+            own = self._own(i)
+            G[i] = own.reshape(-1)
+            diagonal[i] = -self.norm * np.sum(own * self.t[None, None, :] * self.rows[:, i][:, None])
+        H = self.norm * (G @ r.reshape(Q * L * Y, n))
+        H[np.diag_indices(self.n)] = diagonal
         return H
 
 
@@ -566,17 +751,13 @@ def multilinear_shapley(payoff: LinearIndexPayoff, s: np.ndarray, *, gradient: b
     if np.any(s < 0):
         raise ValueError("s: the multilinear engine needs contributions >= 0")
     m = _Multilinear(payoff, s)
-    values = m.values()
-    total = float(np.sum(payoff.values(s)))
-    empty = float(np.sum(payoff.values(np.zeros(payoff.n))))
-    return _result("multilinear", values, total, empty, t0, gradient=m.gradient() if gradient else None,
+    return _result(payoff, s, payoff.n, "multilinear", m.values(), t0, gradient=m.gradient() if gradient else None,
                    jacobian=m.jacobian() if jacobian else None, iterations=m.q.size * m.t.size,
                    parameters={"q_nodes": int(m.q.size), "t_nodes": int(m.t.size), "index_rows": int(m.rows.shape[0])})
 
 
 def multilinear_applies(payoff: Payoff) -> bool:
     """The multilinear engine applies: a power-law payoff of a linear index with scalar parameters, shift > 0."""
-    from mechopt.data.functions import PowerLaw
     f = getattr(payoff, "f", None)
     return (isinstance(payoff, LinearIndexPayoff) and type(f) is PowerLaw and f.shift > 0
             and not any(np.ndim(v) for v in (f.alpha, f.beta, f.top)))

@@ -36,6 +36,15 @@ def test_example_3_free_riding(outcomes) -> None:
     assert o.equilibria.shape[0] == 1
 
 
+def test_outcomes_are_results_labelled_by_their_verdict(outcomes) -> None:
+    """A multi-start outcome is a Result: its status, message and verdict are the nash certifier's on
+    the equilibrium it reports."""
+    from mechopt.core.result import Result
+    for o in outcomes.values():
+        assert isinstance(o, Result) and o.success and o.verdict is o.equilibrium.verdict
+        assert o.status is o.verdict.status is Status.EQUILIBRIUM and "distinct certified equilibria" in o.message
+
+
 def test_example_4_mshap_equilibrium(outcomes) -> None:
     """Example 4: the NE of M^Shap is s* = (3, 1.17); it Pareto-dominates s0 and holds almost twice
     the data.  Independently: the first-order conditions 1/(s_i+1)^2 + 1/(S+1)^2 = gamma_i."""
@@ -110,14 +119,32 @@ def test_three_agents_grouped_shapley_ne() -> None:
 @settings(max_examples=20, deadline=None)
 @given(st.lists(st.floats(0.0, 20.0), min_size=3, max_size=6))
 def test_payments_budget_balanced_equal_treatment(values: list[float]) -> None:
-    """Lemma 4.2 at every profile; Definition 3.5: identical agents at equal actions are paid equally."""
+    """Lemma 4.2 at every profile; Definition 3.5: identical agents at equal actions are paid equally.
+
+    Both hold to rounding of the terms the payments are differences of, phi_i and a_i: payments can
+    be far smaller than those terms (agents with nearly equal contributions), so their own
+    magnitude is not the scale of the rounding (003 Lemma 4.2 is exact; the floating-point sum
+    of phi carries a few eps of sum_i |phi_i|)."""
     s = np.array(values)
     s[1] = s[0]
     payoff = LinearIndexPayoff.aggregate(F, s.size)
-    p, _ = shapley_payments(payoff, s)
-    assert abs(np.sum(p)) <= 1e-12 * max(1.0, np.sum(np.abs(p)))
-    assert p[0] == pytest.approx(p[1], rel=1e-12, abs=1e-14)
-    assert budget_residual(p) <= 1e-12 or np.sum(np.abs(p)) < 1e-12
+    p, phi = shapley_payments(payoff, s)
+    a = payoff.values(s)
+    rounding = 64 * np.finfo(float).eps
+    scale = float(np.sum(np.abs(phi.values)) + np.sum(np.abs(a)))
+    assert budget_residual(p, scale) <= rounding
+    assert abs(p[0] - p[1]) <= rounding * (abs(phi.values[0]) + abs(a[0]))
+
+
+def test_payments_far_below_their_terms_balance_to_the_terms_rounding() -> None:
+    """The draw the property test once failed on: payments of 2.4e-4 from Shapley values and
+    payoffs of about 1 balance to 3e-16 of the terms, not to 1e-12 of the payments themselves."""
+    s = np.array([17.125, 17.125, 17.0])
+    payoff = LinearIndexPayoff.aggregate(F, 3)
+    p, phi = shapley_payments(payoff, s)
+    scale = float(np.sum(np.abs(phi.values)) + np.sum(np.abs(payoff.values(s))))
+    assert np.max(np.abs(p)) < 1e-3 * np.max(np.abs(phi.values))
+    assert budget_residual(p, scale) <= 64 * np.finfo(float).eps
 
 
 def test_stochastic_br_dynamics_agrees_with_newton(outcomes) -> None:

@@ -203,3 +203,48 @@ def test_result_round_trips_through_json() -> None:
     back = ShapleyResult.from_dict(json.loads(json.dumps(r.to_dict())))
     assert np.array_equal(back.values, r.values) and np.array_equal(back.std_errors, r.std_errors)
     assert back.stats.termination is r.stats.termination
+
+
+def test_results_follow_the_result_protocol_and_carry_their_efficiency_certificate() -> None:
+    """Every engine's answer is a Result: exact engines are ``optimal`` with efficiency (Lemma 2.3)
+    verified against A(s) - A(0) evaluated directly (a proof for enumeration and type counts, an
+    independent re-derivation for the quadrature); sampling is ``unverified`` (error bars are
+    evidence, not proof) though its values meet efficiency too (each permutation telescopes)."""
+    from mechopt.core.result import Result
+    from mechopt.core.status import Status
+    from mechopt.core.verdict import Basis
+
+    payoff = _grouped(2, seed=15)
+    s = np.random.default_rng(16).uniform(0, 3, 6)
+    for method, basis in (("exact", Basis.PROOF), ("structured", Basis.PROOF), ("multilinear", Basis.REDERIVATION)):
+        r = shapley_values(payoff, s, method=method)
+        assert isinstance(r, Result) and r.status is Status.OPTIMAL and r.success, r.message
+        assert r.certificate.verified and r.certificate.basis is basis and r.verdict.basis is basis
+        assert r.efficiency_residual <= 1e-13 * r.certificate.scale
+    mc = shapley_values(payoff, s, method="sampling", budget=200)
+    assert isinstance(mc, Result) and mc.status is Status.UNVERIFIED and not mc.success
+    assert mc.certificate.basis is Basis.SAMPLING and not mc.certificate.verified
+    assert mc.efficiency_residual <= 1e-13 * mc.certificate.scale and mc.std_errors is not None
+
+
+def test_certify_shapley_rejects_values_that_break_efficiency() -> None:
+    """The certifier recomputes A(s) and A(0) itself: values moved off efficiency, or a claimed
+    residual or tolerance edited, are not established; a callable A is certified the same way."""
+    import dataclasses
+
+    from mechopt.valuation.shapley import certify_shapley
+
+    payoff = LinearIndexPayoff.aggregate(F, 3)
+    s = np.array([1.0, 2.0, 3.0])
+    r = shapley_values(payoff, s)
+    assert certify_shapley(payoff, s, r).established
+    moved = dataclasses.replace(r, values=r.values + np.array([1e-6, 0.0, 0.0]))
+    assert not certify_shapley(payoff, s, moved).established
+    loose = dataclasses.replace(r, certificate=dataclasses.replace(r.certificate, tol=1.0))
+    assert not certify_shapley(payoff, s, loose).established
+    def A(S: np.ndarray) -> np.ndarray:
+        return np.array([np.sum(payoff.values(row)) for row in S])
+
+    rc = shapley_values(A, s, n=3)
+    assert rc.success and np.allclose(rc.values, r.values, rtol=1e-14)
+    assert certify_shapley(A, s, rc, n=3).established
