@@ -35,6 +35,9 @@ class Status(str, Enum):
     one was found, a best-response cycle as a diagnostic."""
     OPTIMAL = "optimal"
     """An optimum whose optimality certificate verified."""
+    EXACT = "exact"
+    """A value computed exactly (Shapley values by enumeration, say) whose certificate (an identity
+    it must satisfy, such as efficiency) verified."""
     BOUNDED = "bounded"
     """The optimal value lies between two certified bounds; neither is certified optimal."""
     INFEASIBLE = "infeasible"

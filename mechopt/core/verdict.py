@@ -24,7 +24,7 @@ BIND_RTOL = 1e-9
 """Relative agreement required between a claimed derived value (utilities, welfare, payments) and
 its recomputation; the scale is the quantities' own magnitude unless a check names another."""
 
-ESTABLISHABLE = frozenset({Status.EQUILIBRIUM, Status.OPTIMAL, Status.INFEASIBLE, Status.BOUNDED,
+ESTABLISHABLE = frozenset({Status.EQUILIBRIUM, Status.OPTIMAL, Status.EXACT, Status.INFEASIBLE, Status.BOUNDED,
                            Status.ASSUMPTION_VIOLATED})
 """Statuses evidence can establish; ``unverified``, ``no_equilibrium_found`` and ``failed`` never are."""
 

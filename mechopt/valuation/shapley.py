@@ -206,7 +206,7 @@ def certify_shapley(payoff: Payoff | CoalitionFunction, s: np.ndarray, result: S
               tolerance("certificate.tol", claimed.tol, tol),
               equal("certificate.basis", claimed.basis.value, cert.basis.value),
               equal("certificate.verified", claimed.verified, cert.verified)]
-    supported = Status.OPTIMAL if cert.verified else Status.UNVERIFIED
+    supported = Status.EXACT if cert.verified else Status.UNVERIFIED
     return judge("shapley", result.status, supported, checks, cert.basis, RESTS_ON[cert.basis], tol,
                  SHAPLEY_UNCHECKED)
 
