@@ -10,14 +10,16 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from mechopt.cli.common import emit, err_console, fail, writable
+from mechopt.cli.common import console, emit, err_console, fail, writable
 from mechopt.core.status import Status
 from mechopt.io.envelope import wrap
-from mechopt.io.files import ModelFileError, load_model_file, validate
-from mechopt.io.queries import solve_model
-from mechopt.io.schemas.typegrid import BoundaryModel, market_growth_model
+from mechopt.io.files import ModelFileError, load_model_file
+from mechopt.io.registry import solve_model
+from mechopt.io.schemas.typegrid import market_growth_model
+from mechopt.typegrid.certify import DisparityBoundary, ExistenceResult
 from mechopt.typegrid.figures import plot_disparity_curve
-from mechopt.typegrid.market_growth import ALPHA_RANGE, disparity_boundary, figure3_alphas, figure3_curve
+from mechopt.typegrid.market_growth import figure3_alphas
+from mechopt.typegrid.model import ALPHA_RANGE
 
 
 def exists(
@@ -59,15 +61,15 @@ def exists(
             result = solve_model(raw, source=source)
     except ModelFileError as err:
         fail(_arg_names(str(err)))
-    verdict = "exists" if result.exists else "does not exist"
-    cert = "certified" if result.certificate.verified else "NOT certified"
-    where = "" if result.exists else f" (violating profile {tuple(result.certificate.profile)})"
+    assert isinstance(result, ExistenceResult)
+    answer = "exists" if result.exists else f"does not exist (violating profile {tuple(result.certificate.profile)})"
     eff = result.efficiency
     note = ("" if eff is None or result.status is not Status.ASSUMPTION_VIOLATED else
             f"; the allocation is NOT efficient (welfare shortfall {eff.amount:.3g} at profile {eff.others}), so this "
             "speaks of IC, IR and budget balance only")
-    emit(wrap("existence", raw, result), as_json, out, f"desirable mechanism {verdict}{where}; {cert} ({result.certificate.kind}); "
-                                f"min budget {result.min_budget:.6g}; {result.stats.seconds:.3f} s{note}")
+    emit(wrap("existence", raw, result), as_json, out,
+         f"desirable mechanism {answer}; {result.message}; min budget "
+         f"{result.min_budget:.6g}; {result.stats.seconds:.3f} s{note}")
 
 
 def _arg_names(message: str) -> str:
@@ -97,7 +99,7 @@ def disparity_boundary_cmd(
 ) -> None:
     """The largest data disparity K*(alpha) with a desirable mechanism, with its certificates."""
     if figure3 is not None:
-        _sweep(figure3, full_limit or 4096, line_limit, as_json)
+        _sweep(writable(figure3, True, "--figure3"), full_limit or 4096, line_limit, as_json)
         return
     if market_growth is None:
         fail("--market-growth ALPHA is required (or --figure3 PNG for the whole curve)")
@@ -107,20 +109,24 @@ def disparity_boundary_cmd(
     if full_limit is not None:
         raw["full_limit"] = full_limit
     try:
-        parsed = validate(BoundaryModel, raw, source="disparity-boundary")
+        with _progress() as bar:
+            task = bar.add_task("K*(alpha)", total=None)
+            result = solve_model(raw, source="disparity-boundary",
+                                 progress=lambda msg: bar.update(task, description=msg))
     except ModelFileError as err:
-        fail(_flags(str(err), {"alpha": "--market-growth", "agents": "--agents", "full_limit": "--full-limit",
-                                "line_limit": "--line-limit"}))
-    with _progress() as bar:
-        task = bar.add_task("K*(alpha)", total=None)
-        result = disparity_boundary(parsed.alpha, n=parsed.agents, full_limit=parsed.full_limit,
-                                    line_limit=parsed.line_limit, tol=parsed.tol,
-                                    progress=lambda msg: bar.update(task, description=msg))
+        fail(_boundary_flags(str(err)))
+    assert isinstance(result, DisparityBoundary)
     k = "none found" if result.max_disparity is None else result.max_disparity
     tag = ("certified on the full grid (existence at K*, chains at K*+1)" if result.status is Status.OPTIMAL else
            f"NOT certified on the full grid: existence certified up to K = {result.lower}, "
            f"non-existence certified at K = {result.upper}; search: {result.search}")
-    emit(wrap("disparity_boundary", raw, result), as_json, out, f"alpha = {result.alpha}: K* = {k}; {tag}; {result.stats.seconds:.2f} s")
+    emit(wrap("disparity_boundary", raw, result), as_json, out,
+         f"alpha = {result.alpha}: K* = {k}; {tag}; {result.message}; {result.stats.seconds:.2f} s")
+
+
+def _boundary_flags(message: str) -> str:
+    return _flags(message, {"alpha": "--market-growth", "agents": "--agents", "full_limit": "--full-limit",
+                            "line_limit": "--line-limit"})
 
 
 def _progress() -> Progress:
@@ -129,16 +135,26 @@ def _progress() -> Progress:
 
 
 def _sweep(png: Path, full_limit: int, line_limit: int, as_json: bool) -> None:
+    """Figure 3: one disparity_boundary model per alpha, each answered through the registry."""
     alphas = figure3_alphas()
-    with _progress() as bar:
-        task = bar.add_task("Figure 3: K*(alpha)", total=len(alphas))
-        curve = figure3_curve(alphas, full_limit=full_limit, line_limit=line_limit,
-                              on_done=lambda r: bar.update(task, advance=1, description=f"alpha = {r.alpha:.3f}"))
+    curve: list[DisparityBoundary] = []
+    try:
+        with _progress() as bar:
+            task = bar.add_task("Figure 3: K*(alpha)", total=len(alphas))
+            for alpha in alphas:
+                raw = {"kind": "disparity_boundary", "alpha": float(alpha), "agents": 2, "full_limit": full_limit,
+                       "line_limit": line_limit}
+                result = solve_model(raw, source="--figure3")
+                assert isinstance(result, DisparityBoundary)
+                curve.append(result)
+                bar.update(task, advance=1, description=f"alpha = {result.alpha:.3f}")
+    except ModelFileError as err:
+        fail(_boundary_flags(str(err)))
     plot_disparity_curve(curve, png)
-    rows = [{"alpha": r.alpha, "max_disparity": r.max_disparity, "status": r.status.value, "lower": r.lower,
-             "upper": r.upper} for r in curve]
+    rows = [{"alpha": r.alpha, "max_disparity": r.max_disparity, "status": r.status.value, "established": r.success,
+             "lower": r.lower, "upper": r.upper} for r in curve]
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
     else:
         full = sum(r["status"] == Status.OPTIMAL.value for r in rows)
-        console.print(f"wrote {png}: {len(rows)} values of alpha, {full} certified on the full grid")
+        console.print(f"wrote {png}: {len(rows)} values of alpha, {full} certified on the full grid", highlight=False)

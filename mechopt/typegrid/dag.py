@@ -10,15 +10,15 @@ smaller to a larger type, so the graph is a DAG and the shortest distances from 
 where U(t) is the truthful utility, equal to the best deviation's.  Report 0 is no true type, so
 no IR edge enters it and its distance is +inf (the revenue-maximal mechanism may make reporting 0
 as expensive as it likes); the payment table keeps the least finite p(0) meeting its IC edges.
-The pass is vectorized over a batch of graphs; predecessors give the shortest-path chains.
+The pass is vectorized over a batch of graphs; its predecessors are the witness of
+:mod:`.witness`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-BASE = -1
-"""Predecessor marking the IR edge from the base vertex."""
+from mechopt.typegrid.witness import BASE
 
 
 def dag_max_payments(W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -50,11 +50,3 @@ def finite_zero_payment(W: np.ndarray, dist: np.ndarray) -> np.ndarray:
     K = W.shape[2]
     t = np.arange(1, K + 1)
     return np.max(W[:, 1, :] - W[:, t + 1, t - 1] + dist[:, 1:], axis=1)
-
-
-def chain(pred: np.ndarray, t: int) -> list[int]:
-    """The shortest path's vertices (reports) ending at t, from the one entered by the IR edge."""
-    path = [t]
-    while pred[path[-1]] != BASE:
-        path.append(int(pred[path[-1]]))
-    return path[::-1]

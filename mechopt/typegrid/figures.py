@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 
 from mechopt.core.status import Status
 from mechopt.typegrid.linear_mep import MEPOutcome
-from mechopt.typegrid.market_growth import DisparityBoundary
+from mechopt.typegrid.certify import DisparityBoundary
 
 
 def plot_disparity_curve(curve: Sequence[DisparityBoundary], path: str | Path) -> Path:

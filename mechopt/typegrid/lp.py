@@ -1,86 +1,22 @@
-"""The existence LP (002 Appendix A.1) posed declaratively and solved with HiGHS.
+"""The existence LP (002 Appendix A.1, posed in :mod:`.constraints`) solved with HiGHS.
 
-Variables are the payments p_i(r, t_-i) (reports r = 0..K, others' true types t_-i); every
-constraint is a row of A p <= b:
-    IR   p_i(t, t_-i) <= pbar_i(t, t_-i)                       (Definition 4),
-    IC   p_i(t, t_-i) - p_i(r, t_-i) <= Gap_i(r, t, t_-i), r < t  (Definition 3),
-    WBB  -sum_i p_i(t_i, t_-i) <= 0 for every true profile t      (Definition 6),
-and the objective maximizes revenue, the sum of payments over true profiles (Definition 5).
-When HiGHS finds the LP infeasible its dual ray y >= 0 with A^T y = 0 and b^T y < 0 (Farkas) is
-the evidence.
+The LP is solved in units of the grid's value scale (b divided by :attr:`TypeGrid.value_scale`),
+so HiGHS' absolute tolerances do not depend on the model's money unit.  When HiGHS finds it
+infeasible, its dual ray y >= 0 with A^T y = 0 and b^T y < 0 (Farkas) is the evidence.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import product
 
 import highspy
 import numpy as np
-import scipy.sparse as sp
 
 from mechopt.core.quiet import quiet_stdout
+from mechopt.typegrid.constraints import ExistenceLP
 from mechopt.typegrid.model import TypeGrid
-
-IR, IC, WBB = 0, 1, 2
-
-
-@dataclass(frozen=True)
-class ExistenceLP:
-    """max c.p s.t. A p <= b; rows labelled (kind, agent, true type, report, others' index)."""
-
-    A: sp.csr_matrix
-    b: np.ndarray
-    c: np.ndarray
-    labels: np.ndarray
-    """(rows, 5) int: kind (IR/IC/WBB), agent, true type t, report r, index of t_-i (or profile)."""
-    shape: tuple[int, int, int]
-    """Payment table shape (n, K + 1, K^(n-1))."""
-
-
-def existence_lp(grid: TypeGrid) -> ExistenceLP:
-    """Build the LP of ``grid`` from its deviation values (one (agent, t_-i) block at a time)."""
-    n, K = grid.n, grid.K
-    others = grid.others
-    G = len(others)
-    shape = (n, K + 1, G)
-    col = np.arange(n * (K + 1) * G).reshape(shape)
-    tt, rr = np.tril_indices(K + 1, -1)  # r < t, t in 1..K
-    t_ir = np.arange(1, K + 1)
-    rows_i, rows_j, vals, b, labels = [], [], [], [], []
-    nrow = 0
-    for i in range(n):
-        W = grid.deviation_values(i, others)  # (G, K + 2, K)
-        truthful = W[:, t_ir + 1, t_ir - 1]  # (G, K)
-        g = np.arange(G)
-        # IR rows: one per (g, t)
-        gi, ti = np.meshgrid(g, t_ir, indexing="ij")
-        m = gi.size
-        rows_i.append(nrow + np.arange(m)); rows_j.append(col[i, ti, gi].ravel()); vals.append(np.ones(m))
-        b.append((truthful - W[:, 0, :]).ravel())
-        labels.append(np.column_stack([np.full(m, IR), np.full(m, i), ti.ravel(), np.full(m, -1), gi.ravel()]))
-        nrow += m
-        # IC rows: one per (g, r < t)
-        gg = np.repeat(g, len(rr)); r = np.tile(rr, G); t = np.tile(tt, G)
-        m = gg.size
-        idx = nrow + np.arange(m)
-        rows_i += [idx, idx]; rows_j += [col[i, t, gg], col[i, r, gg]]; vals += [np.ones(m), -np.ones(m)]
-        b.append(W[gg, t + 1, t - 1] - W[gg, r + 1, t - 1])
-        labels.append(np.column_stack([np.full(m, IC), np.full(m, i), t, r, gg]))
-        nrow += m
-    profiles = np.array(list(product(range(1, K + 1), repeat=n)), dtype=np.int64)
-    P = len(profiles)
-    for i in range(n):
-        g = grid.profile_index(np.delete(profiles, i, axis=1))
-        rows_i.append(nrow + np.arange(P)); rows_j.append(col[i, profiles[:, i], g]); vals.append(-np.ones(P))
-    b.append(np.zeros(P))
-    labels.append(np.column_stack([np.full(P, WBB), np.full(P, -1), np.zeros(P, int), np.full(P, -1), np.arange(P)]))
-    nrow += P
-    A = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows_i), np.concatenate(rows_j))),
-                      shape=(nrow, col.size))
-    c = np.zeros(shape)
-    c[:, 1:, :] = 1.0
-    return ExistenceLP(A, np.concatenate(b), c.ravel(), np.concatenate(labels), shape)
+from mechopt.typegrid.properties import batches
+from mechopt.typegrid.witness import BASE
 
 
 @dataclass(frozen=True)
@@ -94,9 +30,12 @@ class LPSolution:
     iterations: int
 
 
-def solve_existence_lp(lp: ExistenceLP, time_limit: float | None = None) -> LPSolution:
-    """Solve with HiGHS (simplex); on infeasibility return the dual ray, signed so y >= 0.
-    Raises ``TimeoutError`` when ``time_limit`` (seconds) runs out."""
+def solve_existence_lp(lp: ExistenceLP, scale: float = 1.0, time_limit: float | None = None) -> LPSolution:
+    """Solve with HiGHS (simplex) in units of ``scale`` (the grid's value scale: HiGHS' tolerances
+    are absolute); on infeasibility return the dual ray, signed so y >= 0.  Raises
+    ``TimeoutError`` when ``time_limit`` (seconds) runs out."""
+    if not (np.isfinite(scale) and scale > 0):
+        raise ValueError(f"scale: must be a finite number > 0, got {scale}")
     with quiet_stdout():  # the constructor prints a banner
         h = highspy.Highs()
     h.setOptionValue("output_flag", False)
@@ -110,7 +49,7 @@ def solve_existence_lp(lp: ExistenceLP, time_limit: float | None = None) -> LPSo
     model.col_lower_ = np.full(A.shape[1], -highspy.kHighsInf)
     model.col_upper_ = np.full(A.shape[1], highspy.kHighsInf)
     model.row_lower_ = np.full(A.shape[0], -highspy.kHighsInf)
-    model.row_upper_ = lp.b
+    model.row_upper_ = lp.b / scale
     model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     model.a_matrix_.start_ = A.indptr
     model.a_matrix_.index_ = A.indices
@@ -120,7 +59,7 @@ def solve_existence_lp(lp: ExistenceLP, time_limit: float | None = None) -> LPSo
     status = h.getModelStatus()
     iterations = int(h.getInfo().simplex_iteration_count)
     if status == highspy.HighsModelStatus.kOptimal:
-        x = np.asarray(h.getSolution().col_value)
+        x = np.asarray(h.getSolution().col_value) * scale
         return LPSolution(True, x.reshape(lp.shape), None, h.modelStatusToString(status), iterations)
     if status == highspy.HighsModelStatus.kInfeasible:
         _, has_ray, ray = h.getDualRay()
@@ -132,3 +71,21 @@ def solve_existence_lp(lp: ExistenceLP, time_limit: float | None = None) -> LPSo
     if status == highspy.HighsModelStatus.kTimeLimit:
         raise TimeoutError(f"HiGHS reached its time limit of {time_limit} s on the existence LP")
     raise RuntimeError(f"HiGHS stopped with status {h.modelStatusToString(status)!r} on the existence LP")
+
+
+def lp_predecessors(grid: TypeGrid, P: np.ndarray) -> np.ndarray:
+    """The witness of an LP table (:mod:`.witness`): for every true type, the IR or IC edge into it
+    (from a report 1..t-1) with the least slack at P, pred[i, t - 1, g].  At the revenue-maximal
+    vertex these edges are tight (up to HiGHS' tolerance): a shortest path of every graph."""
+    n, K = grid.n, grid.K
+    pred = np.empty((n, K, K ** (n - 1)), dtype=np.int64)
+    for i, g, W in batches(grid):
+        pay = P[i][:, g].T  # (G, K + 1)
+        for t in range(1, K + 1):
+            col = W[:, :, t - 1]
+            slack = np.empty((len(g), t))
+            slack[:, 0] = col[:, t + 1] - col[:, 0] - pay[:, t]  # IR
+            slack[:, 1:] = pay[:, 1:t] + col[:, t + 1, None] - col[:, 2:t + 1] - pay[:, t, None]  # IC from r = 1..t-1
+            k = np.argmin(slack, axis=1)
+            pred[i, t - 1, g] = np.where(k == 0, BASE, k)
+    return pred

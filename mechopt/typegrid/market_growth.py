@@ -9,8 +9,10 @@ reports r < t.  So p^max(t, B) in units does not depend on K, the grids are nest
 whose maximal payments sum below zero at K stays so on every larger grid (its chain certificate
 stays valid).  Hence existence is monotone in K and K* + 1 is the largest type of the first
 violating profile.  This is a proof, not an assumption, and each answer is still certified
-directly: existence at K* by the exhaustive check of the (rescaled) payment table, non-existence
-at K* + 1 by the chains of the violating profile.
+directly (:func:`~mechopt.typegrid.certify.certify_boundary`): existence at K* by the
+predecessors of the shortest paths restricted to K* (the same paths, by the same argument),
+whose table the certifier rebuilds and checks exhaustively, non-existence at K* + 1 by the
+chains of the violating profile.
 
 Search.  ``full``: solve the full grid at K = 16, 32, ... up to ``full_limit`` (4096 for 2 agents).  If no violation
 appears, ``line`` (2 agents): only the profiles (1, K) up to ``line_limit`` (one graph, B = 1),
@@ -23,96 +25,55 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
-from mechopt.core.serialization import Serializable
 from mechopt.core.stats import SolveStats
 from mechopt.core.status import Status, Termination
 from mechopt.core.tolerances import FEASIBILITY_TOL
-from mechopt.typegrid.aggregate import aggregate_max_payments, aggregate_revenues
-from mechopt.typegrid.certificates import Chain, ExistenceCertificate, certify_chains, certify_symmetric_payments
-from mechopt.typegrid.dag import chain
-from mechopt.typegrid.model import MarketGrowth, TypeGrid
+from mechopt.typegrid.aggregate import aggregate_max_payments
+from mechopt.typegrid.certify import (SYMMETRIC, BoundaryCertificate, Chain, DisparityBoundary, ExistenceCertificate,
+                                      TableEvidence, certify_boundary, existence_certificate, table_evidence,
+                                      table_shape)
+from mechopt.typegrid.model import market_growth_grid
+from mechopt.typegrid.symmetric import symmetric_revenues
+from mechopt.typegrid.witness import chain, encode_predecessors
 
 FULL_LIMIT = {1: 4096, 2: 4096, 3: 256, 4: 32}
 """Default largest K solved on the full grid, by number of agents (K^n profiles are checked)."""
 
-ALPHA_RANGE = (-1.0, 1.0)
-"""Growth rates accepted: a growing market (Assumption 4) needs alpha >= -1."""
 
-
-def market_growth_grid(alpha: float, K: int, n: int = 2) -> TypeGrid:
-    """The Section 7.2 grid with D = 1 (eps = 1 / K); existence does not depend on eps."""
-    lo, hi = ALPHA_RANGE
-    if not (np.isfinite(alpha) and lo <= alpha <= hi):
-        raise ValueError(f"alpha: market growth rate must lie in [{lo}, {hi}], got {alpha}")
-    if not (isinstance(K, (int, np.integer)) and K >= 1):
-        raise ValueError(f"disparity: K must be an integer >= 1, got {K}")
-    if not (isinstance(n, (int, np.integer)) and n >= 1):
-        raise ValueError(f"agents: n must be an integer >= 1, got {n}")
-    return TypeGrid(n=int(n), K=int(K), valuation=MarketGrowth(float(alpha)), eps=1.0 / K)
-
-
-@dataclass(frozen=True)
-class BoundaryCertificate(Serializable):
-    """Evidence for K*: existence on the full grid at ``lower`` (table summary: the worst IR, IC and
-    budget violations; the table itself is re-derived by ``verify``) and non-existence at
-    ``upper`` (the chains)."""
-
-    existence: ExistenceCertificate | None
-    nonexistence: ExistenceCertificate | None
-    verified: bool
-    """Both parts verified (those present)."""
-
-
-@dataclass(frozen=True)
-class DisparityBoundary(Serializable):
-    kind: str
-    status: Status
-    """OPTIMAL: K* certified (existence at K*, non-existence at K* + 1, both on the full grid);
-    BOUNDED: only ``lower`` (and ``upper``, when found) certified; UNVERIFIED: a certificate part
-    did not verify."""
-    alpha: float
-    n: int
-    exists: bool
-    """A desirable mechanism exists for some disparity (K* >= 1, certified on the full grid)."""
-    max_disparity: int | None
-    """K*(alpha) when certified; otherwise the certified upper bound (None if none was found)."""
-    lower: int
-    """Largest K at which existence is certified on the full grid."""
-    upper: int | None
-    """Smallest K at which non-existence is certified (by chains), if found."""
-    search: str
-    certificate: BoundaryCertificate
-    stats: SolveStats
-
-
-def _first_violation(alpha: float, n: int, K: int, tol: float) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
-    """Solve the full grid at K (eps = 1/K); the violating profile with the smallest largest type."""
+def _first_violation(alpha: float, n: int, K: int, tol: float) -> tuple[np.ndarray | None, np.ndarray]:
+    """Solve the full grid at K (eps = 1/K): the violating profile with the smallest largest type
+    (None if none), and the predecessors."""
     P, pred = aggregate_max_payments(alpha, n, K, 1.0 / K)
-    prof, rev = aggregate_revenues(P, n, K)
-    bad = np.flatnonzero(rev < -tol * market_growth_grid(alpha, K, n).value_scale)
+    rev = symmetric_revenues(P, n, K)
+    bad = np.flatnonzero(rev.ravel() < -tol * market_growth_grid(alpha, K, n).value_scale)
     if bad.size == 0:
-        return None, P, pred
-    top = prof[bad].max(axis=1)
-    k = bad[top == top.min()]
-    return prof[k[np.argmin(rev[k])]], P, pred
+        return None, pred
+    prof = np.stack(np.unravel_index(bad, rev.shape), axis=1) + 1
+    top = prof.max(axis=1)
+    k = np.flatnonzero(top == top.min())
+    return prof[k[np.argmin(rev.ravel()[bad[k]])]], pred
 
 
-def _existence_at(alpha: float, n: int, K: int, P_big: np.ndarray, K_big: int, tol: float) -> ExistenceCertificate:
-    """Certify existence at K with the table solved at K_big >= K, rescaled (homogeneity)."""
-    P = P_big[: K + 1, : (n - 1) * (K - 1) + 1] * (K_big / K) ** (alpha + 1.0)
-    return certify_symmetric_payments(market_growth_grid(alpha, K, n), P, tol=tol)
+def _existence_at(alpha: float, n: int, K: int, pred: np.ndarray,
+                  tol: float) -> tuple[ExistenceCertificate, TableEvidence]:
+    """The witness at K from the predecessors solved on a grid K_big >= K (the same paths: the
+    recursion for t uses reports r < t only, and the graph of B is the same on every grid)."""
+    grid = market_growth_grid(alpha, K, n)
+    witness = encode_predecessors(pred[1: K + 1, : (n - 1) * (K - 1) + 1])
+    evidence = table_evidence(grid, SYMMETRIC, table_shape(grid, SYMMETRIC), witness, tol=tol)
+    return existence_certificate(grid, tol=tol, evidence=evidence, payments=False), evidence
 
 
 def _nonexistence_at(alpha: float, n: int, profile: np.ndarray, pred: np.ndarray, cols: np.ndarray,
                      tol: float) -> ExistenceCertificate:
-    K = int(profile.max())
-    grid = market_growth_grid(alpha, K, n)
+    """The chains of ``profile`` at K = its largest type; pred[:, cols[i]] is agent i's graph."""
+    grid = market_growth_grid(alpha, int(profile.max()), n)
     chains = tuple(Chain(i, tuple(chain(pred[:, cols[i]], int(profile[i]))), float("nan")) for i in range(n))
-    return certify_chains(grid, tuple(int(x) for x in profile), chains, tol=tol)
+    return existence_certificate(grid, tol=tol, evidence=None, payments=False,
+                                 profile=tuple(int(x) for x in profile), chains=chains)
 
 
 def line_budgets(alpha: float, K_max: int) -> tuple[np.ndarray, np.ndarray]:
@@ -135,8 +96,10 @@ def line_violation(alpha: float, K_max: int, tol: float = FEASIBILITY_TOL) -> tu
 
 
 def disparity_boundary(alpha: float, *, n: int = 2, full_limit: int | None = None, line_limit: int = 2**17,
-                       tol: float = FEASIBILITY_TOL, progress: Callable[[str], None] | None = None) -> DisparityBoundary:
-    """K*(alpha): full-grid search and certificates, then (2 agents) the (1, K) line beyond."""
+                       tol: float = FEASIBILITY_TOL,
+                       progress: Callable[[str], None] | None = None) -> DisparityBoundary:
+    """K*(alpha): full-grid search and its witnesses, then (2 agents) the (1, K) line beyond; the
+    answer certified by :func:`~mechopt.typegrid.certify.certify_boundary`."""
     market_growth_grid(alpha, 1, n)  # validates alpha and n
     full_limit = full_limit or FULL_LIMIT.get(n, 16)
     if full_limit < 2:
@@ -147,19 +110,17 @@ def disparity_boundary(alpha: float, *, n: int = 2, full_limit: int | None = Non
         K = min(2 * K, full_limit)
         if progress:
             progress(f"full grid K = {K}")
-        profile, P, pred = _first_violation(alpha, n, K, tol)
+        profile, pred = _first_violation(alpha, n, K, tol)
+    yes, evidence, no, upper = None, None, None, None
     if profile is not None:
-        k_star = int(profile.max()) - 1
-        cols = profile.sum() - profile - (n - 1)
-        yes = _existence_at(alpha, n, k_star, P, K, tol) if k_star >= 1 else None
-        no = _nonexistence_at(alpha, n, profile, pred, cols, tol)
-        ok = no.verified and (yes is None or yes.verified)
-        cert = BoundaryCertificate(yes, no, ok)
+        lower, upper = int(profile.max()) - 1, int(profile.max())
+        if lower >= 1:
+            yes, evidence = _existence_at(alpha, n, lower, pred, tol)
+        no = _nonexistence_at(alpha, n, profile, pred, profile.sum() - profile - (n - 1), tol)
         search = f"full grid up to K = {K}"
-        result = (k_star, ok, k_star, k_star + 1)
     else:
-        yes = _existence_at(alpha, n, full_limit, P, full_limit, tol)
-        no, upper = None, None
+        lower = full_limit
+        yes, evidence = _existence_at(alpha, n, full_limit, pred, tol)
         search = f"full grid up to K = {full_limit}"
         if n == 2 and line_limit > full_limit:
             K = full_limit
@@ -172,22 +133,15 @@ def disparity_boundary(alpha: float, *, n: int = 2, full_limit: int | None = Non
             if upper is not None:
                 # the type-1 agent's chain is its IR edge alone, whatever the graph
                 no = _nonexistence_at(alpha, 2, np.array([1, upper]), line_pred[:, None], np.array([0, 0]), tol)
-        ok = yes.verified and (no is None or no.verified)
-        cert = BoundaryCertificate(yes, no, ok)
-        result = (None if upper is None else upper - 1, False, full_limit, upper)
-    k_star, certified, lower, upper = result
-    if cert.existence is not None:  # keep the summary, drop the (large) table
-        cert = BoundaryCertificate(_summary(cert.existence), cert.nonexistence, cert.verified)
+    proven = (yes is not None and yes.verified or lower == 0) and (no is None or no.verified)
+    certified = proven and no is not None and upper == lower + 1
+    k_star = lower if certified else (None if upper is None else upper - 1)
     stats = SolveStats("dag", Termination.EXHAUSTIVE, 0, time.perf_counter() - t0,
                        {"full_limit": full_limit, "line_limit": line_limit, "tol": tol})
-    exists = lower >= 1 and cert.existence is not None and cert.existence.verified
-    status = Status.UNVERIFIED if not cert.verified else (Status.OPTIMAL if certified else Status.BOUNDED)
-    return DisparityBoundary("disparity_boundary", status, float(alpha), n, bool(exists), k_star, lower, upper, search,
-                             cert, stats)
-
-
-def _summary(cert: ExistenceCertificate) -> ExistenceCertificate:
-    return ExistenceCertificate(cert.kind, cert.tol, cert.verified, cert.shape, "", cert.violations)
+    draft = DisparityBoundary("disparity_boundary", Status.UNVERIFIED, "", float(alpha), n,
+                              bool(lower >= 1 and yes is not None and yes.verified), k_star, lower, upper, search,
+                              BoundaryCertificate(yes, no, bool(proven)), stats)
+    return draft.certified(certify_boundary(alpha, n, draft, tol=tol, evidence=evidence))
 
 
 def figure3_curve(alphas: np.ndarray, *, full_limit: int = 4096, line_limit: int = 2**17,

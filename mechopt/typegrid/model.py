@@ -19,6 +19,8 @@ import numpy as np
 
 NO = -1
 """The report 'does not participate' (written as the empty set in the paper)."""
+ALPHA_RANGE = (-1.0, 1.0)
+"""Growth rates of the market-growth family accepted: a growing market (Assumption 4) needs alpha >= -1."""
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,13 @@ class TypeGrid:
         rows = list(product(range(1, self.K + 1), repeat=self.n - 1))
         return np.array(rows, dtype=np.int64).reshape(len(rows), self.n - 1)
 
+    def others_at(self, g: np.ndarray) -> np.ndarray:
+        """Rows g of :attr:`others` (the profiles t_-i of index g), without building the rest."""
+        g = np.asarray(g, dtype=np.int64).reshape(-1)
+        if self.n == 1:
+            return np.zeros((len(g), 0), dtype=np.int64)
+        return np.stack(np.unravel_index(g, (self.K,) * (self.n - 1)), axis=1).astype(np.int64) + 1
+
     def qualities(self, reports: np.ndarray, types: np.ndarray) -> np.ndarray:
         """q_j = max(x_j, Q(eps t_j)) for report profiles (..., n) (NO = -1 is non-participation)."""
         reports = np.asarray(reports)
@@ -171,3 +180,22 @@ class TypeGrid:
         weights = self.K ** np.arange(self.n - 2, -1, -1)
         return (others - 1) @ weights if self.n > 1 else np.zeros(len(others), dtype=np.int64)
 
+
+
+def market_growth_grid(alpha: float, K: int, n: int = 2) -> TypeGrid:
+    """The Section 7.2 grid with D = 1 (eps = 1 / K); existence does not depend on eps."""
+    lo, hi = ALPHA_RANGE
+    if not (np.isfinite(alpha) and lo <= alpha <= hi):
+        raise ValueError(f"alpha: market growth rate must lie in [{lo}, {hi}], got {alpha}")
+    if not (isinstance(K, (int, np.integer)) and K >= 1):
+        raise ValueError(f"disparity: K must be an integer >= 1, got {K}")
+    if not (isinstance(n, (int, np.integer)) and n >= 1):
+        raise ValueError(f"agents: n must be an integer >= 1, got {n}")
+    return TypeGrid(n=int(n), K=int(K), valuation=MarketGrowth(float(alpha)), eps=1.0 / K)
+
+
+def is_market_growth(grid: TypeGrid) -> bool:
+    """The Section 7.2 family on the standard grid, where the symmetric tables of
+    :mod:`.symmetric` apply (one difference-constraint graph per others' sum B)."""
+    return (isinstance(grid.valuation, MarketGrowth) and isinstance(grid.quality, Identity)
+            and (grid.served is None or all(grid.served)))

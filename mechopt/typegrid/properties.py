@@ -46,23 +46,35 @@ def batches(grid: TypeGrid) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
 
 def ir_ic_violations(grid: TypeGrid, P: np.ndarray) -> tuple[Violation, Violation]:
     """Worst IR (Definition 4) and IC under under-reporting (Definition 3) violations of P."""
+    ir, ic = Violation("IR", -np.inf), Violation("IC", -np.inf)
+    for i, g, W in batches(grid):
+        ir, ic = worse(ir, ic, *batch_violations(grid, i, g, W, P[i][:, g].T))
+    return ir, ic
+
+
+def batch_violations(grid: TypeGrid, i: int, g: np.ndarray, W: np.ndarray,
+                     pay: np.ndarray) -> tuple[Violation, Violation]:
+    """Worst IR and IC violations of agent i's payments pay[k, r] = p_i(r, grid.others[g[k]])
+    (reports r = 0..K) on the graphs with deviation values W (:func:`batches`)."""
     K = grid.K
     t = np.arange(1, K + 1)
     tt, rr = np.tril_indices(K + 1, -1)
-    ir, ic = Violation("IR", -np.inf), Violation("IC", -np.inf)
-    others = grid.others
-    for i, g, W in batches(grid):
-        truthful = W[:, t + 1, t - 1]
-        pay = P[i][:, g].T  # (G, K + 1)
-        v_ir = pay[:, 1:] - (truthful - W[:, 0, :])
-        k = np.unravel_index(np.argmax(v_ir), v_ir.shape)
-        if v_ir[k] > ir.amount:
-            ir = Violation("IR", float(v_ir[k]), i, int(k[1] + 1), -1, tuple(int(x) for x in others[g[k[0]]]))
-        v_ic = (pay[:, tt] - pay[:, rr]) - (W[:, tt + 1, tt - 1] - W[:, rr + 1, tt - 1])
-        k = np.unravel_index(np.argmax(v_ic), v_ic.shape)
-        if v_ic[k] > ic.amount:
-            ic = Violation("IC", float(v_ic[k]), i, int(tt[k[1]]), int(rr[k[1]]), tuple(int(x) for x in others[g[k[0]]]))
+    others = grid.others_at(g)
+    v_ir = pay[:, 1:] - (W[:, t + 1, t - 1] - W[:, 0, :])
+    k = np.unravel_index(np.argmax(v_ir), v_ir.shape)
+    ir = Violation("IR", float(v_ir[k]), i, int(k[1] + 1), -1, tuple(int(x) for x in others[k[0]]))
+    v_ic = (pay[:, tt] - pay[:, rr]) - (W[:, tt + 1, tt - 1] - W[:, rr + 1, tt - 1])
+    k = np.unravel_index(np.argmax(v_ic), v_ic.shape)
+    ic = Violation("IC", float(v_ic[k]), i, int(tt[k[1]]), int(rr[k[1]]), tuple(int(x) for x in others[k[0]]))
     return ir, ic
+
+
+def worse(ir: Violation, ic: Violation, ir2: Violation, ic2: Violation) -> tuple[Violation, Violation]:
+    """The worse of two IR and of two IC violations (NaN is the worst; the first on a tie)."""
+    def rank(v: Violation) -> float:
+        return np.inf if np.isnan(v.amount) else v.amount
+
+    return (ir2 if rank(ir2) > rank(ir) else ir), (ic2 if rank(ic2) > rank(ic) else ic)
 
 
 def profiles(grid: TypeGrid) -> np.ndarray:

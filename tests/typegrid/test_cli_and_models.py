@@ -6,12 +6,13 @@ import json
 import tomllib
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from mechopt.cli import app
 from mechopt.io import ModelFileError
-from mechopt.io.queries import solve_model
+from mechopt.io.registry import solve_model
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
 runner = CliRunner()
@@ -119,3 +120,26 @@ def test_malformed_boundary_model_names_the_field(key: str, value: object) -> No
     model[key] = value
     with pytest.raises(ModelFileError, match=key):
         solve_model(model, source="b.toml")
+
+
+def test_figure3_sweep_writes_the_png_and_its_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--figure3` without `--json` once wrote the PNG, then crashed (NameError); each alpha goes
+    through the registry (K*(-1) = 6 and K*(-0.9) = 15: test_market_growth)."""
+    monkeypatch.setattr("mechopt.cli.typegrid.figure3_alphas", lambda: np.array([-1.0, -0.9]))
+    png = tmp_path / "fig3.png"
+    args = ["disparity-boundary", "--figure3", str(png), "--full-limit", "32", "--line-limit", "64"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert png.stat().st_size > 0
+    assert "2 values of alpha, 2 certified on the full grid" in " ".join(result.output.split())
+    rows = json.loads(runner.invoke(app, args + ["--json"]).stdout)
+    assert [(r["max_disparity"], r["status"], r["established"]) for r in rows] == [(6, "optimal", True),
+                                                                                 (15, "optimal", True)]
+
+
+def test_the_solve_table_shows_the_verdict(tmp_path: Path) -> None:
+    """The table's verdict column is the answer's verdict (`success`), the same as `verify`'s."""
+    result = runner.invoke(app, ["solve", str(MODELS / "existence_market_growth.toml")])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "infeasible" in text and "established" in text and "NOT established" not in text

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from mechopt.core.status import Status
-from mechopt.typegrid.aggregate import aggregate_ir_ic, aggregate_revenues, others_sums
 from mechopt.typegrid.existence import solve_existence
-from mechopt.typegrid.market_growth import disparity_boundary, figure3_alphas, market_growth_grid
-from mechopt.typegrid.model import MarketGrowth, TypeGrid
-from mechopt.typegrid.properties import ir_ic_violations
+from mechopt.typegrid.market_growth import disparity_boundary, figure3_alphas
+from mechopt.typegrid.model import MarketGrowth, TypeGrid, market_growth_grid
+from mechopt.typegrid.properties import ir_ic_violations, revenues
+from mechopt.typegrid.symmetric import others_sums, symmetric_ir_ic, symmetric_revenues
 
 
 def exact_budgets(K: int) -> dict[tuple[int, int], Fraction]:
@@ -89,15 +89,16 @@ def test_compiled_checker_matches_generic_checker(n: int, K: int) -> None:
     alpha = -0.8
     grid = TypeGrid(n, K, MarketGrowth(alpha), eps=1.0 / K)
     P = rng.normal(size=(K + 1, len(others_sums(n, K))))
-    amount, _ = aggregate_ir_ic(alpha, n, K, grid.eps, P)
+    amount, _ = symmetric_ir_ic(alpha, n, K, grid.eps, P)
     B = grid.others.sum(axis=1) - (n - 1)
     G = np.stack([P[:, B]] * n)
     ir, ic = ir_ic_violations(grid, G)
     assert amount[:, 0].max() == pytest.approx(ir.amount, abs=1e-12)
     assert amount[:, 1].max() == pytest.approx(ic.amount, abs=1e-12)
-    prof, rev = aggregate_revenues(P, n, K)
-    assert len(prof) == K**n and rev.min() == pytest.approx(
-        min(sum(P[t[i], sum(t) - t[i] - (n - 1)] for i in range(n)) for t in prof))
+    rev = symmetric_revenues(P, n, K)
+    prof, generic = revenues(grid, G)
+    assert rev.shape == (K,) * n
+    assert np.allclose(rev[tuple((prof - 1).T)], generic, rtol=0, atol=1e-12)
 
 
 @pytest.mark.parametrize("bad", [dict(alpha=-1.5), dict(alpha=float("nan")), dict(K=0), dict(n=0)])

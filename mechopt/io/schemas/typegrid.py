@@ -13,8 +13,7 @@ from pydantic import Field, model_validator
 
 from mechopt.io.schemas.game import Finite, NonNegative, Positive, Strict
 from mechopt.core.tolerances import FEASIBILITY_TOL
-from mechopt.typegrid.market_growth import ALPHA_RANGE
-from mechopt.typegrid.model import FixedMarket, Identity, LinearExternality, Logistic, MarketGrowth, QuasiMonotone, TypeGrid
+from mechopt.typegrid.model import ALPHA_RANGE, FixedMarket, Identity, LinearExternality, Logistic, MarketGrowth, QuasiMonotone, TypeGrid
 
 GENERIC_WORK_LIMIT = 10**10
 """Largest n K^(n+1) (deviation values the generic methods evaluate) accepted from a model file."""

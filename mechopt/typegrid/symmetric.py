@@ -1,0 +1,153 @@
+"""Symmetric payment tables of the market-growth family (002 Section 7.2): closed-form values,
+the exhaustive IR and IC check, budgets, and the table a predecessor witness defines.
+
+With v_i(q) = (sum_j q_j)^alpha q_i, Q(t) = t and the grid's pooled allocation, agent i's value
+when its true type is t (units of eps), it reports r and the others truthfully report types
+summing to B is, with m = r + B (the pooled model every participant gets, m >= t_j for j != i):
+    r >= 0:  q_i = max(m, t),  W = eps^(alpha+1) q_i (q_i + (n-1) m)^alpha,
+    r = NO:  q_i = t,          W = eps^(alpha+1) t (t + (n-1) B)^alpha.
+So the difference-constraint graph of (i, t_-i) depends on B alone and is the same for every
+agent: one graph per B in n-1..(n-1)K, and a symmetric table P[r, B - (n-1)] is a mechanism.
+(tests/typegrid checks this closed form against the generic :meth:`TypeGrid.deviation_values`.)
+
+Nothing here optimizes: the solver of these graphs is :mod:`.aggregate`; the certifier uses
+:func:`symmetric_table` (payments along the witness's predecessors) and :func:`symmetric_ir_ic`
+(every IR and IC edge of every graph).
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from mechopt.typegrid.witness import BASE
+
+
+@numba.njit(cache=True, inline="always")
+def value(PT: np.ndarray, n: int, B: int, r: int, t: int) -> float:
+    """W[r, t] in units of eps^(alpha+1) for the others' sum B (r = -1: not participating)."""
+    if r < 0:
+        return t * PT[t + (n - 1) * B]
+    m = r + B
+    q = m if m > t else t
+    return q * PT[q + (n - 1) * m]
+
+
+@numba.njit(cache=True, inline="always")
+def balanced(j: int, nb: int) -> int:
+    """Visit B = small, large, small, ...: the work per B falls like (K - B)^2, and prange hands
+    each thread a contiguous block of j."""
+    return j // 2 if j % 2 == 0 else nb - 1 - j // 2
+
+
+@numba.njit(cache=True, inline="always")
+def pooled(PT: np.ndarray, n: int, B: int, r: int) -> float:
+    """W when the report r is at least t - B (the pooled model is the better one): no t in it."""
+    m = r + B
+    return m * PT[n * m]
+
+
+@numba.njit(parallel=True, cache=True)
+def _table(PT: np.ndarray, n: int, K: int, Bs: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    """P[t, b] = pbar(t) when pred[t - 1, b] = BASE, else P[r, b] + Gap(r, t) for r = pred[t - 1, b]
+    (in the order of t); P[0, b] the least p(0) meeting every IC edge 0 -> t."""
+    nb = len(Bs)
+    P = np.empty((K + 1, nb))
+    for j in numba.prange(nb):
+        b = balanced(j, nb)
+        B = Bs[b]
+        d = np.empty(K + 1)
+        zero = -np.inf
+        for t in range(1, K + 1):
+            r = pred[t - 1, b]
+            truthful = value(PT, n, B, t, t)
+            if r == BASE:
+                d[t] = truthful - value(PT, n, B, -1, t)
+            else:
+                d[t] = d[r] + truthful - value(PT, n, B, r, t)
+            zero = max(zero, value(PT, n, B, 0, t) - truthful + d[t])
+        d[0] = zero
+        P[:, b] = d
+    return P
+
+
+@numba.njit(parallel=True, cache=True)
+def _check(PT: np.ndarray, n: int, K: int, Bs: np.ndarray, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Worst IR and IC violation per B: amounts (nb, 2) and locations (nb, 3) = (t_IR, t_IC, r_IC).
+    Every IC edge r -> t is covered: r >= t - B through the window maximum of pooled(r) - P[r]
+    (exact: W[r, t] = pooled(r) there), r < t - B one by one."""
+    nb = len(Bs)
+    amount = np.full((nb, 2), -np.inf)
+    where = np.zeros((nb, 3), dtype=np.int64)
+    for j in numba.prange(nb):
+        b = balanced(j, nb)
+        B = Bs[b]
+        p = P[:, b].copy()  # contiguous: strided column reads thrash the cache at K = 2^k
+        h = np.empty(K + 1)
+        dq = np.empty(K + 1, dtype=np.int64)
+        head, tail = 0, 0
+        for t in range(1, K + 1):
+            r = t - 1
+            h[r] = pooled(PT, n, B, r) - p[r]
+            while tail > head and h[dq[tail - 1]] <= h[r]:
+                tail -= 1
+            dq[tail] = r
+            tail += 1
+            while tail > head and dq[head] < t - B:
+                head += 1
+            truthful = value(PT, n, B, t, t)
+            ir = p[t] - (truthful - value(PT, n, B, -1, t))
+            if ir > amount[b, 0]:
+                amount[b, 0] = ir
+                where[b, 0] = t
+            u = truthful - p[t]
+            if tail > head and h[dq[head]] - u > amount[b, 1]:
+                amount[b, 1] = h[dq[head]] - u
+                where[b, 1] = t
+                where[b, 2] = dq[head]
+            for r in range(0, min(t - B, t)):
+                ic = t * PT[t + (n - 1) * (r + B)] - p[r] - u
+                if ic > amount[b, 1]:
+                    amount[b, 1] = ic
+                    where[b, 1] = t
+                    where[b, 2] = r
+    return amount, where
+
+
+def power_table(alpha: float, n: int, K: int) -> np.ndarray:
+    """S^alpha for S = 0..n^2 K (every S the formulas reach); 0^alpha is never used."""
+    S = np.arange(n * n * K + 1, dtype=float)
+    S[0] = 1.0
+    return S ** alpha
+
+
+def others_sums(n: int, K: int) -> np.ndarray:
+    """The values of B = sum of the others' types: n-1 .. (n-1)K."""
+    return np.arange(n - 1, (n - 1) * K + 1, dtype=np.int64)
+
+
+def symmetric_table(alpha: float, n: int, K: int, eps: float, pred: np.ndarray) -> np.ndarray:
+    """The table P[r, B - (n-1)] (reports 0..K) the predecessors pred[t - 1, B - (n-1)] (t = 1..K,
+    each BASE or a report 1..t-1) define: the lengths of their paths (no optimization)."""
+    P = _table(power_table(alpha, n, K), n, K, others_sums(n, K), np.ascontiguousarray(pred, dtype=np.int64))
+    return P * eps ** (alpha + 1.0)
+
+
+def symmetric_ir_ic(alpha: float, n: int, K: int, eps: float, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Worst IR and IC violations of the symmetric table P for every B (see :func:`_check`)."""
+    scale = eps ** (alpha + 1.0)
+    amount, where = _check(power_table(alpha, n, K), n, K, others_sums(n, K), P / scale)
+    return amount * scale, where
+
+
+def symmetric_revenues(P: np.ndarray, n: int, K: int) -> np.ndarray:
+    """REV(t) = sum_i P[t_i, T - t_i - (n-1)] (T = sum_i t_i) at every true profile, as an array
+    of shape (K,) * n indexed by t - 1."""
+    if n == 1:
+        return P[1:, 0].copy()
+    if n == 2:
+        A = P[1:, :K]  # A[t_1 - 1, t_2 - 1] = P[t_1, t_2 - 1]: the others' sum is t_2
+        return A + A.T
+    t = np.indices((K,) * n, dtype=np.int64) + 1
+    T = t.sum(axis=0)
+    return sum(P[t[i], T - t[i] - (n - 1)] for i in range(n))
