@@ -27,7 +27,7 @@ def main() -> None:
     t0 = time.perf_counter()
     cs = np.linspace(0.0, 1.0, args.points)
     rows = [two_group_row(float(c1), args.points) for c1 in cs]  # the Figure 7 sweep of `mechopt reproduce 004`
-    platform = np.array([r["platform"] for r in rows])
+    values = np.array([r["platform"] for r in rows])
     exact_s = time.perf_counter() - t0
     game = mean_estimation_game()
     rng = np.random.default_rng(0)
@@ -36,7 +36,7 @@ def main() -> None:
     worst = 0.0
     for i, j in sample:
         g = grid_two_group(game, float(cs[i]), float(cs[j]), 2001)
-        worst = max(worst, g - platform[i, j])
+        worst = max(worst, g - values[i, j])
     grid_s = (time.perf_counter() - t0) / len(sample)
     n = args.points**2
     per = exact_s / n

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -9,10 +10,10 @@ from typing import Annotated
 import typer
 
 from mechopt.cli.common import emit, fail
-from mechopt.cli.rows import answer_text
 from mechopt.io.envelope import wrap
 from mechopt.io.files import ModelFileError, load_model_file
-from mechopt.io.queries import solve_model
+from mechopt.io.registry import KINDS, solve_model
+from mechopt.privacy.game import MAX_MAGNITUDE
 
 
 class Method(str, Enum):
@@ -24,8 +25,8 @@ class Method(str, Enum):
 
 def stackelberg(
     model: Annotated[Path, typer.Argument(help="A model file of kind 'stackelberg' (TOML).")],
-    sensitivity: Annotated[float | None, typer.Option("--sensitivity", help="Privacy sensitivity c >= 0 of (18) "
-                                                      "(overrides the model file's).")] = None,
+    sensitivity: Annotated[float | None, typer.Option("--sensitivity", help="Privacy sensitivity c of (18), in "
+                                                      f"[0, {MAX_MAGNITUDE:g}] (overrides the model file's).")] = None,
     method: Annotated[Method, typer.Option("--method", help="candidates: exact polynomial candidates (any N); "
                                            "mip: the MPEC (pyomo.mpec) as a MILP solved by HiGHS (N = 2 users only).")
                       ] = Method.candidates,
@@ -33,6 +34,9 @@ def stackelberg(
     out: Annotated[Path | None, typer.Option("--out", help="Also write the envelope to this file.")] = None,
 ) -> None:
     """Solve the platform's program (19): alpha*, the users' equilibrium, both sides' utilities."""
+    if sensitivity is not None and not (math.isfinite(sensitivity) and 0.0 <= sensitivity <= MAX_MAGNITUDE):
+        fail(f"--sensitivity (field 'sensitivity'): must be a finite number in [0, {MAX_MAGNITUDE:g}], "
+             f"got {sensitivity:g}")
     try:
         raw = load_model_file(model)
         if raw.get("kind") != "stackelberg":
@@ -43,4 +47,4 @@ def stackelberg(
     except ModelFileError as err:
         fail(err)
     emit(wrap("stackelberg", raw, result), as_json, out,
-         f"{result.status.value}: {answer_text('stackelberg', result)}")
+         f"{result.status.value}: {KINDS['stackelberg'].summary(result)}")

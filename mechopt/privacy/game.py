@@ -73,11 +73,41 @@ class PrivacyGame:
         return float(self.table[tuple(k if i in s else 0 for i, k in enumerate(index))])
 
 
+MAX_MAGNITUDE = 1e50
+"""Largest |U| and sensitivity of Section 5's programs, and the reciprocal of the smallest nonzero
+max |U|: they multiply utilities and sensitivities up to three times, so beyond these the products
+overflow or underflow double precision."""
+
+
+MAX_USERS = 14
+"""Most users of Section 5's programs: their certificates enumerate the 2^N level vectors (fair
+values of every user at every vector, N 2^N numbers)."""
+
+
+def check_users(n: int) -> None:
+    if n > MAX_USERS:
+        raise ValueError(f"table: Section 5's programs are certified for at most {MAX_USERS} users (their "
+                         f"certificates enumerate the 2^N level vectors), got {n}")
+
+
 def check_sensitivity(c: float) -> float:
-    c = float(c)
-    if not np.isfinite(c) or c < 0:
-        raise ValueError(f"sensitivity: must be a finite number >= 0, got {c}")
+    """c of (18): a number in [0, MAX_MAGNITUDE]; else a ValueError naming ``sensitivity``."""
+    try:
+        c = float(c)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"sensitivity: must be a number in [0, {MAX_MAGNITUDE:g}], got {c!r}") from None
+    if not 0.0 <= c <= MAX_MAGNITUDE:
+        raise ValueError(f"sensitivity: must be a finite number in [0, {MAX_MAGNITUDE:g}], got {c:g}")
     return c
+
+
+def check_magnitudes(table: np.ndarray) -> None:
+    """Section 5's utilities: every |U| at most MAX_MAGNITUDE, and the largest 0 or at least
+    1 / MAX_MAGNITUDE; else a ValueError naming ``table``."""
+    top = float(np.max(np.abs(table), initial=0.0))
+    if top > MAX_MAGNITUDE or 0.0 < top < 1.0 / MAX_MAGNITUDE:
+        raise ValueError(f"table: the largest |U| must be 0 or in [{1.0 / MAX_MAGNITUDE:g}, {MAX_MAGNITUDE:g}] "
+                         f"(the programs multiply utilities up to three times), got {top:g}")
 
 
 TIE_RTOL = 1e-12

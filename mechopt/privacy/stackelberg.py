@@ -6,12 +6,13 @@ computed for the instance.
 credited with the best one for it (the usual leader-favourable reading of a bilevel program).
 
 **Exact by reduction to one variable.**  An equilibrium pair (alpha, p) is (a) p = 1 with
-alpha gamma(1) <= c, best at alpha = 0 (value U(1)); (b) p in [0, 1] with alpha = c / gamma(p)
-<= 1 (interior equilibria, and p = 0 at its smallest alpha), value f(p) = (1 - c/gamma(p)) U(p);
+alpha gamma(1) <= c, best at an end of that interval (value U(1) at alpha = 0, or the largest
+alpha when U(1) < 0); (b) p in [0, 1] with alpha = c / gamma(p) <= 1 (interior equilibria, and
+p = 0 at its smallest alpha), value f(p) = (1 - c/gamma(p)) U(p), and p = 0 on up to alpha = 1;
 (c) for c = 0, alpha = 0 with any p.  f' = 0 is the polynomial equation
 c gamma' U + (gamma - c) gamma U' = 0, so the optimum is the best of finitely many candidates:
-the roots of that polynomial and of gamma - c and of gamma - ... in [0, 1], the ends, and (a), (c).
-A grid over alpha (every symmetric equilibrium at each alpha) is the independent check.
+the roots of that polynomial in [0, 1], the ends, the roots of gamma - c (equilibria at alpha = 1,
+value 0), and (a), (c).
 
 **Through the MPEC (``method="mip"``, two users only).**  For N = 2 the users' game at share
 alpha is the symmetric bimatrix game with payoffs alpha Phi - c 1-for-sharing (Phi user 1's
@@ -25,42 +26,31 @@ pattern's alpha interval, and (1 - alpha) U is maximized on each piece exactly
 degree N - 1 in p (an N-player game, multilinear in the others' strategies, not an LCP), so there
 is no exact mixed-integer linear reformulation and ``method="mip"`` is refused.
 
-**Certificate.**  Every user's regret against each pure level at (alpha*, p*) recomputed from
-the fair-value table of Theorem 2 by enumerating the others' level vectors (independent of the
-closed form of gamma), and the best value on an alpha grid, which must not exceed the claimed
-optimum.
+**Status.**  The solver builds a draft answer and returns it certified by
+:func:`mechopt.privacy.certify.certify_stackelberg` (the users' regrets by enumeration and a
+branch and bound over p with Bernstein enclosures, independent of these candidates), which decides
+its status.
 """
 
 from __future__ import annotations
 
-import itertools
+import dataclasses
 import time
-from dataclasses import dataclass
 
 import numpy as np
 
-from mechopt.core.serialization import Serializable
 from mechopt.core.stats import SolveStats
 from mechopt.core.status import Status, Termination
+from mechopt.privacy.certify import (STACKELBERG_TOL, StackelbergResult, certify_stackelberg, regime_of,
+                                     stackelberg_certificate)
 from mechopt.privacy.fairvalue import fair_values_users
-from mechopt.privacy.game import check_sensitivity, optimistic_choice
-from mechopt.privacy.symmetric import SymmetricPrivacyGame, real_roots, symmetric_equilibria
+from mechopt.privacy.game import check_sensitivity, check_users, optimistic_choice
+from mechopt.privacy.payoffs import expected_utility, user_payoffs
+from mechopt.privacy.symmetric import SymmetricPrivacyGame, real_roots
 from mechopt.privacy.twogroup import mip_t_range, pattern_pieces
 
-STACKELBERG_TOL = 1e-9
-"""Largest regret and grid excess accepted, relative to the instance's utility scale max |U|."""
-GRID_POINTS = 4001
-"""alpha grid of the certificate's independent check."""
 METHODS = ("candidates", "mip")
 """``solve_stackelberg``'s methods: the polynomial candidates (any N) and the MPEC as a MILP (N = 2)."""
-MAX_ENUMERATED_USERS = 14
-"""Regrets are recomputed by enumerating the others' level vectors up to this many users."""
-
-
-def regime_of(p: float) -> str:
-    """Theorem 3's regime of an equilibrium: "all_share" (p = 0), "no_incentive" (p = 1: nobody
-    shares) or "mixed"."""
-    return "all_share" if p == 0.0 else ("no_incentive" if p == 1.0 else "mixed")
 
 
 def candidates(game: SymmetricPrivacyGame, c: float) -> np.ndarray:
@@ -72,137 +62,21 @@ def candidates(game: SymmetricPrivacyGame, c: float) -> np.ndarray:
     g1, g0 = float(g(1.0)), float(g(0.0))
     alpha_private = min(1.0, c / g1) if g1 > 0 else 1.0  # p = 1 (nobody shares) for alpha gamma(1) <= c
     rows = [(0.0, 1.0, float(u(1.0))), (alpha_private, 1.0, (1.0 - alpha_private) * float(u(1.0)))]
-    if 0 < g0 and c <= g0:  # p = 0 (everybody shares) for alpha gamma(0) >= c, up to alpha = 1
-        rows.append((1.0, 0.0, 0.0))
+    if (0 < g0 and c <= g0) or (c == 0.0 and g0 == 0.0):  # p = 0 (everybody shares) for alpha gamma(0) >= c,
+        rows.append((1.0, 0.0, 0.0))                        # up to alpha = 1
     if c == 0.0:
         pts = np.concatenate([[0.0, 1.0], real_roots(u.deriv())])
         rows += [(0.0, float(p), float(u(p))) for p in pts]
+    # gamma(p) = c: an equilibrium at alpha = 1 (value 0), whatever the rounding of gamma(p) - c
+    rows += [(1.0, float(p), 0.0) for p in real_roots(g - c)]
     stationary = c * g.deriv() * u + (g - c) * g * u.deriv()
-    ps = np.concatenate([[0.0, 1.0], real_roots(stationary), real_roots(g - c)])
-    for p in np.unique(ps):
+    for p in np.unique(np.concatenate([[0.0, 1.0], real_roots(stationary)])):
         gp = float(g(p))
         if gp <= 0 or c > gp:
             continue  # alpha = c / gamma(p) would exceed 1 (or gamma(p) = 0 with c > 0)
         alpha = c / gp if gp > 0 else 0.0
         rows.append((alpha, float(p), (1.0 - alpha) * float(u(p))))
     return np.array(rows)
-
-
-def grid_best(game: SymmetricPrivacyGame, c: float, points: int = GRID_POINTS) -> tuple[float, float, float]:
-    """(value, alpha, p): the best (1 - alpha) U(p) over an alpha grid, every symmetric equilibrium
-    at each alpha (the real roots in [0, 1] of alpha gamma - c, found by numpy's companion-matrix
-    eigenvalues, and the pure ends when they are equilibria)."""
-    from numpy.polynomial import polynomial as P
-
-    g, u = game.gamma_poly().coef, game.utility_poly()
-    g0, g1 = float(P.polyval(0.0, g)), float(P.polyval(1.0, g))
-    extra = real_roots(u.deriv())
-    best = (-np.inf, 0.0, 1.0)
-    for alpha in np.linspace(0.0, 1.0, points):
-        h = alpha * g
-        h[0] -= c
-        if np.all(np.abs(h) <= 1e-15 * max(float(np.abs(alpha * g).max()), c, np.finfo(float).tiny)):
-            pts = np.concatenate([[0.0, 1.0], extra])
-        else:
-            pts = [1.0] if alpha * g1 <= c else []
-            if alpha * g0 >= c:
-                pts.append(0.0)
-            nz = np.flatnonzero(np.abs(h) > 0)
-            if nz.size and nz[-1] >= 1:
-                with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # a vanishing top
-                    r = P.polyroots(h[: nz[-1] + 1])  # coefficient: roots beyond [0, 1], dropped below
-                r = r[np.abs(r.imag) <= 1e-9 * np.maximum(1.0, np.abs(r))].real
-                pts.extend(np.clip(r[(r >= -1e-9) & (r <= 1 + 1e-9)], 0.0, 1.0))
-            pts = np.asarray(pts, dtype=float)
-        if pts.size == 0:
-            continue
-        vals = (1.0 - alpha) * u(pts)
-        k = int(np.argmax(vals))
-        if vals[k] > best[0]:
-            best = (float(vals[k]), float(alpha), float(pts[k]))
-    return best
-
-
-def user_payoffs(game: SymmetricPrivacyGame, alpha: float, p: float, c: float) -> np.ndarray:
-    """u_i(s, p) for every user i and pure level s (rows i, columns s), the others playing p:
-    the Theorem-2 value table averaged over the others' level vectors (enumerated)."""
-    n = game.n
-    if n > MAX_ENUMERATED_USERS:
-        raise ValueError(f"table: regrets are enumerated for N <= {MAX_ENUMERATED_USERS} users, got {n}")
-    phi = fair_values_users(game.game, 1.0).users
-    out = np.zeros((n, 2))
-    for i in range(n):
-        for others in itertools.product((0, 1), repeat=n - 1):
-            k = sum(others)
-            prob = (1.0 - p) ** k * p ** (n - 1 - k)
-            for s in (0, 1):
-                idx = others[:i] + (s,) + others[i:]
-                out[i, s] += prob * (alpha * phi[(i,) + idx] - c * s)
-    return out
-
-
-@dataclass(frozen=True)
-class StackelbergCertificate(Serializable):
-    """Regrets at (alpha, p) against every pure level and the independent alpha-grid check."""
-
-    kind: str
-    alpha: float
-    p: float
-    regrets: np.ndarray
-    """regrets[i, s] = u_i(s, p) - u_i(p, p)."""
-    max_regret: float
-    grid_points: int
-    grid_value: float
-    grid_alpha: float
-    value: float
-    """(1 - alpha) U(p) recomputed."""
-    scale: float
-    """max |U|: regrets and values are compared at tol * scale."""
-    tol: float
-    verified: bool
-
-
-def stackelberg_certificate(game: SymmetricPrivacyGame, c: float, alpha: float, p: float, *,
-                            tol: float = STACKELBERG_TOL, grid_points: int = GRID_POINTS) -> StackelbergCertificate:
-    payoffs = user_payoffs(game, alpha, p, c)
-    mixed = p * payoffs[:, 0] + (1.0 - p) * payoffs[:, 1]
-    regrets = payoffs - mixed[:, None]
-    scale = max(float(np.abs(game.game.table).max()), c, np.finfo(float).tiny)
-    value = (1.0 - alpha) * float(game.utility_poly()(p))
-    gv, ga, _ = grid_best(game, c, grid_points)
-    max_regret = float(regrets.max())
-    ok = (0.0 <= alpha <= 1.0 and 0.0 <= p <= 1.0 and max_regret <= tol * scale
-          and gv <= value + tol * scale)
-    return StackelbergCertificate("stackelberg", alpha, p, regrets, max_regret, grid_points, gv, ga, value, scale,
-                                  tol, bool(ok))
-
-
-@dataclass(frozen=True)
-class StackelbergResult(Serializable):
-    """alpha*, the symmetric equilibrium (each user private with probability p), the platform's
-    and the users' expected utilities, Theorem 3's thresholds and the regime found."""
-
-    kind: str
-    status: Status
-    sensitivity: float
-    selection: str
-    alpha: float
-    p: float
-    equilibrium: np.ndarray
-    """Row i: user i's mixed strategy over the levels [E[0], E[1]] = [p, 1 - p]."""
-    platform_utility: float
-    user_utilities: np.ndarray
-    """Each user's expected alpha phi_i - c [shares]."""
-    payments: np.ndarray
-    """Each user's expected fair payment alpha phi_i (Theorem 2)."""
-    total_utility: float
-    gamma_min: float
-    gamma_max: float
-    c_th: float
-    regime: str
-    """`regime_of` the equilibrium: "all_share" (p = 0, c <= c_th), "mixed" or "no_incentive" (p = 1)."""
-    certificate: StackelbergCertificate
-    stats: SolveStats
 
 
 def _select(rows: np.ndarray) -> tuple[float, float, float]:
@@ -280,35 +154,32 @@ def threshold_c(game: SymmetricPrivacyGame, iterations: int = 60) -> float:
 
 def solve_stackelberg(game: SymmetricPrivacyGame, c: float, *, tol: float = STACKELBERG_TOL,
                       method: str = "candidates") -> StackelbergResult:
-    """Solve (19) at sensitivity c (optimistic selection) and certify the answer: by the polynomial
-    candidates (``method="candidates"``, any N) or, for N = 2 users, through the MPEC posed in
-    pyomo.mpec and solved as a MILP by HiGHS (``method="mip"``, :func:`mip_pieces`); both carry the
-    same certificate (regrets and the alpha grid)."""
+    """Solve (19) at sensitivity c (optimistic selection): by the polynomial candidates
+    (``method="candidates"``, any N) or, for N = 2 users, through the MPEC posed in pyomo.mpec and
+    solved as a MILP by HiGHS (``method="mip"``, :func:`mip_pieces`).  The answer is certified by
+    :func:`~mechopt.privacy.certify.certify_stackelberg` at ``tol``, which decides its status."""
     start = time.perf_counter()
     c = check_sensitivity(c)
+    check_users(game.n)
     check_method(game, method)
     if method == "mip":
         rows, facts = mip_pieces(game, c)
         alpha, p, value = _select(rows)
+        stats = SolveStats("mpec-milp-highs", Termination.EXHAUSTIVE, facts["solves"], 0.0,
+                           {"method": "mip", "selection": "optimistic", "patterns": facts["patterns"],
+                            "exact_pieces": facts["exact"], "t_max": facts["t_max"], "pieces": facts["pieces"]})
     else:
-        alpha, p, value = _optimum(game, c)
+        rows = candidates(game, c)
+        alpha, p, value = _select(rows)
+        stats = SolveStats("polynomial-candidates", Termination.EXHAUSTIVE, len(rows), 0.0,
+                           {"method": "candidates", "selection": "optimistic"})
     gmin, gmax = game.gamma_range()
-    cth = threshold_c(game)
-    regime = regime_of(p)
-    payoffs = user_payoffs(game, alpha, p, c)
+    payoffs = user_payoffs(game.game, alpha, p, c)
     users = p * payoffs[:, 0] + (1.0 - p) * payoffs[:, 1]
-    payments = users + c * (1.0 - p)
-    total = float(game.utility_poly()(p))
     cert = stackelberg_certificate(game, c, alpha, p, tol=tol)
-    status = Status.OPTIMAL if cert.verified else Status.UNVERIFIED
-    eq = np.tile([p, 1.0 - p], (game.n, 1))
-    if method == "mip":
-        stats = SolveStats("mpec-milp-highs", Termination.EXHAUSTIVE, facts["solves"], time.perf_counter() - start,
-                           {"method": "mip", "selection": "optimistic", "grid_points": GRID_POINTS,
-                            "patterns": facts["patterns"], "exact_pieces": facts["exact"], "t_max": facts["t_max"],
-                            "pieces": facts["pieces"]})
-    else:
-        stats = SolveStats("polynomial-candidates", Termination.EXHAUSTIVE, len(candidates(game, c)),
-                           time.perf_counter() - start, {"selection": "optimistic", "grid_points": GRID_POINTS})
-    return StackelbergResult("stackelberg", status, c, "optimistic", alpha, p, eq, value, users, payments, total, gmin, gmax,
-                             cth, regime, cert, stats)
+    draft = StackelbergResult("stackelberg", Status.UNVERIFIED, "", c, "optimistic", alpha, p,
+                              np.tile([p, 1.0 - p], (game.n, 1)), value, users, users + c * (1.0 - p),
+                              expected_utility(game.game, p), gmin, gmax, threshold_c(game), regime_of(p), cert, stats)
+    verdict = certify_stackelberg(game, c, draft, tol=tol, evidence=cert)
+    done = dataclasses.replace(draft, stats=dataclasses.replace(stats, seconds=time.perf_counter() - start))
+    return done.certified(verdict)

@@ -13,12 +13,13 @@ and U(p) = sum_k C(N, k) (1-p)^k p^(N-k) U_k are polynomials in p.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from math import comb
 
 import numpy as np
 from numpy.polynomial import Polynomial
 
-from mechopt.privacy.game import PrivacyGame
+from mechopt.privacy.game import PrivacyGame, check_magnitudes
 
 ROOT_TOL = 1e-12
 """Imaginary part (and distance outside [0, 1]) below which a polynomial root is kept."""
@@ -58,6 +59,7 @@ class SymmetricPrivacyGame:
             raise ValueError(f"levels: Section 5's game has two privacy levels, got {g.n_levels}")
         if g.n_users < 2:
             raise ValueError(f"table: Section 5 needs N >= 2 users, got {g.n_users}")
+        check_magnitudes(g.table)
         t = g.table
         scale = max(1.0, float(np.abs(t).max()))
         for i in range(g.n_users - 1):
@@ -81,13 +83,21 @@ class SymmetricPrivacyGame:
         u = self.by_sharers
         return (u[1:] - u[0]) / np.arange(1, self.n + 1)
 
+    @cached_property
+    def _gamma(self) -> Polynomial:
+        return _bernstein(self.relative_payoffs)
+
+    @cached_property
+    def _utility(self) -> Polynomial:
+        return _bernstein(self.by_sharers)
+
     def gamma_poly(self) -> Polynomial:
         """gamma(p) of (21) as a polynomial in p."""
-        return _bernstein(self.relative_payoffs)
+        return self._gamma
 
     def utility_poly(self) -> Polynomial:
         """U(p) = E[U(eps)] with every user private with probability p."""
-        return _bernstein(self.by_sharers)
+        return self._utility
 
     def gamma_range(self) -> tuple[float, float]:
         """(gamma_min, gamma_max) over p in [0, 1]: endpoints and critical points."""

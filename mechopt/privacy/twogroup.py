@@ -24,37 +24,21 @@ bimatrix LCP with t as a variable as a MILP (HiGHS, ``solvers/bimatrix_mip.py``)
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.polynomial import Polynomial
 
-from mechopt.core.serialization import Serializable
+from mechopt.core.stats import SolveStats
+from mechopt.core.status import Status, Termination
+from mechopt.privacy.certify import STACKELBERG_TOL, TwoGroupAnswer, certify_two_group, two_group_certificate
 from mechopt.privacy.fairvalue import fair_values_users
-from mechopt.privacy.game import PrivacyGame, check_sensitivity, optimistic_choice
+from mechopt.privacy.game import PrivacyGame, check_magnitudes, check_sensitivity, optimistic_choice
+from mechopt.privacy.payoffs import bimatrix, check_two_by_two, payoff_matrices, regrets
 from mechopt.privacy.symmetric import real_roots
 from mechopt.solvers.bimatrix_mip import (affine_pattern, enumerate_patterns, pattern_t_intervals,
                                            pattern_vertices)
-
-
-def _check_game(game: PrivacyGame) -> None:
-    if game.n_users != 2 or game.n_levels != 2:
-        raise ValueError(f"table: Section 5.2's game is 2 x 2 (two users, two levels), got shape {game.table.shape}")
-
-
-def payoff_matrices(game: PrivacyGame, alpha: float, c1: float, c2: float) -> tuple[np.ndarray, np.ndarray]:
-    """(A, B): user 1's and user 2's payoffs (23)-(24), rows = user 1's level, columns = user 2's."""
-    _check_game(game)
-    phi = fair_values_users(game).users
-    a = alpha * phi[0] - c1 * np.array([[0.0, 0.0], [1.0, 1.0]])
-    b = alpha * phi[1] - c2 * np.array([[0.0, 1.0], [0.0, 1.0]])
-    return a, b
-
-
-def regrets(a: np.ndarray, b: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """[[user 1's gain from each pure level], [user 2's]] against (x, y)."""
-    v1, v2 = x @ a @ y, x @ b @ y
-    return np.array([a @ y - v1, x @ b - v2])
 
 
 def bimatrix_equilibria(a: np.ndarray, b: np.ndarray, tol: float = 1e-12) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -76,20 +60,6 @@ def bimatrix_equilibria(a: np.ndarray, b: np.ndarray, tol: float = 1e-12) -> lis
             if regrets(a, b, x, y).max() <= 1e3 * tol * scale:
                 out.append((x, y))
     return out
-
-
-@dataclass(frozen=True)
-class TwoGroupAnswer(Serializable):
-    """The platform's optimum of (25): alpha*, the equilibrium (x, y), the platform's share, the users'
-    payments alpha x' Phi_i y and utilities, and the largest regret at the point."""
-
-    alpha: float
-    x: np.ndarray
-    y: np.ndarray
-    platform_utility: float
-    payments: np.ndarray
-    user_utilities: np.ndarray
-    max_regret: float
 
 
 def _candidates(game: PrivacyGame, c1: float, c2: float) -> list[float]:
@@ -126,33 +96,39 @@ def _candidates(game: PrivacyGame, c1: float, c2: float) -> list[float]:
     return sorted(alphas)
 
 
-def solve_two_group(game: PrivacyGame, c1: float, c2: float, *, tol: float = 1e-12,
+def solve_two_group(game: PrivacyGame, c1: float, c2: float, *, tol: float = STACKELBERG_TOL,
                     method: str = "candidates") -> TwoGroupAnswer:
     """(25) with optimistic selection: the best (alpha, equilibrium) over the exact candidates
     (``method="candidates"``, the default) or over the MILP's pieces (``method="mip"``, see
-    :func:`two_group_pieces`)."""
+    :func:`two_group_pieces`).  The answer is certified by
+    :func:`~mechopt.privacy.certify.certify_two_group` at ``tol`` (its regrets)."""
+    start = time.perf_counter()
     c1, c2 = check_sensitivity(c1), check_sensitivity(c2)
+    check_two_by_two(game)
+    check_magnitudes(game.table)
     if method == "mip":
-        _check_game(game)
         pieces = two_group_pieces(game, c1, c2)
         top = pieces[optimistic_choice([p.alpha for p in pieces], [p.value for p in pieces])]
-        return _answer(game, c1, c2, top.alpha, top.x, top.y)
-    if method != "candidates":
+        alpha, x, y, count, name = top.alpha, top.x, top.y, len(pieces), "two-group-milp-highs"
+    elif method == "candidates":
+        phi = fair_values_users(game).users
+        found = [(alpha, x, y) for alpha in _candidates(game, c1, c2)
+                 for x, y in bimatrix_equilibria(*bimatrix(phi, alpha, c1, c2), 1e-12)]
+        values = [(1 - alpha) * float(x @ game.table @ y) for alpha, x, y in found]
+        alpha, x, y = found[optimistic_choice([f[0] for f in found], values)]
+        count, name = len(found), "two-group-candidates"
+    else:
         raise ValueError(f"method: must be 'candidates' or 'mip', got {method!r}")
-    found = [(alpha, x, y) for alpha in _candidates(game, c1, c2)
-             for x, y in bimatrix_equilibria(*payoff_matrices(game, alpha, c1, c2), tol)]
-    values = [(1 - alpha) * float(x @ game.table @ y) for alpha, x, y in found]
-    alpha, x, y = found[optimistic_choice([f[0] for f in found], values)]
-    return _answer(game, c1, c2, alpha, x, y)
-
-
-def _answer(game: PrivacyGame, c1: float, c2: float, alpha: float, x: np.ndarray, y: np.ndarray) -> TwoGroupAnswer:
-    a, b = payoff_matrices(game, alpha, c1, c2)
     phi = fair_values_users(game).users
+    a, b = bimatrix(phi, alpha, c1, c2)
     pay = np.array([alpha * x @ phi[0] @ y, alpha * x @ phi[1] @ y])
     util = np.array([x @ a @ y, x @ b @ y])
-    return TwoGroupAnswer(alpha, x, y, (1 - alpha) * float(x @ game.table @ y), pay, util,
-                          float(regrets(a, b, x, y).max()))
+    stats = SolveStats(name, Termination.EXHAUSTIVE, count, time.perf_counter() - start,
+                       {"method": method, "selection": "optimistic"})
+    draft = TwoGroupAnswer("two_group", Status.UNVERIFIED, "", float(alpha), x, y,
+                           (1 - alpha) * float(x @ game.table @ y), pay, util,
+                           two_group_certificate(game, c1, c2, alpha, x, y, tol=tol), stats)
+    return draft.certified(certify_two_group(game, c1, c2, draft, tol=tol))
 
 
 def grid_two_group(game: PrivacyGame, c1: float, c2: float, points: int = 2001) -> float:
@@ -224,7 +200,7 @@ def two_group_pieces(game: PrivacyGame, c1: float, c2: float, *, max_patterns: i
     vertex pairs of their polytope (brute force, small games); a degenerate pattern over an alpha
     interval is valued at the MILP's point only (``exact`` = False, a lower bound): the bilinear
     maximization over a moving polytope is not implemented."""
-    _check_game(game)
+    check_two_by_two(game)
     phi = fair_values_users(game).users
     u = game.table
     k = game.n_levels

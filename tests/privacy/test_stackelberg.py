@@ -14,8 +14,9 @@ import pytest
 from typer.testing import CliRunner
 
 from mechopt.cli import app
+from mechopt.io.envelope import wrap
 from mechopt.io.files import ModelFileError, load_model_file
-from mechopt.io.queries import solve_model, verify_envelope
+from mechopt.io.registry import solve_model, verify_envelope
 from mechopt.privacy.fairvalue import fair_values_users
 from mechopt.privacy.game import PrivacyGame
 from mechopt.privacy.mean_estimation import mean_estimation_game
@@ -194,5 +195,4 @@ def test_table_model_equals_the_built_in_utility():
     raw["sensitivity"] = 0.45
     r = solve_model(raw)
     assert r.platform_utility == pytest.approx(solve_stackelberg(G, 0.45).platform_utility, abs=1e-12)
-    assert verify_envelope({"format": "mechopt-result", "version": 2, "kind": "stackelberg", "model": raw,
-                            "result": json.loads(json.dumps(r.to_dict()))}).established
+    assert verify_envelope(json.loads(json.dumps(wrap("stackelberg", raw, r)))).established

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from mechopt.cli import app
 from mechopt.cli.privacy import Method
-from mechopt.io.queries import verify_envelope
+from mechopt.io.registry import verify_envelope
 from mechopt.privacy.game import PrivacyGame
 from mechopt.privacy.mean_estimation import mean_estimation_game
 from mechopt.privacy.stackelberg import METHODS, _optimum, _select, mip_pieces, solve_stackelberg, threshold_c

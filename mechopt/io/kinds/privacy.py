@@ -1,3 +1,33 @@
-"""Kinds of this domain (being moved to the one-certifier design)."""
+"""The ``stackelberg`` kind: the platform's share alpha* of (19) (004 Section 5)."""
 
-KINDS = ()
+from __future__ import annotations
+
+from mechopt.core.serialization import MalformedAnswer
+from mechopt.core.verdict import Verdict
+from mechopt.io.kind import Kind
+from mechopt.io.kinds.rows import short
+from mechopt.io.schemas.privacy import StackelbergModel, sensitivity, symmetric_game
+from mechopt.privacy.certify import STACKELBERG_TOL, StackelbergResult, certify_stackelberg
+from mechopt.privacy.stackelberg import solve_stackelberg
+
+
+def _solve(model: StackelbergModel, tol: float, method: str = "candidates") -> StackelbergResult:
+    return solve_stackelberg(symmetric_game(model), sensitivity(model), tol=tol, method=method)
+
+
+def _certify(model: StackelbergModel, answer: StackelbergResult, tol: float) -> Verdict:
+    try:
+        c = sensitivity(model)
+    except ValueError as err:
+        raise MalformedAnswer(f"model.{err}") from None
+    return certify_stackelberg(symmetric_game(model), c, answer, tol=tol)
+
+
+def stackelberg_summary(r: StackelbergResult) -> str:
+    return (f"alpha* = {r.alpha:.6g}, users private with p = {r.p:.6g} ({r.regime}); "
+            f"platform {r.platform_utility:.6g}, users {short(r.user_utilities)}; c_th = {r.c_th:.6g}, "
+            f"gamma_max = {r.gamma_max:.6g}")
+
+
+KINDS = (Kind("stackelberg", StackelbergModel, StackelbergResult, _solve, _certify, STACKELBERG_TOL,
+              stackelberg_summary, options=frozenset({"method"})),)

@@ -15,15 +15,13 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from mechopt.io.schemas.game import NonNegative, Strict
-from mechopt.privacy.game import PrivacyGame
+from mechopt.privacy.game import MAX_USERS, PrivacyGame, check_sensitivity
 from mechopt.privacy.mean_estimation import mean_estimation_game
 from mechopt.privacy.symmetric import SymmetricPrivacyGame
 
-MAX_USERS = 14
-"""Largest number of users of a table (2^14 entries; the certificate enumerates level vectors)."""
 
 
 class MeanEstimationSpec(Strict):
@@ -51,6 +49,12 @@ class StackelbergModel(Strict):
     game: GameSpec
     sensitivity: NonNegative | None = None
 
+    @field_validator("sensitivity")
+    @classmethod
+    def _sensitivity(cls, c: float | None) -> float | None:
+        """c of (18) in [0, MAX_MAGNITUDE] (the programs multiply it with utilities)."""
+        return None if c is None else check_sensitivity(c)
+
     @model_validator(mode="after")
     def _check(self) -> StackelbergModel:
         symmetric_game(self)  # errors name the field
@@ -60,10 +64,16 @@ class StackelbergModel(Strict):
 def _table(spec: TableSpec) -> PrivacyGame:
     import numpy as np
 
+    k = len(spec.levels)
+    if k != 2:
+        raise ValueError(f"game.levels: Section 5's game has two privacy levels, got {k}")
+
     def numbers(x: Any, depth: int) -> Any:
         if isinstance(x, list):
-            if depth > MAX_USERS:
-                raise ValueError(f"game.table: nested deeper than {MAX_USERS} users")
+            if depth >= MAX_USERS:
+                raise ValueError(f"game.table: nested deeper than {MAX_USERS} users (the most a table may have)")
+            if len(x) != k:
+                raise ValueError(f"game.table: every row must have {k} entries (one per level), got {len(x)}")
             return [numbers(v, depth + 1) for v in x]
         if isinstance(x, bool) or not isinstance(x, (int, float)):
             raise ValueError(f"game.table: expected numbers, got {x!r}")
