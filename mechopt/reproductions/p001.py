@@ -14,13 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from mechopt.analyses.theorem41 import analyze_mbeta
-from mechopt.data.functions import PowerLaw, Quadratic, linear_cost
-from mechopt.data.payoffs import LinearIndexPayoff
-from mechopt.data.utilities import BudgetUtility, CobbDouglas, QuasiLinear
 from mechopt.games.data_sharing import DataSharingGame
-from mechopt.reproductions.report import Certified, Figure, Section, Table, Text
-from mechopt.solvers.nash import solve_nash
+from mechopt.io.schemas.game import NashModel, build_game
+from mechopt.reproductions.records import answered, certified, result
+from mechopt.reproductions.report import Figure, Section, Table, Text
 from mechopt.sweeps.sweep import Sweep
 
 PAPER = "001"
@@ -31,18 +28,25 @@ EXAMPLE1_PAPER = {"ne": (0.0, 0.5), "nash_welfare_ne": 24.0, "nash_welfare_s_pri
 S_PRIME = (0.2, 0.4)
 
 BUDGET, TAU = 10.0, 20.0
-INSTANCES: dict[str, tuple[str, Callable[[], tuple[BudgetUtility, Quadratic, int]]]] = {
+QUASI_LINEAR = {"form": "quasi_linear", "payoff": {"family": "power_law", "alpha": 1.0, "beta": 0.5, "shift": 1.0}}
+INSTANCES: dict[str, tuple[str, dict[str, Any]]] = {
     "quasi_linear_equal_costs": ("u_i = b_i + 1 - (S + 1)^-0.5, c_i = 0.1 s_i, n = 3 (models/mbeta_equal_costs.toml)",
-                                 lambda: (QuasiLinear(PowerLaw(alpha=1.0, beta=0.5, shift=1.0)), linear_cost(0.1), 3)),
+                                 {"n": 3, "utility": QUASI_LINEAR, "cost": {"slope": 0.1}}),
     "cobb_douglas_equal_costs": ("u_i = b_i^0.5 S^0.5, c_i = s_i, n = 3",
-                                 lambda: (CobbDouglas(0.5), linear_cost(1.0), 3)),
+                                 {"n": 3, "utility": {"form": "cobb_douglas", "theta": 0.5}, "cost": {"slope": 1.0}}),
     "cobb_douglas": ("u_i = b_i^0.5 S^0.5, c = (1, 1.2, 1.4), n = 3 (models/mbeta_cobb_douglas.toml)",
-                     lambda: (CobbDouglas(0.5), linear_cost([1.0, 1.2, 1.4]), 3)),
+                     {"n": 3, "utility": {"form": "cobb_douglas", "theta": 0.5}, "cost": {"slope": [1.0, 1.2, 1.4]}}),
     "cobb_douglas_heterogeneous": ("u_i = b_i^theta_i S^(1 - theta_i), theta = (0.3, 0.5, 0.6), c_i = s_i, n = 3",
-                                   lambda: (CobbDouglas([0.3, 0.5, 0.6]), linear_cost(1.0), 3)),
+                                   {"n": 3, "utility": {"form": "cobb_douglas", "theta": [0.3, 0.5, 0.6]},
+                                    "cost": {"slope": 1.0}}),
 }
-"""Theorem 4.1 instances: budgets B_i = 10, action bounds tau = 20."""
+"""Theorem 4.1 instances (parts of an ``mbeta`` model): budgets B_i = 10, action bounds tau = 20."""
 
+EXAMPLE1 = {"kind": "nash", "name": "001 Example 1",
+            "game": {"n": 2, "tau": 2.0, "payoff": {"family": "power_law", "alpha": 1.0, "beta": 1.0, "shift": 0.0,
+                                                     "top": 8.0},
+                     "cost": {"slope": [5.0, 4.0]}}}
+"""001 Example 1 as a model (models/example1_nash.toml): a(s) = 8 - 1/(s_1 + s_2), costs 5 s_1 and 4 s_2."""
 
 BR_POINTS = 101
 """Example 1's figure: best responses at this many opponent actions, each over a 2001-point own grid."""
@@ -61,39 +65,41 @@ def _best_responses(game: DataSharingGame) -> tuple[np.ndarray, np.ndarray]:
 
 
 def example1_point() -> dict[str, Any]:
-    """Example 1's NE by solve_nash, with the products u_1 u_2 at it and at s', and both players'
-    best-response curves (independent of the solver: a grid argmax)."""
-    game = DataSharingGame(LinearIndexPayoff.aggregate(PowerLaw(alpha=1.0, beta=1.0, top=8.0), 2),
-                           linear_cost([5.0, 4.0]), 2.0)
+    """Example 1's NE, answered through the registry, with the products u_1 u_2 at it and at s', and
+    both players' best-response curves (independent of the solver: a grid argmax)."""
+    game = build_game(NashModel.model_validate(EXAMPLE1).game)
     others, br = _best_responses(game)
+
+    def extra(answer: Any) -> dict[str, Any]:
+        return {"nash_welfare_ne": float(np.prod(answer.utilities)),
+                "nash_welfare_s_prime": float(np.prod(game.utilities(np.array(S_PRIME)))),
+                "others": others.tolist(), "br1": br[0].tolist(), "br2": br[1].tolist()}
+
     with np.errstate(divide="ignore"):
-        r = solve_nash(game)
-    profile = None if r.profile is None else [float(x) for x in r.profile]
-    nw = None if r.profile is None else float(np.prod(game.utilities(r.profile)))
-    return {"status": r.status.value, "verified": bool(r.certificate.verified), "profile": profile,
-            "nash_welfare_ne": nw, "nash_welfare_s_prime": float(np.prod(game.utilities(np.array(S_PRIME)))),
-            "max_gain": float(r.certificate.max_gain), "others": others.tolist(), "br1": br[0].tolist(),
-            "br2": br[1].tolist()}
+        return answered(EXAMPLE1, extra)
+
+
+def mbeta_model(instance: str, p: str) -> dict[str, Any]:
+    """The ``mbeta`` model of one Theorem 4.1 instance at one p."""
+    return {"kind": "mbeta", "name": f"001 Theorem 4.1, {instance}", **INSTANCES[instance][1], "budgets": BUDGET,
+            "tau": TAU, "p": [float(p)]}
 
 
 def theorem41_point(instance: str, p: str) -> dict[str, Any]:
     """NE of M_beta* vs the optimum of (19) for one instance and one p ("-inf" or a number <= 1)."""
-    utility, cost, n = INSTANCES[instance][1]()
-    r = analyze_mbeta(utility, cost, np.full(n, BUDGET), TAU, ps=(float(p),))
-    out: dict[str, Any] = {"instance": instance, "p": p, "beta": float(r.beta), "status": r.status.value,
-                           "ne_status": r.equilibrium.status.value, "ne_verified": bool(r.certificate.verified)}
-    if not r.comparisons:
-        return out | {"verified": False, "certificates": [["NE", r.status.value, bool(r.certificate.verified)]]}
-    c = r.comparisons[0]
-    opt_ok = bool(c.optimum.certificate.verified)
-    return out | {
-        "verified": bool(r.certificate.verified) and opt_ok,
-        "certificates": [["NE", r.status.value, bool(r.certificate.verified)],
-                         ["optimum", c.optimum.status.value, opt_ok]],
-        "profile": [float(x) for x in r.equilibrium.profile], "ne_positive": bool(r.ne_positive),
-        "ne_welfare": float(c.ne_welfare), "opt_welfare": None if c.optimum.welfare is None else float(c.optimum.welfare),
-        "welfare_gap": float(c.welfare_gap), "ne_kkt_verified": bool(c.ne_kkt.verified),
-        "ne_maximizes": c.ne_maximizes}
+
+    def extra(r: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {"instance": instance, "p": p, "beta": float(r.beta), "ne_positive": bool(r.ne_positive)}
+        if r.comparisons:
+            c = r.comparisons[0]
+            out |= {"optimum_status": c.optimum.status.value, "optimum_verified": bool(c.optimum.success),
+                    "ne_welfare": float(c.ne_welfare),
+                    "opt_welfare": None if c.optimum.welfare is None else float(c.optimum.welfare),
+                    "welfare_gap": float(c.welfare_gap), "ne_kkt_verified": bool(c.ne_kkt.verified),
+                    "ne_maximizes": c.ne_maximizes}
+        return out
+
+    return answered(mbeta_model(instance, p), extra)
 
 
 def _ps(quick: bool) -> tuple[str, ...]:
@@ -141,9 +147,8 @@ def _plot_example1(ex: dict[str, Any], path: Path) -> None:
     ax = fig.subplots()
     ax.plot(ex["br1"], ex["others"], "-", label="BR_1(s_2)")
     ax.plot(ex["others"], ex["br2"], "--", label="BR_2(s_1)")
-    if ex["profile"] is not None:
-        state = "certified" if ex["verified"] else "NOT certified"
-        ax.plot(*ex["profile"], "ko", label=f"NE ({state}), u_1 u_2 = {ex['nash_welfare_ne']:.4g}")
+    state = "certified" if ex["verified"] else f"NOT certified: {ex['status']}"
+    ax.plot(*result(ex)["profile"], "ko", label=f"NE ({state}), u_1 u_2 = {ex['nash_welfare_ne']:.4g}")
     ax.plot(*S_PRIME, "r^", label=f"s' = {S_PRIME}, u_1 u_2 = {ex['nash_welfare_s_prime']:.4g}")
     ax.set(xlabel="s_1", ylabel="s_2", xlim=(-0.05, 2.05), ylim=(-0.05, 2.05),
            title="001 Example 1: a(s) = 8 - 1/(s_1 + s_2), c = (5 s_1, 4 s_2)")
@@ -160,7 +165,8 @@ def section(results: dict[str, list[dict[str, Any]]], folder: Path) -> Section:
     _plot_example1(ex, folder / "figures" / f"{PAPER}_example1.png")
     pap = EXAMPLE1_PAPER
     ex_table = Table(("quantity", "paper", "ours"), (
-        ("NE s*", str(pap["ne"]), "-" if ex["profile"] is None else "(" + ", ".join(f"{x:.6g}" for x in ex["profile"]) + ")"),
+        ("NE s*", str(pap["ne"]), "(" + ", ".join(f"{x:.6g}" for x in result(ex)["profile"]) + ")"
+         + ("" if ex["verified"] else f" ({ex['status']})")),
         ("u_1 u_2 at s*", f"{pap['nash_welfare_ne']:g}", _num(ex["nash_welfare_ne"], 8)),
         (f"u_1 u_2 at s' = {S_PRIME}", f"{pap['nash_welfare_s_prime']:g}", _num(ex["nash_welfare_s_prime"], 6)),
     ), caption="Example 1: the NE does not maximize Nash welfare")
@@ -175,19 +181,13 @@ def section(results: dict[str, list[dict[str, Any]]], folder: Path) -> Section:
                 caption="Theorem 4.1: NE of M_beta* against the certified optimum of (19)")
     held = [r for r in rows if r.get("ne_positive")]
     failed = [r for r in held if not (r.get("ne_maximizes") is True and r.get("ne_kkt_verified"))]
-    certs = [Certified("Example 1 NE", ex["status"], ex["verified"])]
-    for name in INSTANCES:
-        mine = [r for r in rows if r["instance"] == name]
-        if mine:
-            statuses = ", ".join(dict.fromkeys(r["ne_status"] for r in mine))
-            certs.append(Certified(f"NE of M_beta*, {name} (all {len(mine)} points)", statuses,
-                                   all(r["ne_verified"] for r in mine)))
-    certs += [Certified(f"optimum of (19), {r['instance']}, p = {r['p']}", r["certificates"][1][1], r["certificates"][1][2])
-              for r in rows if len(r["certificates"]) > 1]
+    certs = [certified("Example 1 NE", ex)]
+    certs += [certified(f"M_beta* study (NE and the optimum of (19)), {r['instance']}, p = {r['p']}", r) for r in rows]
     text = Text(
-        "Example 1 is solved with `solve_nash` (Newton, certified Nash gap) on a(s) = 8 - 1/(s_1 + s_2), "
-        "c = (5 s_1, 4 s_2), s_i in [0, 2].\n\n"
-        "Theorem 4.1 is computed, not assumed (`analyze_mbeta`): for each instance and p, the certified NE of "
+        "Example 1 is posed as a `nash` model (a(s) = 8 - 1/(s_1 + s_2), c = (5 s_1, 4 s_2), s_i in [0, 2]) and "
+        "answered through the registry (Newton, certified Nash gap); every answer below is a result envelope in "
+        "the sweep store, judged by its kind's certifier.\n\n"
+        "Theorem 4.1 is computed, not assumed (an `mbeta` model per instance and p): the certified NE of "
         f"M_beta* with beta* of (6), budgets B_i = {BUDGET:g}, bounds tau = {TAU:g}, against the certified optimum "
         "of the p-mean program (19) at the same beta, and the KKT certificate (20)-(23) of the NE point itself. "
         "Instances: " + "; ".join(f"`{k}`: {v[0]}" for k, v in INSTANCES.items()) + ". "
@@ -215,5 +215,5 @@ def section(results: dict[str, list[dict[str, Any]]], folder: Path) -> Section:
     ex_fig = Figure(file=f"figures/{PAPER}_example1.png",
                     caption="Example 1 (the paper has no figure for it): both best-response curves (grid argmax of "
                             "each utility, independent of the solver), the solver's NE "
-                            + ("(certified)" if ex["verified"] else "(NOT certified)") + " and s'")
+                            + ("(certified)" if ex["verified"] else f"({ex['status']})") + " and s'")
     return Section(PAPER, TITLE, (text, ex_table, ex_fig, t41, fig), tuple(certs), diffs)
