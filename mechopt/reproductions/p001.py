@@ -8,7 +8,6 @@ for each p, on instances where the premise s* > 0 holds and where it fails.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
