@@ -16,10 +16,21 @@ from mechopt.certificates.nash import NashResult
 from mechopt.solvers.nash import br_nash, newton_nash, pyomo_mip_nash, solve_nash, stochastic_br_nash
 from mechopt.valuation.shapley import shapley_values
 
+
+
+def envelope(result: object, model: object) -> dict:
+    """The result envelope of a result computed in Python, for ``mechopt verify``: ``model`` is the
+    model it answers, as a model file's data or the path of the TOML file (see
+    :func:`mechopt.io.envelope.envelope`)."""
+    from mechopt.io.envelope import envelope as build
+
+    return build(result, model)  # type: ignore[arg-type]
+
+
 __all__ = [
     "CallableFunction", "CallableGame", "ContinuousGame", "DataSharingGame", "LinearIndexPayoff", "NashCertificate",
     "NashResult", "PACBound", "Payoff", "PowerLaw", "Quadratic", "RandomCoverage", "ScalarFunction", "Status",
-    "Termination", "br_nash", "linear_cost", "nash_certificate", "newton_nash", "pyomo_mip_nash", "shapley_values",
+    "Termination", "br_nash", "envelope", "linear_cost", "nash_certificate", "newton_nash", "pyomo_mip_nash", "shapley_values",
     "solve_nash", "stochastic_br_nash",
 ]
 try:

@@ -87,3 +87,17 @@ def _toml(raw: dict[str, Any]) -> str:
 
     emit(raw, "")
     return "\n".join(lines) + "\n"
+
+
+def test_a_result_computed_in_python_verifies(tmp_path: Path) -> None:
+    """`mechopt.envelope(result, model)` wraps a Python result with the model file it answers;
+    `mechopt verify` accepts it and gives the verdict the result carries."""
+    import mechopt as mo
+
+    models = Path(__file__).resolve().parents[1] / "models"
+    payoff = mo.LinearIndexPayoff.aggregate(mo.PowerLaw(alpha=1.0, beta=1.0, top=8.0), n=2)
+    result = mo.solve_nash(mo.DataSharingGame(payoff, mo.linear_cost([5.0, 4.0]), upper=2.0))
+    path = tmp_path / "python.json"
+    path.write_text(json.dumps(mo.envelope(result, models / "example1_nash.toml")))
+    out = runner.invoke(app, ["verify", str(path)])
+    assert result.success and out.exit_code == 0, out.output
