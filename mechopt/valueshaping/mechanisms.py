@@ -1,67 +1,28 @@
-"""Mechanisms of 000 that return model values, not payments: standard FL (8) and value shaping (11).
+"""Mechanisms of 000 that return model values, not money: standard FL (8) and value shaping (11).
 
 A mechanism maps contributions m to the value [M(m)]_i of the model agent i receives.  Both are
 objects whose value curves (agent i's value as a function of its own contribution, the others
 fixed) can be evaluated and plotted; feasibility (Definition A: [M(m)]_i <= v(sum m)) and
 individual rationality (Definition B: [M(m)]_i >= v(m_i)) are checked on curves, not assumed.
 
-Value shaping (11) for agent i facing others' total S:
-    v(x)                              for x <= m_i*,
-    v(m_i*) + (c_i + eps)(x - m_i*)   for x in [m_i*, m_i^max],
-    v(x + S)                          for x >= m_i^max,
-with m_i^max the *first* x >= m_i* where the line meets v(x + S) (the first crossing keeps the
-mechanism feasible; the line minus v(. + S) is convex where v > 0, so the crossing is unique once
-m_i* + S >= m0).  ``eps = 0`` is the limit eps -> 0+ of Theorem IV: the middle piece is then flat
-in utility (Theorem V) and m^max is a weak best response.
+:class:`ValueShaping` is a :class:`~mechopt.mechanisms.base.Mechanism`: its payments are in the
+model's value units, [M(m)]_i - v(sum m), the value of the full model withheld from agent i (<= 0
+by Definition A; 0 at m^max, where every agent receives the full model).  ``eps = 0`` is the limit
+eps -> 0+ of Theorem IV: the middle piece of (11) is then flat in utility (Theorem V) and m^max is
+a weak best response.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 import numpy as np
 
+from mechopt.valueshaping.curve import first_crossing, piecewise_value
+from mechopt.valueshaping.game import ValueShapingGame
 from mechopt.valueshaping.solo import check_costs, solo_contributions
 from mechopt.valueshaping.value import ValueOfData
-
-NEWTON_STEPS = 100
-
-
-def first_crossing(value: ValueOfData, m_star: np.ndarray, slope: np.ndarray, S: np.ndarray,
-                   guess: np.ndarray | None = None) -> np.ndarray:
-    """m^max of (11): the first x >= m* with v(m*) + slope (x - m*) = v(x + S), per agent.
-
-    h(x) = v(m*) + slope (x - m*) - v(x + S) is convex on [m*, inf) when m* + S >= m0, with
-    h(m*) <= 0 and h -> inf; Newton from the right of the root decreases monotonically to it (a
-    guess left of the root overshoots to the right in one step).  When m* + S < m0, h(m*) = 0 and
-    h > 0 just after: the crossing is m* itself.
-    """
-    m_star, slope, S = np.broadcast_arrays(*(np.asarray(a, float) for a in (m_star, slope, S)))
-    v_star = value.v(m_star)
-    hi = m_star + (value.sup - v_star) / slope  # h(hi) >= 0
-    degenerate = m_star + S < value.m0
-
-    def h(x: np.ndarray) -> np.ndarray:
-        return v_star + slope * (x - m_star) - value.v(x + S)
-
-    x = hi.copy() if guess is None else np.clip(np.asarray(guess, float), m_star, hi)
-    hx = h(x)
-    left = hx < 0
-    if left.any():  # one Newton step from the left overshoots to the right (h convex), else restart at hi
-        dh = slope - value.dv(x + S)
-        step = np.where(left & (dh > 0), x - hx / np.where(dh > 0, dh, 1.0), hi)
-        x = np.where(left, np.minimum(step, hi), x)
-    for _ in range(NEWTON_STEPS):
-        hx = h(x)
-        dh = slope - value.dv(x + S)
-        with np.errstate(all="ignore"):
-            new = np.where((hx > 0) & (dh > 0), x - hx / dh, x)
-        new = np.maximum(new, m_star)
-        moved = np.abs(new - x) > 4 * np.finfo(float).eps * np.maximum(np.abs(x), 1e-300)
-        x = new
-        if not moved.any():
-            break
-    return np.where(degenerate, m_star, x)
 
 
 @dataclass(frozen=True)
@@ -83,6 +44,7 @@ class StandardFL:
 class ValueShaping:
     """(11) for known costs ``costs`` and ``eps >= 0`` (0 = the limit eps -> 0+)."""
 
+    name: ClassVar[str] = "value_shaping"
     value: ValueOfData
     costs: np.ndarray
     eps: float = 0.0
@@ -97,6 +59,14 @@ class ValueShaping:
         object.__setattr__(self, "solo", m)
         object.__setattr__(self, "solo_utilities", u)
 
+    @property
+    def parameters(self) -> dict[str, Any]:
+        return {"epsilon": float(self.eps)}
+
+    def game(self) -> ValueShapingGame:
+        """u_i(m) = [M(m)]_i - c_i m_i on [0, sup v / c_i]."""
+        return ValueShapingGame(self.value, self.costs, self.eps)
+
     def m_max(self, others: np.ndarray, guess: np.ndarray | None = None) -> np.ndarray:
         """m_i^max for others' totals S_-i (one per agent)."""
         return first_crossing(self.value, self.solo, self.costs + self.eps, np.asarray(others, float), guess)
@@ -110,16 +80,21 @@ class ValueShaping:
 
     def values(self, m: np.ndarray) -> np.ndarray:
         """[M(m)]_i for every agent at the profile m."""
-        m = np.asarray(m, float)
+        m = self._profile(m)
         S = m.sum() - m
         top = self.m_max(S, guess=m)
         return piecewise_value(self.value, m, self.solo, self.costs + self.eps, top, S)
 
+    def payments(self, m: np.ndarray) -> np.ndarray:
+        """[M(m)]_i - v(sum m), in the model's value units: minus the value withheld from agent i."""
+        m = self._profile(m)
+        return self.values(m) - float(self.value.v(m.sum()))
 
-def piecewise_value(value: ValueOfData, x: np.ndarray, m_star, slope, top, S) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """The three pieces of (11) at own contributions x (broadcast)."""
-    line = value.v(m_star) + slope * (x - m_star)
-    return np.where(x <= m_star, value.v(x), np.where(x <= top, line, value.v(x + S)))
+    def _profile(self, m: np.ndarray) -> np.ndarray:
+        m = np.asarray(m, float)
+        if m.shape != self.costs.shape or not np.all(np.isfinite(m)) or np.any(m < 0):
+            raise ValueError(f"m: expected {self.costs.size} finite contributions >= 0, got shape {m.shape}")
+        return m
 
 
 def feasibility_and_ir(mech: ValueShaping | StandardFL, i: int, x: np.ndarray, others: float

@@ -50,8 +50,12 @@ class ValueOfData:
             alpha, beta, top = _scalar("alpha", b.alpha), _scalar("beta", b.beta), _scalar("top", b.top)
             if top <= 0:
                 raise ValueError(f"value.top: must be > 0 (v = max(0, b) <= 0 everywhere otherwise), got {top:g}")
-            m0 = max(0.0, (alpha / top) ** (1.0 / beta) - b.shift)
-            object.__setattr__(self, "_pl", (alpha, beta, float(b.shift), top))
+            with np.errstate(all="ignore"):
+                m0 = max(0.0, float(np.exp((np.log(alpha) - np.log(top)) / beta)) - b.shift)
+            if not np.isfinite(m0):
+                raise ValueError(f"value.alpha: (alpha / top)^(1/beta) = b's root overflows ({alpha:g}, {top:g}, beta "
+                                 f"{beta:g}): no representable amount of data has value")
+            object.__setattr__(self, "_pl", (float(np.log(alpha)), float(np.log(alpha * beta)), beta, float(b.shift), top))
             sup, closed = top, True
         else:
             if isinstance(b, PACBound):
@@ -72,9 +76,9 @@ class ValueOfData:
     def b_of(self, m: np.ndarray | float) -> np.ndarray:
         m = np.asarray(m, dtype=float)
         with np.errstate(all="ignore"):
-            if hasattr(self, "_pl"):
-                alpha, beta, shift, top = self._pl
-                return top - alpha * np.exp(-beta * np.log(m + shift))
+            if hasattr(self, "_pl"):  # in logs: alpha m^-beta is finite where alpha and m^-beta overflow apart
+                log_alpha, _, beta, shift, top = self._pl
+                return top - np.exp(log_alpha - beta * np.log(m + shift))
             return np.asarray(self.b.value(m), dtype=float)
 
     def v(self, m: np.ndarray | float) -> np.ndarray:
@@ -87,8 +91,8 @@ class ValueOfData:
         m = np.asarray(m, dtype=float)
         with np.errstate(all="ignore"):
             if hasattr(self, "_pl"):
-                alpha, beta, shift, _ = self._pl
-                return alpha * beta * np.exp(-(beta + 1.0) * np.log(m + shift))
+                _, log_slope, beta, shift, _ = self._pl
+                return np.exp(log_slope - (beta + 1.0) * np.log(m + shift))
             return np.asarray(self.b.d1(m), dtype=float)
 
     def dv(self, m: np.ndarray | float) -> np.ndarray:
@@ -100,10 +104,14 @@ class ValueOfData:
         """The m >= m0 with b'(m) = c (b' is non-increasing there); m0 where b'(m0) <= c."""
         c = np.asarray(c, dtype=float)
         if hasattr(self, "_pl"):
-            alpha, beta, shift, _ = self._pl
+            _, log_slope, beta, shift, _ = self._pl
             with np.errstate(all="ignore"):
-                m = np.exp(np.log(alpha * beta / c) / (beta + 1.0)) - shift
+                m = np.exp((log_slope - np.log(c)) / (beta + 1.0)) - shift
             return np.maximum(m, self.m0)
+        if c.size > 1:  # one bisection per distinct cost
+            distinct, where = np.unique(c, return_inverse=True)
+            if distinct.size < c.size:
+                return self.inverse_slope(distinct)[where].reshape(c.shape)
         lo = np.full(c.shape, max(self.m0, 1e-300))
         hi = np.full(c.shape, 2.0 * (self.m0 + 1.0))
         for _ in range(2000):  # grow the bracket until b'(hi) <= c

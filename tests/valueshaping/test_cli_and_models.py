@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from mechopt.cli import app
 from mechopt.io import ModelFileError
-from mechopt.io.queries import answer_model, solve_model, verify_envelope
+from mechopt.io.registry import answer_model, solve_model, verify_envelope
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
 runner = CliRunner()
@@ -54,7 +54,29 @@ def test_model_files_are_established(name):
     (("value", "family"), "cubic", "value"),
     (("epsilon",), -0.1, "epsilon"),
     (("colour",), 1, "colour"),
+    (("n",), 10**7, "n"),  # above the documented maximum 10^6 (io/schemas/value_shaping.py)
+    pytest.param(("n",), 10**5000, "n", id="n-of-5000-digits"),
+    (("tol",), 2.0, "tol"),
+    (("tol",), -1e-9, "tol"),
+    (("tol",), "1e-9", "tol"),
 ])
 def test_errors_name_the_field(path, value, field, edit_model):
     with pytest.raises(ModelFileError, match=field.replace(".", r"\.")):
         solve_model(edit_model(_model(), path, value), source="m.toml")
+
+
+@pytest.mark.parametrize(("path", "value", "field"), [
+    (("cost", "low"), 0.005, "cost.low"),  # not below high = 0.004
+    (("cost", "p_low"), 1.0, "cost.p_low"),
+    (("cost", "p_low"), 0.0, "cost.p_low"),
+    (("others",), -1.0, "others"),
+    (("n",), 10, "others, n"),  # both given
+    (("value", "family"), "pac_bound", "value"),
+    (("tol",), 0.0, "tol"),
+])
+def test_contract_errors_name_the_field(path, value, field, edit_model):
+    raw = edit_model(_model("value_shaping_contract.toml"), path, value)
+    if path == ("value", "family"):
+        raw["value"] = {"family": "pac_bound", "a0": 0.95, "k": 10.0}
+    with pytest.raises(ModelFileError, match=field.replace(".", r"\.")):
+        solve_model(raw, source="m.toml")

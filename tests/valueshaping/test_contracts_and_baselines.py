@@ -9,7 +9,9 @@ from mechopt.core.status import Status
 from mechopt.data.functions import PACBound, PowerLaw
 from mechopt.valueshaping.baselines import (deviation_value, largest_symmetric_equilibrium, symmetric_gain,
                                             theorem_six_set)
-from mechopt.valueshaping.contracts import _Setting, contract_certificate, solve_contract
+from mechopt.valueshaping.binary_costs import BinaryCosts
+from mechopt.valueshaping.certify import contract_gap
+from mechopt.valueshaping.contracts import feasible_lower, solve_contract
 from mechopt.valueshaping.equilibrium import solve_value_shaping
 from mechopt.valueshaping.value import ValueOfData
 
@@ -29,7 +31,7 @@ def test_program_22_matches_the_derived_closed_form_not_21():
     assert r.closed_form_paper == pytest.approx(paper, rel=1e-12)
     assert abs(r.closed_form_paper - r.m_down) > 1.0
     # (17): the two lines meet at m_up; expected data; Theorem VIII
-    s = _Setting(INV, 0.002, 0.004, 0.3, 5.0)
+    s = BinaryCosts(INV, 0.002, 0.004, 0.3, 5.0)
     assert r.expected_data == pytest.approx(0.7 * r.m_up + 0.3 * r.m_down, rel=1e-14)
     assert r.high_utility == pytest.approx(1 - 2 * 0.004 ** 0.5, rel=1e-12)  # the high type's solo utility
     assert r.information_rent >= 0
@@ -45,8 +47,10 @@ def test_feasibility_binds_and_infeasible_contracts_are_reported():
     r = solve_contract(INV, 0.01, 0.02, 0.05, others=0.5)
     assert r.status is Status.OPTIMAL
     assert r.m_down == pytest.approx(r.feasible_lower) and r.feasible_lower > 0.01 ** -0.5
-    s = _Setting(INV, 0.01, 0.02, 0.05, 0.5)
-    assert not contract_certificate(s, (0.01 - 0.05 / 0.95 * 0.01) ** -0.5 - 0.5).verified
+    s = BinaryCosts(INV, 0.01, 0.02, 0.05, 0.5)
+    lower, L = feasible_lower(s)
+    assert L == r.feasible_lower
+    assert not contract_gap(s, (0.01 - 0.05 / 0.95 * 0.01) ** -0.5 - 0.5, lower).verified
     assert solve_contract(INV, 0.005, 0.02, 0.1, others=1.0).status is Status.ASSUMPTION_VIOLATED
 
 

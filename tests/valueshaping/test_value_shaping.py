@@ -11,11 +11,12 @@ from scipy.optimize import brentq
 
 from mechopt.core.status import Status
 from mechopt.data.functions import CallableFunction, PACBound, PowerLaw
-from mechopt.valueshaping.equilibrium import (free_riding_certificate, free_riding_generic, free_riding_profile,
-                                              min_viable_agents, solve_value_shaping, value_shaping_certificate,
+from mechopt.valueshaping.certify import free_riding_certificate, value_shaping_certificate
+from mechopt.valueshaping.equilibrium import (free_riding_generic, min_viable_agents, solve_value_shaping,
                                               viability_threshold)
 from mechopt.valueshaping.mechanisms import StandardFL, ValueShaping, feasibility_and_ir
 from mechopt.valueshaping.solo import solo_contributions
+from mechopt.valueshaping.totals import free_riding_profile
 from mechopt.valueshaping.value import ValueOfData
 
 INV = ValueOfData(PowerLaw(alpha=1.0, beta=1.0, top=1.0))  # b(m) = 1 - 1/m, m0 = 1
@@ -62,7 +63,7 @@ def test_theorem_three_generic_solver_matches_closed_form():
     """b = 1 - 1/(1 + m) (v = b concave): only the lowest-cost agent contributes m* = c^(-1/2) - 1."""
     value = ValueOfData(PowerLaw(alpha=1.0, beta=1.0, shift=1.0, top=1.0))
     c = np.array([0.05, 0.01, 0.2, 0.02])
-    closed = free_riding_profile(value, c)
+    closed = free_riding_profile(c, solo_contributions(value, c)[0])
     np.testing.assert_allclose(closed, [0.0, 9.0, 0.0, 0.0], rtol=1e-14)
     generic = free_riding_generic(value, c)
     assert generic.status is Status.EQUILIBRIUM
@@ -103,8 +104,9 @@ def test_remark_three_equal_costs_total_and_zero_equilibrium():
     assert M == pytest.approx(ref, rel=1e-10)
     totals = [p.total for p in r.equilibria]
     assert totals[0] == pytest.approx(M) and totals[-1] == 0.0 and len(totals) == 3
+    assert all(p.verified for p in r.equilibria)  # the middle (unstable) one and zero are equilibria too
     zero = value_shaping_certificate(value, np.full(n, c), np.zeros(n))
-    assert zero.nash_verified and not zero.largest
+    assert zero.nash_verified and zero.verified  # an m^max equilibrium, but not the largest: M > 0 is listed first
     np.testing.assert_allclose(r.free_riding, 0.0)
 
 
@@ -164,19 +166,23 @@ def test_value_shaping_curve_pieces_feasible_and_ir():
 
 @settings(max_examples=40, deadline=None)
 @given(costs=st.lists(st.floats(1e-3, 2.0), min_size=1, max_size=8),
-       beta=st.floats(0.3, 2.0), shift=st.sampled_from([0.0, 0.5]),
+       beta=st.floats(0.3, 2.0), shift=st.sampled_from([0.0, 0.5, 2.0]),  # b(0) < 0, < 0, > 0
        others=st.lists(st.floats(0.0, 50.0), min_size=8, max_size=8))
 def test_properties(costs, beta, shift, others):
-    """m^max >= m*; the mechanism never gives more than v(sum m) (at the equilibrium and at arbitrary
-    profiles); utility at m^max equals the solo utility (Theorem V, eps -> 0)."""
+    """The answer is an established equilibrium whenever every agent's line of (11) starts where v
+    has value (m_i* + S_-i >= m0, so its first crossing is the root of the total's equation); then
+    m^max >= m* and the utility at m^max is the solo utility (Theorem V, eps -> 0).  The mechanism
+    never gives more than v(sum m), at the equilibrium and at arbitrary profiles."""
     value = ValueOfData(PowerLaw(alpha=1.0, beta=beta, shift=shift, top=1.0))
     c = np.asarray(costs)
     r = solve_value_shaping(value, c)
-    if r.equilibrium.profile is not None:
-        m = r.equilibrium.profile
+    m = r.equilibrium.profile
+    if np.all(r.solo + (m.sum() - m) >= value.m0) or m.sum() == 0.0:
+        assert r.status is Status.EQUILIBRIUM and r.success, r.message
+    if r.status is Status.EQUILIBRIUM:
         assert np.all(m >= r.solo)
         np.testing.assert_allclose(r.equilibrium.utilities, r.solo_utilities, atol=1e-9)
-        assert np.all(r.equilibrium.values <= float(value.v(m.sum())) * (1 + 1e-12))
+    assert np.all(r.equilibrium.values <= float(value.v(m.sum())) * (1 + 1e-12))
     mech = ValueShaping(value, c)
     profile = np.asarray(others[: c.size])
     assert np.all(mech.values(profile) <= float(value.v(profile.sum())) + 1e-9)
@@ -209,6 +215,20 @@ def test_scale_invariance(scale):
     assert r.status is Status.EQUILIBRIUM
     np.testing.assert_allclose(r.equilibrium.profile, ref.equilibrium.profile, rtol=1e-10)
     np.testing.assert_allclose(r.solo, ref.solo, rtol=1e-12)
+
+
+def test_an_agent_whose_line_starts_below_m0_makes_the_root_unverified():
+    """b = 1 - 1/m (m0 = 1), costs (1, 1.5, 0.40625): every m_i* = 0 and A = 4.128 > kappa = 4, so g
+    has roots 2.428 and 1.700; but at the larger one the third agent faces S_-3 = 0.980 < m0, its line
+    of (11) meets v(x + S_-3) = 0 at x = 0 (first crossing: m_3^max = 0, the later crossing would make
+    (11) infeasible just after 0), and from there v(x + S) - c x gains 0.123 (found on its grid too).
+    The root's profile is reported, unverified, not as the data-maximizing equilibrium."""
+    r = solve_value_shaping(INV, np.array([1.0, 1.5, 0.40625]))
+    assert r.status is Status.UNVERIFIED and not r.success
+    assert r.total_data == pytest.approx(((4.128205128205128) + np.sqrt(4.128205128205128 ** 2 - 4 * 4.128205128205128))
+                                         / 2, rel=1e-12)  # M^2 - A M + A = 0 (B = 0), larger root
+    assert r.certificate.gains[2] == pytest.approx(0.1234469, abs=1e-6) and r.certificate.found_gains[2] > 0.12
+    assert r.equilibria[-1].total == 0.0 and r.equilibria[-1].verified  # the zero profile is an equilibrium
 
 
 def test_single_agent_gets_its_solo_optimum():

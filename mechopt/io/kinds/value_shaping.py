@@ -1,3 +1,55 @@
-"""Kinds of this domain (being moved to the one-certifier design)."""
+"""The kinds of paper 000: ``value_shaping`` (solo optima, free riding under (8), the
+data-maximizing equilibrium of (11), every fixed point, viability) and ``value_shaping_contract``
+(program (22) under private binary costs)."""
 
-KINDS = ()
+from __future__ import annotations
+
+from mechopt.core.status import Status
+from mechopt.core.verdict import Verdict
+from mechopt.io.kind import Kind
+from mechopt.io.kinds.rows import short
+from mechopt.io.schemas.value_shaping import ValueShapingContractModel, ValueShapingModel, costs, value_of_data
+from mechopt.valueshaping.certify import (CONTRACT_TOL, VALUE_TOL, ContractResult, ValueShapingResult,
+                                          certify_contract, certify_value_shaping)
+from mechopt.valueshaping.contracts import solve_contract
+from mechopt.valueshaping.equilibrium import solve_value_shaping
+
+
+def _solve(model: ValueShapingModel, tol: float) -> ValueShapingResult:
+    return solve_value_shaping(value_of_data(model), costs(model), eps=model.epsilon, tol=tol)
+
+
+def _certify(model: ValueShapingModel, answer: ValueShapingResult, tol: float) -> Verdict:
+    return certify_value_shaping(value_of_data(model), costs(model), model.epsilon, answer, tol=tol)
+
+
+def value_shaping_summary(r: ValueShapingResult) -> str:
+    return (f"total data {r.total_data:.6g} (standard FL {r.free_riding_total:.6g}); "
+            f"solo m* = {short(r.solo)}")
+
+
+def _solve_contract(model: ValueShapingContractModel, tol: float) -> ContractResult:
+    return solve_contract(value_of_data(model), model.cost.low, model.cost.high, model.cost.p_low,  # type: ignore[arg-type]
+                          others=model.others, n=model.n, tol=tol)
+
+
+def _certify_contract(model: ValueShapingContractModel, answer: ContractResult, tol: float) -> Verdict:
+    return certify_contract(value_of_data(model), model.cost.low, model.cost.high, model.cost.p_low,  # type: ignore[arg-type]
+                            model.others, model.n, answer, tol=tol)
+
+
+def contract_summary(r: ContractResult) -> str:
+    if r.m_down is None or r.m_up is None or r.expected_data is None or r.information_rent is None:
+        if r.status is Status.ASSUMPTION_VIOLATED:
+            return f"no contract: (15) infeasible for every m_down (m_hi^max = {r.m_max_high:.4g})"
+        return "no contract found"
+    return (f"m_up = {r.m_up:.6g}, m_down = {r.m_down:.6g}, expected data {r.expected_data:.6g}, "
+            f"information rent {r.information_rent:.4g}")
+
+
+KINDS = (
+    Kind("value_shaping", ValueShapingModel, ValueShapingResult, _solve, _certify, VALUE_TOL, value_shaping_summary,
+         tol=lambda m: VALUE_TOL if m.tol is None else m.tol),
+    Kind("value_shaping_contract", ValueShapingContractModel, ContractResult, _solve_contract, _certify_contract,
+         CONTRACT_TOL, contract_summary, tol=lambda m: CONTRACT_TOL if m.tol is None else m.tol),
+)

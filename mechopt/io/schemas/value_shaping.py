@@ -4,6 +4,7 @@
 kind = "value_shaping"
 n = 4
 epsilon = 0.0            # (11)'s eps; 0 is the limit eps -> 0+ of Theorem IV
+tol = 1e-9               # optional: the certifier's tolerance, relative to sup v
 [value]                  # b of v(m) = max(0, b(m)), shared by all agents: power_law or pac_bound
 family = "power_law"
 alpha = 1.0
@@ -25,7 +26,16 @@ from mechopt.io.schemas.game import (MAX_AGENTS, NonNegative, PACBoundSpec, Posi
                                      build_function)
 from mechopt.valueshaping.value import ValueOfData
 
+VALUE_SHAPING_MAX_AGENTS = 10**6
+"""Largest n of a ``value_shaping`` model.  Its answer carries about 14 arrays of n numbers (solo
+optima, regimes, both profiles, values, utilities, gains, ...): at n = 10^6 the result file is
+about 220 MiB and solving and certifying take a few seconds (docs/valueshaping.md); at n = 10^7 the
+file would be about 2.2 GiB, beyond what ``mechopt verify`` reads (:data:`mechopt.io.files.MAX_FILE_BYTES`).
+The Python API (:func:`mechopt.valueshaping.equilibrium.solve_value_shaping`) takes any n."""
+
 ValueSpec = Annotated[Union[PowerLawSpec, PACBoundSpec], Field(discriminator="family")]
+Tolerance = Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)]
+"""A certifier's tolerance (``tol`` of both kinds; relative to sup v and to the answer's data scale)."""
 
 
 class SlopeSpec(Strict):
@@ -38,10 +48,12 @@ class ValueShapingModel(Strict):
     kind: Literal["value_shaping"]
     name: str = ""
     description: str = ""
-    n: Annotated[int, Field(ge=1, le=MAX_AGENTS)]
+    n: Annotated[int, Field(ge=1, le=VALUE_SHAPING_MAX_AGENTS)]
     value: ValueSpec
     cost: SlopeSpec
     epsilon: NonNegative = 0.0
+    tol: Tolerance | None = None
+    """The certifier's tolerance (default :data:`~mechopt.valueshaping.certify.VALUE_TOL`)."""
 
     @model_validator(mode="after")
     def _check(self) -> ValueShapingModel:
@@ -89,6 +101,8 @@ class ValueShapingContractModel(Strict):
     cost: BinaryCostSpec
     others: NonNegative | None = None
     n: Annotated[int, Field(ge=1, le=MAX_AGENTS)] | None = None
+    tol: Tolerance | None = None
+    """The certifier's tolerance (default :data:`~mechopt.valueshaping.certify.CONTRACT_TOL`)."""
 
     @model_validator(mode="after")
     def _check(self) -> ValueShapingContractModel:
