@@ -1,11 +1,16 @@
 """Paper 002 (Chen et al.): Example 1 (VCG is not IC), Figures 1-2 (MEP under linear externalities,
 Section 7.1) and Figure 3 (the disparity boundary K*(alpha) under market growth, Section 7.2).
 
+Figure 3's points are ``disparity_boundary`` models answered through the registry: each record
+carries the result envelope and the verdict of the kind's certifier, and the report reads K* and
+its status from them.  Example 1 and Figures 1-2 are plain data (no certifier judges them: their
+records state no status).
+
 Points.  Figure 2 draws A once from ``seed`` and reuses it for every t_2, so a point calls
 ``figure2_data`` on its single t_2 and gets the same numbers as the whole curve.  Figure 1 shares
 one generator along the loop over n, so the point for the k-th number of agents calls
 ``figure1_data`` on the prefix agents[:k+1] and keeps the last outcome: the prefix replays the
-earlier draws exactly (cheap: a few ms).  Figure 3: one ``disparity_boundary`` per alpha.
+earlier draws exactly (cheap: a few ms).  Figure 3: one ``disparity_boundary`` model per alpha.
 """
 
 from __future__ import annotations
@@ -15,11 +20,12 @@ from typing import Any
 
 import numpy as np
 
-from mechopt.reproductions.report import Certified, Figure, Section, Table, Text
+from mechopt.reproductions.records import answered, certified, result
+from mechopt.reproductions.report import Figure, Section, Table, Text
 from mechopt.sweeps.sweep import Sweep
 from mechopt.typegrid.figures import plot_mep_agents, plot_mep_types
 from mechopt.typegrid.linear_mep import MEPOutcome, figure1_data, figure2_data
-from mechopt.typegrid.market_growth import disparity_boundary, figure3_alphas
+from mechopt.typegrid.market_growth import figure3_alphas
 from mechopt.typegrid.model import FixedMarket, TypeGrid
 from mechopt.typegrid.payments import payment_table, vcg_payment
 from mechopt.typegrid.properties import ir_ic_violations
@@ -65,12 +71,15 @@ def figure2_point(t2: float, samples: int, seed: int) -> dict[str, Any]:
     return {"t2": t2} | _outcome(figure2_data(np.array([t2]), samples, seed)[0])
 
 
-def figure3_point(alpha: float, full_limit: int, line_limit: int) -> dict[str, Any]:
-    """K*(alpha) for 2 agents, certified (Figure 3)."""
-    r = disparity_boundary(alpha, n=2, full_limit=full_limit, line_limit=line_limit)
-    return {"alpha": alpha, "status": r.status.value, "verified": bool(r.certificate.verified),
-            "max_disparity": r.max_disparity, "lower": r.lower, "upper": r.upper, "search": r.search,
+def boundary_model(alpha: float, full_limit: int, line_limit: int) -> dict[str, Any]:
+    """The ``disparity_boundary`` model of Figure 3 at one alpha (2 agents; models/existence_boundary.toml)."""
+    return {"kind": "disparity_boundary", "name": f"002 Figure 3, alpha = {alpha:g}", "alpha": alpha, "agents": 2,
             "full_limit": full_limit, "line_limit": line_limit}
+
+
+def figure3_point(alpha: float, full_limit: int, line_limit: int) -> dict[str, Any]:
+    """K*(alpha) for 2 agents (Figure 3), answered through the registry."""
+    return answered(boundary_model(alpha, full_limit, line_limit))
 
 
 def sweeps(quick: bool) -> list[Sweep]:
@@ -93,6 +102,13 @@ def sweeps(quick: bool) -> list[Sweep]:
 
 def _mep(rows: list[dict[str, Any]]) -> list[MEPOutcome]:
     return [MEPOutcome(r["revenue"], r["welfare"], r["quality"], np.array(r["utilities"])) for r in rows]
+
+
+def _boundary(record: dict[str, Any]) -> dict[str, Any]:
+    """A Figure 3 record's K*(alpha) answer with its status (the certifier's) and the model's limits."""
+    model = record["envelope"]["model"]
+    return result(record) | {"status": record["status"], "full_limit": model["full_limit"],
+                             "line_limit": model["line_limit"]}
 
 
 def _plot_figure3(rows: list[dict[str, Any]], path: Path) -> None:
@@ -127,8 +143,9 @@ def _span(xs: list[float]) -> str:
 
 
 def section(results: dict[str, list[dict[str, Any]]], folder: Path) -> Section:
-    ex, f1, f2, f3 = (results[k] for k in ("example1", "figure1", "figure2", "figure3"))
+    ex, f1, f2, records = (results[k] for k in ("example1", "figure1", "figure2", "figure3"))
     ex = ex[0]
+    f3 = [_boundary(r) for r in records]
     figs = folder / "figures"
     figs.mkdir(parents=True, exist_ok=True)
     plot_mep_agents([r["n"] for r in f1], _mep(f1), figs / f"{PAPER}_figure1.png")
@@ -152,7 +169,7 @@ def section(results: dict[str, list[dict[str, Any]]], folder: Path) -> Section:
         ("Figure 2: revenue almost unaffected", "yes", _span([r["revenue"] for r in f2])),
         ("Figure 2: uti_1 almost unaffected", "yes", _span([r["utilities"][0] for r in f2])),
     ), caption="Figures 1 and 2: the paper's statements beside our sample means")
-    certified = [r for r in f3 if r["status"] == "optimal"]
+    on_full = [r for r in f3 if r["status"] == "optimal"]
     bounded = [r for r in f3 if r["status"] != "optimal"]
     k_star = [r["max_disparity"] for r in f3]
     pick = [r for r in f3 if round(r["alpha"], 3) in (-1.0, -0.9, -0.8, -0.75, -0.7, -0.69, -0.68, -0.67, -0.668)]
@@ -165,15 +182,17 @@ def section(results: dict[str, list[dict[str, Any]]], folder: Path) -> Section:
         f"Example 1 by `vcg_payment` on the grid K = 10.  Figures 1 and 2: `figure1_data` / `figure2_data`, "
         f"A_ij ~ U[-1, 1], types ~ U[0, 1], Q(t) = (1 - e^-t)/(1 + e^-t), means of {SAMPLES} samples, seed {SEED}; "
         f"Figure 1 over n = {f1[0]['n']}..{f1[-1]['n']}, Figure 2 over {len(f2)} values of t_2 in [0, 2] with the "
-        "same draws of A (common random numbers).  Figure 3: `disparity_boundary` for 2 agents at "
+        "same draws of A (common random numbers).  Figure 3: a `disparity_boundary` model for 2 agents at "
         f"{len(f3)} values of alpha in [{f3[0]['alpha']:g}, {last['alpha']:g}] (full grid up to K = {last['full_limit']}, "
         f"then the profiles (1, K) up to K = {last['line_limit']}): "
-        f"{len(certified)} certified on the full grid (status optimal: existence at K*, chains at K* + 1), "
+        f"{len(on_full)} certified on the full grid (status optimal: existence at K*, chains at K* + 1), "
         f"{len(bounded)} bounded (existence certified on the full grid up to `full_limit`, the value is where the "
-        f"profiles (1, K) first fail).  K* is non-decreasing in alpha on the grid: "
+        f"profiles (1, K) first fail); each answered through the registry and judged by the kind's certifier "
+        "(its result envelope is in the sweep store).  K* is non-decreasing in alpha on the grid: "
         f"{all(b >= a for a, b in zip(k_star, k_star[1:]) if a and b)} (the paper: 'when alpha becomes larger, the "
         f"constraint on data size disparity would become looser'); K*({last['alpha']:g}) {_k_star(last)} "
-        f"against the paper's 'over {FIGURE3_CLAIM[1]}' near alpha = {FIGURE3_CLAIM[0]}.")
+        f"against the paper's 'over {FIGURE3_CLAIM[1]}' near alpha = {FIGURE3_CLAIM[0]}.  Example 1 and Figures 1-2 "
+        "are computed values that no certifier judges (their records state no status): they are not certified.")
     blocks = (
         text, ex_table, claims,
         Figure(f"figures/{PAPER}_figure1.png", "Figure 1 (paper: 'Performance of MEP under different numbers of agents'): "
@@ -184,7 +203,7 @@ def section(results: dict[str, list[dict[str, Any]]], folder: Path) -> Section:
         Figure(f"figures/{PAPER}_figure3.png", "Figure 3 (paper: 'The boundary of data disparity for existence of "
                "desirable mechanisms', alpha from -1 to -0.668 step 0.002): K*(alpha), log scale"),
     )
-    certs = tuple(Certified(f"K*(alpha = {r['alpha']:g}) {_k_star(r)}", r["status"], r["verified"]) for r in f3)
+    certs = tuple(certified(f"K*(alpha = {r['alpha']:g}) {_k_star(r)}", record) for r, record in zip(f3, records))
     diffs = (
         "" if above else
         "Section 7.1 says the revenue may surpass the welfare; with A_ij ~ U[-1, 1] as stated and Example 2's "

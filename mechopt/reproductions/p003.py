@@ -1,8 +1,14 @@
 """Paper 003 (Murhekar et al.): Examples 3, 4 and 7 and Table 1 (Section 5.1, Appendix E).
 
-Every number is taken at certified equilibria of M^0, M^BG and M^Shap (``reciprocity.metrics.evaluate``,
-multi-start); a Table 1 point is ``table1.table_row``'s computation for one (dataset, seed, beta),
-keeping each mechanism's equilibrium certificate.
+Every equilibrium the report gives a verdict on is a ``mechanism`` model (a mechanism on a game)
+answered through the registry: the record carries the result envelope and the verdict of the
+kind's certifier (Nash gaps of the mechanism's game and of M^0's, payments, budget balance,
+measures (4)-(6) at the two profiles).  Table 1's min/max over equilibria come from a multi-start
+search (``reciprocity.metrics.evaluate``, which has no kind): plain data in the same record, with
+the nash certifier's verdict on the search's first equilibrium (``search_status``).  A Table 1
+point is one mechanism on one (dataset, seed) instance (M^BG also at each beta); a row of the
+table joins M^0, M^BG and M^Shap of one instance as ``table1.table_row`` does.  Example 7's
+Shapley values carry the verdict of their efficiency certificate.
 """
 
 from __future__ import annotations
@@ -13,11 +19,12 @@ from typing import Any
 
 import numpy as np
 
-from mechopt.data.functions import PowerLaw, linear_cost
+from mechopt.data.functions import PowerLaw
 from mechopt.data.payoffs import LinearIndexPayoff
 from mechopt.mechanisms.mshap import shapley_payments
-from mechopt.reciprocity.metrics import MECHANISMS, MechanismOutcome, data_gain, evaluate
-from mechopt.reciprocity.table1 import PAPER as TABLE1_PAPER, W, table_row
+from mechopt.reciprocity.metrics import MECHANISMS, MechanismOutcome, evaluate
+from mechopt.reciprocity.table1 import PAPER as TABLE1_PAPER, W, instance
+from mechopt.reproductions.records import answered, certified, result
 from mechopt.reproductions.report import Certified, Figure, Section, Table, Text
 from mechopt.sweeps.sweep import Sweep
 
@@ -28,8 +35,13 @@ LABELS = {"none": "M^0", "budget_balanced": "M^BG", "shapley": "M^Shap"}
 EXAMPLES_PAPER = {"ne_none": (2.16, 0.0), "ne_shapley": (3.0, 1.17), "s7": (3.98, 2.46), "phi7": (0.9538, 0.7772),
                   "a7": 0.8656, "reciprocity7": 0.9}
 """Examples 3, 4 and 7: a(s) = 1 - 1/(||s||_1 + 1), costs 0.1 s_1 and 0.25 s_2."""
+EXAMPLE_GAME = {"n": 2, "tau": 100.0, "payoff": {"family": "power_law", "alpha": 1.0, "beta": 1.0, "shift": 1.0},
+                "cost": {"slope": [0.1, 0.25]}}
+"""Examples 3 and 4 as the ``game`` of a model (models/mechanism_example*.toml): s_i in [0, 100]."""
 PUBLIC_BETA = 0.8
 """beta of M^BG in the public code for the paper (docs/reciprocity.md)."""
+STARTS = 4
+"""Starts of Table 1's multi-start search (``table1.table_row``'s)."""
 METRICS = (("data_share", "data share (% of all batches)", 0), ("data_gain", "data gain (5)", 1),
            ("accuracy_gain", "accuracy gain (6)", 2), ("reciprocity", "reciprocity (4)", 3))
 
@@ -38,53 +50,91 @@ def _finite(x: float | None) -> float | None:
     return float(x) if x is not None and math.isfinite(x) else None
 
 
-def _certs(certs: list[list[Any]]) -> dict[str, Any]:
-    """Every equilibrium's [label, status, verified], the first status that is not "equilibrium"
-    (else "equilibrium") and whether all verified."""
-    return {"status": next((c[1] for c in certs if c[1] != "equilibrium"), "equilibrium"),
-            "verified": all(c[2] for c in certs), "certificates": certs}
+def example_model(mechanism: str) -> dict[str, Any]:
+    """The ``mechanism`` model of Examples 3-4 under one mechanism."""
+    return {"kind": "mechanism", "name": f"003 Examples 3-4 under {LABELS[mechanism]}", "mechanism": mechanism,
+            "game": EXAMPLE_GAME}
 
 
-def _outcome_certs(out: dict[str, MechanismOutcome]) -> dict[str, Any]:
-    return _certs([[LABELS[m], o.status.value, bool(getattr(o.certificate, "verified", False))]
-                   for m, o in out.items()])
+def examples_point(mechanism: str) -> dict[str, Any]:
+    """Examples 3 and 4: the NE of one mechanism on [0, 100]^2, answered through the registry."""
+    return answered(example_model(mechanism), lambda answer: {"mechanism": mechanism})
 
 
-def examples_point() -> dict[str, Any]:
-    """Examples 3 and 4 (NE of M^0, M^BG, M^Shap on [0, 100]^2) and Example 7's reciprocity at (3.98, 2.46)."""
+def example7_point() -> dict[str, Any]:
+    """Example 7: phi(s) and a(s) / phi_1(s) at s = (3.98, 2.46); the status is the verdict of the
+    Shapley values' efficiency certificate."""
     payoff = LinearIndexPayoff.aggregate(PowerLaw(alpha=1.0, beta=1.0, shift=1.0), 2)
-    cost = linear_cost(np.array([0.1, 0.25]))
-    out = {m: evaluate(m, payoff, cost, 100.0) for m in MECHANISMS}
-    base = out["none"].equilibria
     s7 = np.array(EXAMPLES_PAPER["s7"])
     _, phi7 = shapley_payments(payoff, s7)
     a7 = float(payoff.values(s7)[0])
-    return _outcome_certs(out) | {
-        "profiles": {LABELS[m]: None if o.equilibrium.profile is None else [float(x) for x in o.equilibrium.profile]
-                     for m, o in out.items()},
-        "beta": float(out["budget_balanced"].beta),
-        "reciprocity": {LABELS[m]: _finite(o.reciprocity) for m, o in out.items()},
-        "data_gain": {LABELS[m]: _finite(data_gain(o, base, payoff)) for m, o in out.items()},
-        "phi7": [float(x) for x in phi7.values], "a7": a7, "reciprocity7": a7 / float(phi7.values[0])}
+    return {"status": phi7.status.value, "verified": bool(phi7.success), "phi7": [float(x) for x in phi7.values],
+            "a7": a7, "reciprocity7": a7 / float(phi7.values[0])}
 
 
-def table1_point(dataset: str, seed: int, beta: float | None) -> dict[str, Any]:
-    """One Table 1 row (``table1.table_row``) with each mechanism's equilibrium certificate."""
-    row = table_row(dataset, seed, beta=beta)
-    out = _certs([[LABELS[m], status, ok] for m, status, ok in row.certificates]) | {
-        "dataset": dataset, "seed": seed, "beta_given": beta, "beta": float(row.beta),
-        "equilibria_found": list(row.equilibria_found), "shapley_unique": row.shapley_unique}
-    if not row.certified:
-        return out
-    return out | {"data_share": list(row.data_share), "data_gain": [_finite(x) for x in row.data_gain],
-                  "accuracy_gain": [_finite(x) for x in row.accuracy_gain],
-                  "reciprocity": [_finite(x) for x in row.reciprocity]}
+def table1_model(dataset: str, seed: int, mechanism: str, beta: float | None) -> dict[str, Any]:
+    """The ``mechanism`` model of one Table 1 instance (``table1.instance``: Appendix E's w, the
+    seed's costs and batch bounds; models/mechanism_table1_*.toml at seed 0)."""
+    inst = instance(dataset, seed)
+    w = W[dataset]
+    groups = np.repeat(np.arange(len(w)), inst.tau.size // len(w))
+    return {"kind": "mechanism", "name": f"003 Table 1: {dataset}, seed {seed}, {LABELS[mechanism]}",
+            "mechanism": mechanism, **({} if beta is None else {"beta": beta}),
+            "game": {"n": int(inst.tau.size), "tau": inst.tau.tolist(),
+                     "payoff": {"family": "grouped", "groups": groups.tolist(), "weights": w},
+                     "cost": {"slope": np.asarray(inst.cost.slope, dtype=float).tolist()}}}
+
+
+def _search(out: MechanismOutcome, payoff: LinearIndexPayoff) -> dict[str, Any]:
+    """The multi-start search's plain values: its status and whether the nash certifier established
+    its first equilibrium, the numerators of (4)-(6) over the distinct equilibria found, and their
+    largest ||s||_1 and sum_i a_i(s) (M^0's are the denominators of (5) and (6))."""
+    eq = out.equilibria
+    return {"search_status": out.status.value, "search_verified": bool(out.success),
+            "equilibria_found": int(eq.shape[0]), "data_share": out.data_share, "accuracy": out.accuracy,
+            "reciprocity": _finite(out.reciprocity),
+            "max_share": float(np.max(np.sum(eq, axis=1))) if len(eq) else None,
+            "max_accuracy": max(float(np.sum(payoff.values(q))) for q in eq) if len(eq) else None,
+            "shapley_unique": bool(out.uniqueness is not None and out.uniqueness.verified)}
+
+
+def table1_point(dataset: str, seed: int, mechanism: str, beta: float | None) -> dict[str, Any]:
+    """One mechanism on one Table 1 instance: its ``mechanism`` answer and the multi-start search
+    ``table1.table_row`` takes the metrics over."""
+    inst = instance(dataset, seed)
+    out = evaluate(mechanism, inst.payoff, inst.cost, inst.tau, beta=beta, starts=STARTS, seed=seed)
+    plain = {"dataset": dataset, "seed": seed, "mechanism": mechanism, "beta_given": beta,
+             "beta": None if out.beta is None else float(out.beta),
+             "total": float(np.sum(inst.tau))} | _search(out, inst.payoff)
+    return answered(table1_model(dataset, seed, mechanism, beta), lambda answer: plain)
 
 
 def sweeps(quick: bool) -> list[Sweep]:
     seeds, betas = ((0,), (None,)) if quick else (tuple(range(5)), (None, PUBLIC_BETA))
-    grid = tuple({"dataset": d, "seed": s, "beta": b} for b in betas for d in W for s in seeds)
-    return [Sweep("examples", examples_point, ({},)), Sweep("table1", table1_point, grid)]
+    grid = tuple({"dataset": d, "seed": s, "mechanism": m, "beta": b} for b in betas for d in W for s in seeds
+                 for m in (MECHANISMS if b is None else ("budget_balanced",)))
+    return [Sweep("examples", examples_point, tuple({"mechanism": m} for m in MECHANISMS)),
+            Sweep("example7", example7_point, ({},)), Sweep("table1", table1_point, grid)]
+
+
+def _row(none: dict[str, Any], bg: dict[str, Any], shap: dict[str, Any]) -> dict[str, Any]:
+    """A row of Table 1 (``table1.table_row``'s values) from the three mechanisms' records of one instance."""
+    trio = (none, bg, shap)
+    row = {"dataset": bg["dataset"], "seed": bg["seed"], "beta_given": bg["beta_given"], "beta": bg["beta"],
+           "equilibria_found": [r["equilibria_found"] for r in trio], "shapley_unique": shap["shapley_unique"]}
+    if any(r["data_share"] is None for r in trio):
+        return row
+    return row | {"data_share": [100.0 * r["data_share"] / r["total"] for r in trio],
+                  "data_gain": [_finite(r["data_share"] / none["max_share"]) for r in trio],
+                  "accuracy_gain": [_finite(r["accuracy"] / none["max_accuracy"]) for r in trio],
+                  "reciprocity": [r["reciprocity"] for r in trio]}
+
+
+def _rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Table 1's rows, one per M^BG record (in the grid's order, as before: beta, dataset, seed)."""
+    by = {(r["dataset"], r["seed"], r["mechanism"]): r for r in records if r["beta_given"] is None}
+    return [_row(by[(r["dataset"], r["seed"], "none")], r, by[(r["dataset"], r["seed"], "shapley")])
+            for r in records if r["mechanism"] == "budget_balanced"]
 
 
 def _values(rows: list[dict[str, Any]], dataset: str, beta: float | None, metric: str, k: int) -> list[float]:
@@ -137,23 +187,27 @@ def _plot(rows: list[dict[str, Any]], path: Path) -> None:
 
 
 def section(results: dict[str, list[dict[str, Any]]], folder: Path) -> Section:
-    ex = results["examples"][0]
-    rows = results["table1"]
+    ex = {r["mechanism"]: r for r in results["examples"]}
+    ex7 = results["example7"][0]
+    records = results["table1"]
+    rows = _rows(records)
     (folder / "figures").mkdir(parents=True, exist_ok=True)
     _plot(rows, folder / "figures" / f"{PAPER}_table1.png")
     P = EXAMPLES_PAPER
     fmt = lambda xs: "-" if xs is None else "(" + ", ".join(f"{v:.4g}" for v in xs) + ")"
-    shap, none = ex["profiles"]["M^Shap"], ex["profiles"]["M^0"]
+    answer = {LABELS[m]: result(r) for m, r in ex.items()}
+    profile = {k: a["equilibrium"]["profile"] for k, a in answer.items()}
+    reciprocity = {k: _finite(a["reciprocity"]) for k, a in answer.items()}
     ex_table = Table(("quantity", "paper", "ours"), (
-        ("Example 3: NE of M^0", fmt(P["ne_none"]), fmt(none)),
-        ("Example 4: NE of M^Shap", fmt(P["ne_shapley"]), fmt(shap)),
-        ("Example 4: data of M^Shap / M^0", "almost twice", f"{ex['data_gain']['M^Shap']:.4g}"),
-        (f"NE of M^BG (beta* = {ex['beta']:.4g})", "-", fmt(ex["profiles"]["M^BG"])),
+        ("Example 3: NE of M^0", fmt(P["ne_none"]), fmt(profile["M^0"])),
+        ("Example 4: NE of M^Shap", fmt(P["ne_shapley"]), fmt(profile["M^Shap"])),
+        ("Example 4: data of M^Shap / M^0", "almost twice", f"{answer['M^Shap']['data_gain']:.4g}"),
+        (f"NE of M^BG (beta* = {answer['M^BG']['beta']:.4g})", "-", fmt(profile["M^BG"])),
         ("reciprocity M^0, M^BG, M^Shap", "< 1, < 1, 1",
-         ", ".join("-" if ex["reciprocity"][k] is None else f"{ex['reciprocity'][k]:.4g}" for k in LABELS.values())),
-        (f"Example 7: phi(s) at s = {P['s7']}", fmt(P["phi7"]), fmt(ex["phi7"])),
+         ", ".join("-" if reciprocity[k] is None else f"{reciprocity[k]:.4g}" for k in LABELS.values())),
+        (f"Example 7: phi(s) at s = {P['s7']}", fmt(P["phi7"]), fmt(ex7["phi7"])),
         ("Example 7: a(s), reciprocity a(s) / phi_1(s)", f"{P['a7']:g}, {P['reciprocity7']:g}",
-         f"{ex['a7']:.4f}, {ex['reciprocity7']:.4f}"),
+         f"{ex7['a7']:.4f}, {ex7['reciprocity7']:.4f}"),
     ), caption="Examples 3, 4 and 7: a(s) = 1 - 1/(||s||_1 + 1), c = (0.1 s_1, 0.25 s_2), s_i in [0, 100]")
     full = [r for r in rows if "data_gain" in r]
     tol = 1e-12
@@ -163,6 +217,10 @@ def section(results: dict[str, list[dict[str, Any]]], folder: Path) -> Section:
     seeds = sorted({r["seed"] for r in rows})
     public = f" and with beta = {PUBLIC_BETA:g}" if any(r["beta_given"] == PUBLIC_BETA for r in rows) else ""
     text = Text(
+        "Examples 3 and 4 are posed as `mechanism` models (models/mechanism_example*.toml), one per mechanism, and "
+        "answered through the registry; so is every mechanism of every Table 1 instance (the result envelopes are "
+        "in the sweep store, judged by the kind's certifier: the Nash gaps of the mechanism's game and of M^0's, "
+        "the payments, budget balance and the measures at the two profiles).\n\n"
         f"Table 1 recomputed with `reciprocity.table1` (Appendix E's fitted w; costs gamma_i ~ U[0, 0.001] drawn with "
         f"each seed; seeds {seeds}; M^BG with beta* of 001 (6){public}) at certified "
         f"equilibria (multi-start Newton, exact Shapley values).  {len(full)} of {len(rows)} rows have every "
@@ -175,9 +233,14 @@ def section(results: dict[str, list[dict[str, Any]]], folder: Path) -> Section:
               Figure(f"figures/{PAPER}_table1.png",
                      "Table 1 (the paper has it as a table only) as bars: our means over seeds with min-max whiskers "
                      "(M^BG at beta*) beside the paper's numbers (hatched); data gain on a log scale"))
-    certs = [Certified(f"Examples 3-4: NE of {what}", status, ok) for what, status, ok in ex["certificates"]]
-    certs += [Certified(f"{r['dataset']} seed {r['seed']} beta {r['beta']:.3g}: NE of {what}", status, ok)
-              for r in rows for what, status, ok in r["certificates"]]
+    certs = [certified(f"Examples 3-4: NE of {LABELS[m]} (`mechanism` answer)", r) for m, r in ex.items()]
+    certs.append(certified(f"Example 7: Shapley values at s = {P['s7']} (efficiency certificate)", ex7))
+    for r in records:
+        what = LABELS[r["mechanism"]] + (f" (beta = {r['beta']:.3g})" if r["mechanism"] == "budget_balanced" else "")
+        where = f"{r['dataset']} seed {r['seed']}"
+        certs.append(certified(f"{where}: NE of {what} (`mechanism` answer)", r))
+        certs.append(Certified(f"{where}: equilibria of {what} from {STARTS} starts (Table 1's min/max; nash verdict "
+                               "on the first)", r["search_status"], r["search_verified"]))
     diffs = (
         "Magnitudes do not reproduce (docs/reciprocity.md): under the stated costs and fitted w every agent's marginal "
         "Shapley value exceeds its cost at the bounds, so M^Shap's NE shares all data (paper 54.9% for MNIST) and M^0 "
@@ -187,13 +250,13 @@ def section(results: dict[str, list[dict[str, Any]]], folder: Path) -> Section:
         f"beta = {PUBLIC_BETA:g} is shown beside it.",
         "Shapley values are exact (multilinear engine at n = 30, enumeration at n = 2) where the paper sampled 102 "
         "permutations.  For M^0 and M^BG the min/max over equilibria of (4)-(6) run over the distinct certified "
-        "equilibria of 4 starts ('equilibria_found'): on the 30-agent instances their games (linear costs, payoffs "
-        "of three group sums) have a singular Jacobian, so uniqueness cannot be shown the way it is for M^Shap; "
-        "for Lumpy-Skin-Disease no such proof is implemented.",
+        f"equilibria of {STARTS} starts ('equilibria_found'): on the 30-agent instances their games (linear costs, "
+        "payoffs of three group sums) have a singular Jacobian, so uniqueness cannot be shown the way it is for "
+        "M^Shap; for Lumpy-Skin-Disease no such proof is implemented.",
         "Lumpy-Skin-Disease's costs and batch counts are not stated (we take U[0, 0.001] and 200); MNIST and "
         "FashionMNIST batch counts are drawn from the stated ranges; the Quadratic (synthetic) row has no published "
         "w and is not recomputed.",
-        f"Example 7: the paper rounds a(s) / phi_1(s) = {ex['reciprocity7']:.4f} to 0.9; its phi_2 = 0.7772 comes "
+        f"Example 7: the paper rounds a(s) / phi_1(s) = {ex7['reciprocity7']:.4f} to 0.9; its phi_2 = 0.7772 comes "
         "from the unrounded s.",
     )
     return Section(PAPER, TITLE, blocks, tuple(certs), diffs)

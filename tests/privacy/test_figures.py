@@ -31,11 +31,12 @@ def test_quick_sweeps_and_section(tmp_path):
     names = sorted(p.name for p in (tmp_path / "figures").glob("*.png"))
     assert names == ["004_figure5a_fair_values.png", "004_figure5b_star7.png", "004_figure6_stackelberg.png",
                      "004_figure7_two_groups.png"]
-    assert len(section.certificates) == sum(len(results[k]) for k in ("figure6", "section51", "figure7"))
+    # (19) at every c of Figures 6 and 5.1, (25) at c_1 = c_2 = c of Section 5.1, a line per Figure 7 row
+    assert len(section.certificates) == sum(len(results[k]) for k in ("figure6", "section51", "section51", "figure7"))
     assert not section.failed
-    d6 = results["figure6"]
+    d6 = [p004.optimum(r) for r in results["figure6"]]
     assert d6[0]["platform"] == 1.0 and d6[-1]["platform"] == 0.0
     assert len(results["figure7"]) == 6 and all(len(r["platform"]) == 6 for r in results["figure7"])
-    at = {r["c"]: r for r in results["section51"]}
+    at = {r["c"]: p004.optimum(r) for r in results["section51"]}
     assert at[0.25]["alpha"] == pytest.approx(0.5) and at[0.25]["c_th"] == pytest.approx(1 / 3, abs=1e-7)
     assert at[0.45]["platform_25"] > at[0.45]["platform"]  # the symmetric restriction of (19) loses value
