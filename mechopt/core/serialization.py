@@ -43,6 +43,9 @@ def to_plain(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, np.ndarray):
+        if value.dtype.kind == "f":  # one pass; only non-finite entries become strings
+            finite = np.isfinite(value)
+            return value.tolist() if finite.all() else to_plain(value.tolist())
         return to_plain(value.tolist())
     if isinstance(value, (np.bool_, bool)):
         return bool(value)
@@ -83,6 +86,17 @@ def _array(value: Any, path: str, depth: int = 0) -> Any:
             raise MalformedAnswer(f"{path}: nested deeper than {MAX_ARRAY_DEPTH} levels")
         return [_array(v, path, depth + 1) for v in value]
     return _number(value, path)
+
+
+def _flat_numbers(value: list) -> np.ndarray | None:
+    """A flat list of JSON numbers (no booleans, strings or lists) as an array in one pass; None
+    when it holds anything else (then read entry by entry, with errors naming the field)."""
+    if not value or not all(type(v) is float or type(v) is int for v in value):
+        return None
+    try:
+        return np.asarray(value, dtype=float)
+    except OverflowError:
+        return None
 
 
 def from_plain(tp: Any, value: Any, path: str = "result") -> Any:
@@ -127,6 +141,9 @@ def from_plain(tp: Any, value: Any, path: str = "result") -> Any:
     if tp is np.ndarray:
         if not isinstance(value, list):
             raise MalformedAnswer(f"{path}: expected a list of numbers, got {_show(value)}")
+        fast = _flat_numbers(value)
+        if fast is not None:
+            return fast
         try:
             return np.asarray(_array(value, path), dtype=float)
         except ValueError as err:

@@ -140,8 +140,8 @@ def close(claimed: Any, recomputed: Any, *, rtol: float = BIND_RTOL, scale: floa
 def shown(x: Any, head: int = 8) -> Any:
     """A value as a check shows it: arrays as lists of their first ``head`` entries."""
     if isinstance(x, np.ndarray):
-        flat = x.ravel().tolist()
-        return flat[:head] + (["..."] if len(flat) > head else [])
+        flat = x.ravel()
+        return flat[:head].tolist() + (["..."] if flat.size > head else [])
     return x
 
 
