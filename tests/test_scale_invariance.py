@@ -114,3 +114,63 @@ def test_two_group_milp_does_not_depend_on_units(scale):
         r = solve_two_group(scaled, c1 * scale, c2 * scale, method="mip")
         assert r.alpha == pytest.approx(ref.alpha, rel=1e-9)
         assert r.platform_utility == pytest.approx(scale * ref.platform_utility, rel=1e-9, abs=1e-12 * scale)
+
+
+# --- issue 18: welfare and mbeta model files in other units --------------------------------------
+
+def _scaled_budget_model(name: str, k: float) -> dict:
+    """A budget model with every money quantity (budgets, cost slopes, a quasi-linear payoff) times k."""
+    import copy
+    from pathlib import Path
+
+    from mechopt.io.files import load_model_file
+
+    raw = copy.deepcopy(load_model_file(Path(__file__).resolve().parents[1] / "models" / f"{name}.toml"))
+    scale = lambda v: [x * k for x in v] if isinstance(v, list) else v * k  # noqa: E731
+    raw["budgets"], raw["cost"]["slope"] = scale(raw["budgets"]), scale(raw["cost"]["slope"])
+    if raw["utility"]["form"] == "quasi_linear":
+        payoff = raw["utility"]["payoff"]
+        payoff["alpha"], payoff["top"] = scale(payoff.get("alpha", 1.0)), scale(payoff.get("top", 1.0))
+    return raw
+
+
+MONEY_SCALES = [1e-9, 1e-6, 1.0, 1e6, 1e9]
+
+
+@pytest.mark.parametrize("k", MONEY_SCALES)
+def test_welfare_p0_is_optimal_in_any_units(k):
+    """welfare_nash_p0 with budgets and costs x k: optimal at every k (Clarabel had returned
+    optimal_inaccurate with a gap bound of 32.7 at 1e6 and failed at 1e9); s does not depend on
+    the money unit, and solve and verify agree."""
+    import json
+
+    from mechopt.io.envelope import wrap
+    from mechopt.io.registry import solve_model, verify_envelope
+
+    raw = _scaled_budget_model("welfare_nash_p0", k)
+    answer = solve_model(raw)
+    assert answer.status is Status.OPTIMAL and answer.success
+    reference = solve_model(_scaled_budget_model("welfare_nash_p0", 1.0))
+    np.testing.assert_allclose(answer.s, reference.s, rtol=1e-6, atol=1e-6 * float(np.max(reference.s)))
+    np.testing.assert_allclose(answer.b, k * reference.b, rtol=1e-6, atol=1e-6 * k * float(np.max(reference.b)))
+    assert verify_envelope(json.loads(json.dumps(wrap("welfare", raw, answer)))).established
+
+
+@pytest.mark.parametrize("k", MONEY_SCALES)
+def test_mbeta_cobb_douglas_gets_one_verdict_in_any_units(k):
+    """mbeta_cobb_douglas x k: the NE and every comparison's answer are the same at every k
+    (Cobb-Douglas with one theta is homogeneous in money), and verify establishes solve's envelope
+    (at 1e-9 and 1e9 `solve` had said equilibrium and `verify` rejected its own envelope)."""
+    import json
+
+    from mechopt.io.envelope import wrap
+    from mechopt.io.registry import solve_model, verify_envelope
+
+    raw = _scaled_budget_model("mbeta_cobb_douglas", k)
+    answer = solve_model(raw)
+    reference = solve_model(_scaled_budget_model("mbeta_cobb_douglas", 1.0))
+    assert answer.status is Status.EQUILIBRIUM and answer.success
+    np.testing.assert_allclose(answer.equilibrium.profile, reference.equilibrium.profile, rtol=1e-6)
+    assert [c.ne_maximizes for c in answer.comparisons] == [c.ne_maximizes for c in reference.comparisons]
+    assert all(c.optimum.success for c in answer.comparisons)
+    assert verify_envelope(json.loads(json.dumps(wrap("mbeta", raw, answer)))).established
