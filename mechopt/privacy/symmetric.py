@@ -21,10 +21,6 @@ from numpy.polynomial import Polynomial
 
 from mechopt.privacy.game import PrivacyGame, check_magnitudes
 
-ROOT_TOL = 1e-12
-"""Imaginary part (and distance outside [0, 1]) below which a polynomial root is kept."""
-
-
 def _bernstein(coeffs: np.ndarray) -> Polynomial:
     """sum_k coeffs[k] C(m, k) (1-p)^k p^(m-k), m = len(coeffs) - 1, as a polynomial in p."""
     m = len(coeffs) - 1

@@ -40,7 +40,10 @@ class MEPOutcome(Serializable):
     """Mean utility of each agent."""
 
 
-def mep_outcome(A: np.ndarray, t: np.ndarray, Q: Quality = Logistic()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+LOGISTIC = Logistic()
+
+
+def mep_outcome(A: np.ndarray, t: np.ndarray, Q: Quality = LOGISTIC) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-sample payments, valuations and utilities (each (S, n)) of the MEP mechanism."""
     S, n = t.shape
     everyone = np.ones((S, n), dtype=bool)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from mechopt.privacy.game import PrivacyGame
 from mechopt.privacy.mean_estimation import mean_estimation_game
-from mechopt.privacy.twogroup import (bimatrix_equilibria, grid_two_group, payoff_matrices, regrets,
+from mechopt.privacy.twogroup import (bimatrix_equilibria, grid_two_group, regrets,
                                       solve_two_group)
 
 G = mean_estimation_game()
