@@ -84,14 +84,16 @@ def test_quick_store_holds_every_point_once(quick: Path) -> None:
 
 
 def test_stored_envelopes_verify_with_the_status_their_records_state(quick: Path) -> None:
-    """Papers 001 and 002: every record carrying a result envelope gets, from `verify_envelope` (the
-    kind's certifier on the model and answer read back from the store), the status and verdict the
-    record states; the report read them from these records."""
+    """Papers 000, 001 and 002: every record carrying a result envelope gets, from `verify_envelope`
+    (the kind's certifier on the model and answer read back from the store), the status and verdict
+    the record states; the report read them from these records."""
     from mechopt.io.registry import verify_envelope
 
     records = [r for r in map(json.loads, _lines(quick / STORE))
-               if r["sweep"].split("/")[0] in ("001", "002") and "envelope" in r["result"]]
-    assert {r["sweep"] for r in records} == {"001/example1", "001/theorem41", "002/figure3"}
+               if r["sweep"].split("/")[0] in ("000", "001", "002") and "envelope" in r["result"]]
+    assert {r["sweep"] for r in records} == {"000/figure4_n", "000/figure4_c", "000/figure6_value_shaping",
+                                             "000/figure7_value_shaping", "000/gpt3", "000/gpt3_threshold",
+                                             "001/example1", "001/theorem41", "002/figure3"}
     for r in records:
         verdict = verify_envelope(r["result"]["envelope"], r["key"])
         assert (verdict.claimed.value, verdict.established) == (r["status"], r["verified"]), r["key"]
