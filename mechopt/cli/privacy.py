@@ -10,9 +10,7 @@ from typing import Annotated
 import typer
 
 from mechopt.cli.common import emit, fail
-from mechopt.io.envelope import wrap
 from mechopt.io.files import ModelFileError, load_model_file
-from mechopt.io.registry import KINDS, solve_model
 from mechopt.privacy.game import MAX_MAGNITUDE
 
 
@@ -34,6 +32,9 @@ def stackelberg(
     out: Annotated[Path | None, typer.Option("--out", help="Also write the envelope to this file.")] = None,
 ) -> None:
     """Solve the platform's program (19): alpha*, the users' equilibrium, both sides' utilities."""
+    from mechopt.io.envelope import wrap
+    from mechopt.io.registry import KINDS, solve_model
+
     if sensitivity is not None and not (math.isfinite(sensitivity) and 0.0 <= sensitivity <= MAX_MAGNITUDE):
         fail(f"--sensitivity (field 'sensitivity'): must be a finite number in [0, {MAX_MAGNITUDE:g}], "
              f"got {sensitivity:g}")

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from mechopt.cli.common import console, fail
-from mechopt.core.verdict import Verdict
-from mechopt.io.envelope import wrap
 from mechopt.io.files import ModelFileError, load_model_file, load_result_file
-from mechopt.io.registry import KINDS, solve_model, verify_envelope
+
+if TYPE_CHECKING:
+    from mechopt.core.verdict import Verdict
 
 
 def solve(
@@ -23,6 +23,9 @@ def solve(
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing result files in --out.")] = False,
 ) -> None:
     """Answer the query of each model file and print its result with its certificate status."""
+    from mechopt.io.envelope import wrap
+    from mechopt.io.registry import KINDS, solve_model
+
     files = [f for p in models for f in (sorted(p.glob("*.toml")) if p.is_dir() else [p])]
     if not files:
         fail("MODELS: no model files given (a folder holds none)")
@@ -63,6 +66,8 @@ def verify(
     """Re-check a saved result from the model it carries, with the verifier's own tolerance, and
     check every answer field against the recomputed evidence.  Exit 0 only when the file's answer
     is established, 1 when it is not, 2 when the file is malformed."""
+    from mechopt.io.registry import verify_envelope
+
     try:
         report = verify_envelope(load_result_file(result), source=str(result), tol=tol)
     except ModelFileError as e:

@@ -5,21 +5,18 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from mechopt.cli.common import console, emit, err_console, fail, writable
 from mechopt.core.status import Status
-from mechopt.io.envelope import wrap
 from mechopt.io.files import ModelFileError, load_model_file
-from mechopt.io.registry import solve_model
-from mechopt.io.schemas.typegrid import market_growth_model
-from mechopt.typegrid.certify import DisparityBoundary, ExistenceResult
-from mechopt.typegrid.figures import plot_disparity_curve
-from mechopt.typegrid.market_growth import figure3_alphas
 from mechopt.typegrid.model import ALPHA_RANGE
+
+if TYPE_CHECKING:
+    from mechopt.typegrid.certify import DisparityBoundary, ExistenceResult
 
 
 def exists(
@@ -37,6 +34,10 @@ def exists(
     allow_large: Annotated[bool, typer.Option("--allow-large", help="Run grids estimated to take over a minute.")] = False,
 ) -> None:
     """Is there an IC, IR, efficient and weakly budget-balanced mechanism on this type grid?"""
+    from mechopt.io.envelope import wrap
+    from mechopt.io.registry import solve_model
+    from mechopt.io.schemas.typegrid import market_growth_model
+
     if (model is None) == (market_growth is None):
         fail("give exactly one of MODEL (a model file) or --market-growth ALPHA")
     try:
@@ -58,10 +59,9 @@ def exists(
             writable(out, force)
         with _progress() as bar:
             bar.add_task("deciding existence (exhaustive over the grid)", total=None)
-            result = solve_model(raw, source=source)
+            result: ExistenceResult = solve_model(raw, source=source)  # type: ignore[assignment]
     except ModelFileError as err:
         fail(_arg_names(str(err)))
-    assert isinstance(result, ExistenceResult)
     answer = "exists" if result.exists else f"does not exist (violating profile {tuple(result.certificate.profile)})"
     eff = result.efficiency
     note = ("" if eff is None or result.status is not Status.ASSUMPTION_VIOLATED else
@@ -98,6 +98,9 @@ def disparity_boundary_cmd(
     force: Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists.")] = False,
 ) -> None:
     """The largest data disparity K*(alpha) with a desirable mechanism, with its certificates."""
+    from mechopt.io.envelope import wrap
+    from mechopt.io.registry import solve_model
+
     if figure3 is not None:
         _sweep(writable(figure3, True, "--figure3"), full_limit or 4096, line_limit, as_json)
         return
@@ -111,11 +114,10 @@ def disparity_boundary_cmd(
     try:
         with _progress() as bar:
             task = bar.add_task("K*(alpha)", total=None)
-            result = solve_model(raw, source="disparity-boundary",
-                                 progress=lambda msg: bar.update(task, description=msg))
+            result: DisparityBoundary = solve_model(  # type: ignore[assignment]
+                raw, source="disparity-boundary", progress=lambda msg: bar.update(task, description=msg))
     except ModelFileError as err:
         fail(_boundary_flags(str(err)))
-    assert isinstance(result, DisparityBoundary)
     k = "none found" if result.max_disparity is None else result.max_disparity
     tag = ("certified on the full grid (existence at K*, chains at K*+1)" if result.status is Status.OPTIMAL else
            f"NOT certified on the full grid: existence certified up to K = {result.lower}, "
@@ -136,6 +138,10 @@ def _progress() -> Progress:
 
 def _sweep(png: Path, full_limit: int, line_limit: int, as_json: bool) -> None:
     """Figure 3: one disparity_boundary model per alpha, each answered through the registry."""
+    from mechopt.io.registry import solve_model
+    from mechopt.typegrid.figures import plot_disparity_curve
+    from mechopt.typegrid.market_growth import figure3_alphas
+
     alphas = figure3_alphas()
     curve: list[DisparityBoundary] = []
     try:
@@ -145,8 +151,7 @@ def _sweep(png: Path, full_limit: int, line_limit: int, as_json: bool) -> None:
                 raw = {"kind": "disparity_boundary", "alpha": float(alpha), "agents": 2, "full_limit": full_limit,
                        "line_limit": line_limit}
                 result = solve_model(raw, source="--figure3")
-                assert isinstance(result, DisparityBoundary)
-                curve.append(result)
+                curve.append(result)  # type: ignore[arg-type]
                 bar.update(task, advance=1, description=f"alpha = {result.alpha:.3f}")
     except ModelFileError as err:
         fail(_boundary_flags(str(err)))

@@ -10,16 +10,17 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound="BaseModel")
 
 
 class ModelFileError(ValueError):
@@ -32,6 +33,8 @@ def _field(loc: tuple[Any, ...]) -> str:
 
 def validate(schema: type[M], data: dict[str, Any], source: str = "model") -> M:
     """Validate ``data`` against ``schema``; errors name every bad field."""
+    from pydantic import ValidationError
+
     try:
         return schema.model_validate(data)
     except ValidationError as err:
