@@ -4,25 +4,63 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from mechopt.cli.common import console, fail
+from mechopt.cli.common import console, fail, say
 from mechopt.io.files import ModelFileError, load_model_file, load_result_file
 
 if TYPE_CHECKING:
     from mechopt.core.verdict import Verdict
 
 
+def _set(raw: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    """Set a (possibly nested) field of a model file's data, creating its tables."""
+    for name in path[:-1]:
+        table = raw.setdefault(name, {})
+        if not isinstance(table, dict):
+            raise ModelFileError(f"field '{name}': expected a table")
+        raw = table
+    raw[path[-1]] = value
+
+
+def _with_options(raw: dict[str, Any], source: str, method: str | None, tol: float | None
+                  ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The model with ``--tol`` and ``--method`` written where its kind keeps them (so the saved
+    envelope records them and ``verify`` judges at the same tolerance), and the solver options."""
+    from mechopt.io.registry import kind_for
+
+    kind = kind_for(raw.get("kind"), source)
+    options: dict[str, Any] = {}
+    if tol is not None:
+        if isinstance(tol, bool) or not 0 < tol < 1:
+            raise ModelFileError(f"--tol: must be a number in (0, 1), got {tol!r}")
+        _set(raw, kind.tol_path, tol)
+    if method is not None:
+        if kind.method_path is not None:
+            _set(raw, kind.method_path, method)
+        elif "method" in kind.options:
+            options["method"] = method
+        else:
+            raise ModelFileError(f"{source}: --method: kind {kind.name!r} has one method")
+    return raw, options
+
+
 def solve(
     models: Annotated[list[Path], typer.Argument(help="Model files (TOML) or folders of them.")],
+    method: Annotated[str | None, typer.Option("--method", help="The method, for kinds that have several (it "
+                                                                 "overrides the file's; the saved model records it).")] = None,
+    tol: Annotated[float | None, typer.Option("--tol", help="The certifier's tolerance (overrides the file's; the "
+                                                            "saved model records it, so verify judges at it).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result envelope(s) as JSON on stdout.")] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Folder to write one MODEL.json envelope per model.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing result files in --out.")] = False,
 ) -> None:
-    """Answer the query of each model file and print its result with its certificate status."""
+    """Answer the query of each model file and print its result with its verdict.  A file that
+    cannot be answered (malformed, refused) is reported and the others are still answered; the
+    exit code is then 2."""
     from mechopt.io.envelope import wrap
     from mechopt.io.registry import KINDS, solve_model
 
@@ -31,30 +69,37 @@ def solve(
         fail("MODELS: no model files given (a folder holds none)")
     if out is not None and out.exists() and not out.is_dir():
         fail(f"--out: {out} is an existing file; give a folder")
-    envelopes = []
-    table = Table(title="mechopt results")
-    for col in ("model", "kind", "status", "verdict", "answer", "seconds"):
-        table.add_column(col)
     for f in files:
         target = None if out is None else out / f"{f.stem}.json"
         if target is not None and target.exists() and not force:
             fail(f"--out: {target} exists; pass --force to overwrite it")
+    envelopes, bad = [], 0
+    table = Table(title="mechopt results")
+    for col in ("model", "kind", "status", "verdict", "answer", "seconds"):
+        table.add_column(col)
+    for f in files:
         try:
-            raw = load_model_file(f)
-            result = solve_model(raw, source=str(f))
+            raw, options = _with_options(load_model_file(f), str(f), method, tol)
+            result = solve_model(raw, source=str(f), **options)
         except ModelFileError as e:
-            fail(e)
+            say(e, "error:")
+            table.add_row(f.stem, "-", "-", "not answered", str(e).removeprefix(f"{f}: ")[:120], "-")
+            bad += 1
+            continue
         envelope = wrap(raw["kind"], raw, result)
         envelopes.append(envelope)
         table.add_row(f.stem, raw["kind"], result.status.value, "established" if result.success else "NOT established",
                       KINDS[raw["kind"]].summary(result), f"{result.stats.seconds:.3f}")
-        if target is not None:
+        if out is not None:
             out.mkdir(parents=True, exist_ok=True)
-            target.write_text(json.dumps(envelope, indent=2))
+            (out / f"{f.stem}.json").write_text(json.dumps(envelope, indent=2))
     if as_json:
-        typer.echo(json.dumps(envelopes[0] if len(envelopes) == 1 else envelopes, indent=2))
+        if envelopes:
+            typer.echo(json.dumps(envelopes[0] if len(files) == 1 else envelopes, indent=2))
     else:
         console.print(table)
+    if bad:
+        raise typer.Exit(code=2)
 
 
 def verify(

@@ -23,9 +23,10 @@ class Kind:
 
     ``solve(model, tol, **options)`` answers a validated model and returns the answer certified by
     ``certify`` at ``tol`` (its status is that verdict's); ``certify(model, answer, tol)`` is the
-    kind's one judge, used by ``mechopt solve`` and ``mechopt verify`` alike; ``tol(model)`` is the
-    tolerance the model asks for (its solver table's, else ``default_tol``); ``summary(answer)``
-    is the answer column of the ``mechopt solve`` table.
+    kind's one judge, used by ``mechopt solve`` and ``mechopt verify`` alike; ``tol_path`` is where
+    a model file holds its tolerance (``default_tol`` when it gives none), ``method_path`` where it
+    names its method (None when the kind has none in the file); ``summary(answer)`` is the answer
+    column of the ``mechopt solve`` table.
     """
 
     name: str
@@ -35,9 +36,14 @@ class Kind:
     certify: Callable[[Any, Any, float], Verdict]
     default_tol: float
     summary: Callable[[Any], str]
-    tol: Callable[[Any], float] | None = None
+    tol_path: tuple[str, ...] = ("tol",)
+    method_path: tuple[str, ...] | None = None
     options: frozenset[str] = field(default_factory=frozenset)
     """Solver options a command may pass to ``solve`` (``method`` for stackelberg, say)."""
 
     def tolerance(self, model: Any) -> float:
-        return self.default_tol if self.tol is None else self.tol(model)
+        """The tolerance the validated model asks for, else the kind's default."""
+        value = model
+        for name in self.tol_path:
+            value = getattr(value, name, None)
+        return self.default_tol if value is None else float(value)

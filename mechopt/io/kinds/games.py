@@ -24,4 +24,4 @@ def nash_summary(r: NashResult) -> str:
 
 
 KINDS = (Kind("nash", NashModel, NashResult, _solve, _certify, NASH_GAIN_TOL, nash_summary,
-              tol=lambda m: m.solver.tol),)
+              tol_path=("solver", "tol"), method_path=("solver", "method")),)

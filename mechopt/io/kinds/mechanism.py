@@ -27,4 +27,4 @@ def mechanism_summary(r: MechanismResult) -> str:
 
 
 KINDS = (Kind("mechanism", MechanismModel, MechanismResult, _solve, _certify, NASH_GAIN_TOL, mechanism_summary,
-              tol=lambda m: m.solver.tol),)
+              tol_path=("solver", "tol"), method_path=("solver", "method")),)

@@ -55,6 +55,6 @@ def boundary_summary(r: DisparityBoundary) -> str:
 
 
 KINDS = (Kind("existence", ExistenceModel, ExistenceResult, _solve_existence, _certify_existence, FEASIBILITY_TOL,
-              existence_summary, tol=lambda m: m.solver.tol),
+              existence_summary, tol_path=("solver", "tol"), method_path=("solver", "method")),
          Kind("disparity_boundary", BoundaryModel, DisparityBoundary, _solve_boundary, _certify_boundary,
-              FEASIBILITY_TOL, boundary_summary, tol=lambda m: m.tol, options=frozenset({"progress"})))
+              FEASIBILITY_TOL, boundary_summary, options=frozenset({"progress"})))

@@ -49,7 +49,7 @@ def contract_summary(r: ContractResult) -> str:
 
 KINDS = (
     Kind("value_shaping", ValueShapingModel, ValueShapingResult, _solve, _certify, VALUE_TOL, value_shaping_summary,
-         tol=lambda m: VALUE_TOL if m.tol is None else m.tol),
+         ),
     Kind("value_shaping_contract", ValueShapingContractModel, ContractResult, _solve_contract, _certify_contract,
-         CONTRACT_TOL, contract_summary, tol=lambda m: CONTRACT_TOL if m.tol is None else m.tol),
+         CONTRACT_TOL, contract_summary),
 )

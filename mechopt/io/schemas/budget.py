@@ -46,6 +46,8 @@ UtilitySpec = Annotated[Union[QuasiLinearSpec, CobbDouglasSpec], Field(discrimin
 class BudgetModelBase(Strict):
     name: str = ""
     description: str = ""
+    tol: Annotated[float, Field(gt=0, lt=1)] | None = None
+    """The certifier's tolerance (default: the Nash gain tolerance for mbeta, the KKT one for welfare)."""
     n: Annotated[int, Field(ge=2, le=MAX_BUDGET_AGENTS)]
     budgets: NonNegativeOrList
     utility: UtilitySpec

@@ -19,8 +19,14 @@ NonNegativeOrList = Union[NonNegative, list[NonNegative]]
 FiniteOrList = Union[Finite, list[Finite]]
 
 
-MAX_AGENTS = 10**7
-"""Largest number of agents of a game model (arrays of n numbers; n = 10^6 solves in seconds)."""
+MAX_AGENTS = 10**6
+"""Largest number of agents of a game model.  A ``nash`` answer carries 8 arrays of n numbers
+(the profile, the utilities and 6 in its certificate): at n = 10^6 its result file is about
+190 MB and solving takes a few seconds; at n = 10^7 the file would be about 1.9 GB, beyond what
+``mechopt verify`` reads (:data:`mechopt.io.files.MAX_FILE_BYTES`), so ``solve`` could write an
+answer ``verify`` cannot judge.  Beyond 10^6, near ties among millions of agents' costs can also
+make Newton stall and the fallbacks run for minutes.  The Python API
+(:func:`mechopt.solvers.nash.solve_nash`) takes any n (docs/solvers.md, "Many agents")."""
 
 
 class Strict(BaseModel):

@@ -48,6 +48,8 @@ class StackelbergModel(Strict):
     description: str = ""
     game: GameSpec
     sensitivity: NonNegative | None = None
+    tol: Annotated[float, Field(gt=0, lt=1)] | None = None
+    """The certifier's tolerance (default 1e-9, relative to the instance's scales)."""
 
     @field_validator("sensitivity")
     @classmethod
