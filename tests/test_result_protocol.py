@@ -49,3 +49,19 @@ def test_every_answer_has_the_protocol_fields() -> None:
         assert fields["verdict"].metadata.get("transient"), cls.__qualname__
         assert ("certificate" in fields or hasattr(cls, "certificate")) and hasattr(cls, "success"), cls.__qualname__
         assert all(hasattr(cls, m) for m in ("to_dict", "from_dict")), cls.__qualname__
+
+
+def test_results_show_briefly_in_a_console_and_a_notebook() -> None:
+    """A result's repr is one short line with its verdict; its HTML is one table with the status,
+    the verdict's basis and the answer's fields."""
+    import copy
+
+    from honest_models import HONEST_MODELS
+    from mechopt.io.registry import solve_model
+
+    for name in ("nash", "mbeta", "existence_symmetric", "stackelberg"):
+        answer = solve_model(copy.deepcopy(HONEST_MODELS[name]))
+        text = repr(answer)
+        assert "\n" not in text and len(text) < 600 and answer.message in text, text
+        page = answer._repr_html_()
+        assert page.startswith("<table>") and answer.status.value in page and answer.verdict.basis.value in page

@@ -12,7 +12,11 @@ the model it answers; ``from_dict`` reads it back strictly.
 from __future__ import annotations
 
 import dataclasses
+import html
+from enum import Enum
 from typing import Any, Protocol, TypeVar, runtime_checkable
+
+import numpy as np
 
 from mechopt.core.serialization import TRANSIENT, Serializable
 from mechopt.core.stats import SolveStats
@@ -56,11 +60,70 @@ def verdict_field() -> Any:
     return dataclasses.field(default=None, compare=False, repr=False, metadata=TRANSIENT)
 
 
+HIDDEN = ("kind", "status", "message", "stats", "verdict", "certificate")
+"""Fields the short representations leave out (they are shown as the verdict line instead)."""
+
+
+def _short(value: Any, width: int = 4) -> str:
+    """A field's value in a few characters: numbers to 6 digits, arrays by their first entries."""
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, (bool, np.bool_)) or value is None or isinstance(value, str):
+        return repr(value) if isinstance(value, str) else str(value)
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return f"{value:.6g}"
+    if isinstance(value, np.ndarray):
+        flat = value.ravel()
+        body = ", ".join(f"{v:.4g}" for v in flat[:width])
+        return f"[{body}{', ...' if flat.size > width else ''}]" + (f" {value.shape}" if value.ndim > 1 else "")
+    if dataclasses.is_dataclass(value):
+        return f"{type(value).__name__}(...)"
+    if isinstance(value, (list, tuple)):
+        return f"[{len(value)} items]" if value and not isinstance(value[0], (int, float)) else _short(np.asarray(value))
+    if isinstance(value, dict):
+        return "{" + ", ".join(value) + "}"
+    return type(value).__name__
+
+
 class Answer(Serializable):
-    """Mixin of the result dataclasses: ``success`` and :meth:`certified`."""
+    """Mixin of the result dataclasses: ``success``, :meth:`certified`, and short representations
+    for a console and a notebook (the full data is ``to_dict()``)."""
 
     status: Status
     verdict: Verdict | None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "__repr__" not in cls.__dict__:  # before @dataclass writes its own
+            cls.__repr__ = Answer._repr  # type: ignore[method-assign]
+
+    def _fields(self) -> list[tuple[str, str]]:
+        return [(f.name, _short(getattr(self, f.name))) for f in dataclasses.fields(self)  # type: ignore[arg-type]
+                if f.name not in HIDDEN and not f.metadata.get("transient")]
+
+    def _verdict_line(self) -> str:
+        message = getattr(self, "message", "")
+        return message or f"{self.status.value}: not certified yet"
+
+    def _repr(self) -> str:
+        body = ", ".join(f"{name}={value}" for name, value in self._fields())
+        return f"{type(self).__name__}<{self._verdict_line()}>({body})"
+
+    def _repr_html_(self) -> str:
+        """One table: the verdict, the answer's fields, the certificate's kind and verdict."""
+        rows = [("status", self.status.value), ("verdict", self._verdict_line()), *self._fields()]
+        certificate = getattr(self, "certificate", None)
+        if certificate is not None:
+            rows.append(("certificate", f"{getattr(certificate, 'kind', type(certificate).__name__)}, verified: "
+                                        f"{getattr(certificate, 'verified', '-')}"))
+        if self.verdict is not None:
+            rows.append(("basis", f"{self.verdict.basis.value}: {self.verdict.rests_on}"))
+            failed = [c.field for c in self.verdict.failed]
+            if failed:
+                rows.append(("failed checks", ", ".join(failed)))
+        cells = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td style='text-align:left'>"
+                        f"{html.escape(str(v))}</td></tr>" for k, v in rows)
+        return f"<table><caption>{html.escape(type(self).__name__)}</caption>{cells}</table>"
 
     @property
     def success(self) -> bool:
