@@ -32,6 +32,8 @@ _PUBLIC: dict[str, str] = {
     "stochastic_br_nash": "mechopt.solvers.nash", "pyomo_mip_nash": "mechopt.solvers.nash",
     # Shapley values
     "shapley_values": "mechopt.valuation.shapley",
+    # any model, any saved result
+    "solve": "mechopt.io.registry", "verify": "mechopt.io.registry",
     # files
     "envelope": "mechopt.io.envelope",
 }

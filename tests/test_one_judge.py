@@ -101,3 +101,16 @@ def test_a_result_computed_in_python_verifies(tmp_path: Path) -> None:
     path.write_text(json.dumps(mo.envelope(result, models / "example1_nash.toml")))
     out = runner.invoke(app, ["verify", str(path)])
     assert result.success and out.exit_code == 0, out.output
+
+
+def test_solve_and_verify_take_any_model_or_result(tmp_path: Path) -> None:
+    """`mechopt.solve` takes a model file's path or its data; `mechopt.verify` an envelope's path or
+    its data, and gives the verdict the answer carries."""
+    import mechopt as mo
+
+    path = Path(__file__).resolve().parents[1] / "models" / "example1_nash.toml"
+    from_file, from_data = mo.solve(path), mo.solve(copy.deepcopy(HONEST_MODELS["nash"]))
+    assert from_file.success and from_data.success
+    saved = tmp_path / "r.json"
+    saved.write_text(json.dumps(mo.envelope(from_file, path)))
+    assert _summary(mo.verify(saved)) == _summary(from_file.verdict)

@@ -8,13 +8,14 @@ model's, or the one given), never the tolerances or verdicts stored in the answe
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from mechopt.core.result import Answer
 from mechopt.core.serialization import MalformedAnswer
 from mechopt.core.verdict import Verdict
 from mechopt.io.envelope import unwrap, wrap
-from mechopt.io.files import ModelFileError, validate
+from mechopt.io.files import ModelFileError, load_model_file, load_result_file, validate
 from mechopt.io.kind import Kind
 from mechopt.io.kinds import budget, games, mechanism, privacy, typegrid, value_shaping
 
@@ -77,3 +78,21 @@ def verify_envelope(data: Any, source: str = "result", *, tol: float | None = No
         return kind.certify(model, answer, kind.tolerance(model) if at is None else at)
     except MalformedAnswer as err:
         raise ModelFileError(f"{source}: result.{err}") from None
+
+
+def solve(model: dict[str, Any] | str | Path, *, tol: float | None = None, **options: Any) -> Answer:
+    """Answer a model, given as a model file's path or its data (a dict with ``kind``): the answer
+    comes back certified by its kind's certifier (``answer.status``, ``answer.success``,
+    ``answer.message``, ``answer.verdict``)."""
+    if isinstance(model, (str, Path)):
+        return solve_model(load_model_file(model), str(model), tol=tol, **options)
+    if not isinstance(model, dict):
+        raise ModelFileError(f"model: expected a model file's path or its data (a dict), got {type(model).__name__}")
+    return solve_model(model, tol=tol, **options)
+
+
+def verify(result: dict[str, Any] | str | Path, *, tol: float | None = None) -> Verdict:
+    """The verdict on a saved result: an envelope's path or its data (what ``mechopt verify`` does)."""
+    if isinstance(result, (str, Path)):
+        return verify_envelope(load_result_file(result), str(result), tol=tol)
+    return verify_envelope(result, tol=tol)
