@@ -1,6 +1,6 @@
 """Utilities u_i(b_i, S) of unspent budget b_i and total data S (001 Section 4).
 
-Vectorized over agents like :mod:`mechopt.functions`: parameters are scalars or per-agent
+Vectorized over agents like :mod:`mechopt.data.functions`: parameters are scalars or per-agent
 arrays broadcast against the leading axis.  Each utility gives its value, first and second
 partial derivatives and a cvxpy (DCP) expression, and is concave and non-decreasing in both
 arguments.

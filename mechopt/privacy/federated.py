@@ -7,7 +7,7 @@ as weights v on every user (v_j = w_ij for direct users, w_i0 / N_1 for federati
 (Donahue & Kleinberg, Theorem 4.2) gives
     EMSE_i = t^2 sum_j v_j^2 / n_j + s^2 (sum_{j != i} v_j^2 + (sum_{j != i} v_j)^2).
 The optimal weights minimize this quadratic over the free parameters (w_i0 and the w_ij) subject
-to their sum being 1: x = Q^-1 1 / (1' Q^-1 1) (:func:`optimal_weights`, exact).  Proposition 5's
+to their sum being 1: x = Q^-1 1 / (1' Q^-1 1) (:meth:`FederatedPopulation.optimal_weights`, exact).  Proposition 5's
 closed forms (58)-(63) are :func:`proposition5_weights`; tests compare the two.  EMSE_i(0) :=
 t^2 + 2 s^2 and U of (17) is sum_i a_i log((t^2 + 2 s^2) / EMSE_i).
 """

@@ -8,7 +8,7 @@ summing to B is, with m = r + B (the pooled model every participant gets, m >= t
     r = NO:  q_i = t,          W = eps^(alpha+1) t (t + (n-1) B)^alpha.
 So the difference-constraint graph of (i, t_-i) depends on B alone and is the same for every
 agent: one graph per B in n-1..(n-1)K, and a symmetric table P[r, B - (n-1)] is a mechanism.
-(tests/typegrid checks this closed form against the generic :meth:`TypeGrid.deviation_values`.)
+(tests/typegrid checks this closed form against the generic :meth:`~mechopt.typegrid.model.TypeGrid.deviation_values`.)
 
 Nothing here optimizes: the solver of these graphs is :mod:`.aggregate`; the certifier uses
 :func:`symmetric_table` (payments along the witness's predecessors) and :func:`symmetric_ir_ic`

@@ -11,7 +11,7 @@ Only totals M >= L = max(m0, max_i m_i*) are fixed points (below max m_i* some a
 below its solo optimum; below m0 only M = 0 can be one, when every m_i* = 0).  On [L, inf) g is
 concave (b concave where v > 0), g(max m_i*) >= 0 (each other agent's term is >= 0), and g ->
 -inf, so g has at most two roots there (b strictly concave, as the power law and the PAC bound
-are).  A root is carried as a bracket [a, b] (:func:`holds_root`); the largest root is the one
+are).  A root is carried as a bracket [a, b] (:meth:`TotalEquation.holds_root`); the largest root is the one
 where g is non-increasing (g'(b) <= 0: then g(x) <= g(b) + g'(b)(x - b) <= 0 beyond b).
 
 **Viability** (Remark 3).  With every m_i* = 0, g(M) = A w(M) - M with w(M) = v(M) - v(0), so a
