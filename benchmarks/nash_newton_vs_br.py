@@ -14,6 +14,12 @@ gap certified so far.  Each entry is the median of several runs (5 for Newton, 3
 up to n = 1 000, 3 for Newton at n = 1 000 000, one BR run at n = 100 000): millisecond timings on a
 shared machine are noisy.
 
+A second table is ``solve_nash`` at scale, n = 10^5, 10^6, 10^7, on 1 - (S + 1)^-1/2 of the
+total data S with cost slopes drawn in [0.01, 0.2] (seed 0) and tau = 10 (many agents within
+1e-7 of the marginal agent's cost, which is what made the certificate's long ladder run on every
+agent): the time of Newton, of its point's certificate, of the rest (the verdict's checks), the
+total, and the peak resident memory, each size in a fresh process.
+
 BLAS runs single-threaded (OPENBLAS_NUM_THREADS=1 unless set): every operation here is a
 vector operation, and two BLAS threads on a 2-core machine only contend with each other.
 
@@ -27,20 +33,25 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy is imported
 
 import argparse  # noqa: E402
+import json  # noqa: E402
 import platform  # noqa: E402
+import resource  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
 import time  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from mechopt import DataSharingGame, LinearIndexPayoff, linear_cost, PowerLaw, nash_certificate  # noqa: E402
+from mechopt import DataSharingGame, LinearIndexPayoff, linear_cost, PowerLaw, nash_certificate, solve_nash  # noqa: E402
 from mechopt.solvers.br_dynamics import br_dynamics_solve  # noqa: E402
 from mechopt.solvers.newton import newton_solve  # noqa: E402
 
 GAP = 1e-9
 SIZES_BOTH = (10, 100, 1000, 100_000)
 SIZES_NEWTON = (1_000_000,)
+SIZES_SCALE = (100_000, 1_000_000, 10_000_000)
 
 
 def instance(n: int, seed: int = 0) -> DataSharingGame:
@@ -94,11 +105,57 @@ def _fmt_run(result: tuple[Run, int] | None) -> str:
     return f"not reached in budget ({run.seconds:.0f} s, {run.iterations} it): gap {run.max_gain:.1e}, residual {run.residual:.1e}"
 
 
+def scale_instance(n: int, seed: int = 0) -> DataSharingGame:
+    c = np.random.default_rng(seed).uniform(0.01, 0.2, n)
+    return DataSharingGame(LinearIndexPayoff.aggregate(PowerLaw(1.0, 0.5, shift=1.0), n), linear_cost(c), 10.0)
+
+
+def scale_run(n: int) -> dict[str, object]:
+    """``solve_nash`` on :func:`scale_instance` (run in a fresh process: its peak memory is this run's)."""
+    game = scale_instance(n)
+    t0 = time.perf_counter()
+    result = solve_nash(game)
+    total = time.perf_counter() - t0
+    p = result.stats.parameters
+    first = p["attempts"][0]
+    return {"n": n, "status": result.status.value, "established": result.verdict.established,
+            "search": result.certificate.search, "attempts": p["attempts_tried"], "iterations": first["iterations"],
+            "newton": p["solve_seconds"], "certificate": first["seconds"] - p["solve_seconds"],
+            "rest": total - first["seconds"], "total": total, "peak_gb": _peak_bytes() / 2**30}
+
+
+def _peak_bytes() -> float:
+    """This process's peak resident memory: VmHWM (Linux; ru_maxrss would carry the parent's peak
+    across fork and exec), else ru_maxrss."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return float(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+
+
+def scale_row(n: int) -> str:
+    out = subprocess.run([sys.executable, __file__, "--one", str(n)], capture_output=True, text=True, check=True)
+    r = json.loads(out.stdout)
+    print(f"n = {n:>10,}: {r}", flush=True)
+    if r["attempts"] != 1:
+        return (f"| {n:,} | {r['status']} after {r['attempts']} attempts | | | {r['total']:.1f} s | "
+                f"{r['peak_gb']:.2f} GB |")
+    return (f"| {n:,} | {r['newton']:.1f} s ({r['iterations']} it) | {r['certificate']:.1f} s ({r['search']}) | "
+            f"{r['rest']:.1f} s | {r['total']:.1f} s ({r['status']}) | {r['peak_gb']:.2f} GB |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", type=float, default=120.0, help="seconds per BR run (default 120)")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "nash_newton_vs_br.md")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # one scale run, in a fresh process
     args = parser.parse_args()
+    if args.one is not None:
+        print(json.dumps(scale_run(args.one)))
+        return
     rows = []
     for n in SIZES_BOTH + SIZES_NEWTON:
         game = instance(n)
@@ -125,6 +182,15 @@ def main() -> None:
         "| n | Newton (semismooth) | BR dynamics (001 (4)) | BR / Newton |",
         "|---:|---|---|---|",
         *[f"| {n:,} | {a} | {b} | {c} |" for n, a, b, c in rows],
+        "",
+        "## `solve_nash` at scale",
+        "",
+        "1 - (S + 1)^-1/2 of the total data, cost slopes drawn in [0.01, 0.2] (seed 0), tau = 10; one run per size, "
+        "each in a fresh process (peak: its resident memory).  `rest`: the verdict's checks of the answer.",
+        "",
+        "| n | Newton | certificate | rest | total | peak memory |",
+        "|---:|---|---|---|---|---|",
+        *[scale_row(n) for n in SIZES_SCALE],
         "",
     ]
     args.out.parent.mkdir(parents=True, exist_ok=True)

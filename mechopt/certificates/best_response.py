@@ -17,9 +17,11 @@ Three searches, by what the game states about u_i(., s_-i):
   and (x_j+1, x_j+2).  Points form a geometric ladder around a centre whose innermost rung h is
   set from the curvature k at the point and the rounding d of a value, h = sqrt(3 d / |k|): the
   chords' overshoot k h^2 / 3 is then about d, so at an equilibrium the bound is as tight as
-  rounding allows.  A short ladder (rungs h, 4h) at the profile first; where it does not prove
-  the gain below ``tol`` times the player's scale, a long one (rungs h 4^k out to the box's ends)
-  at the profile, then one around the maximizer a golden-section search finds.  For a declared
+  rounding allows.  A short ladder (rungs h, 4h) at the profile first; for the players whose
+  gain it does not prove below ``tol`` times their scale, a long one (rungs h 4^k out to the
+  box's ends) at the profile, and for those still undecided one around the maximizer a
+  golden-section search finds (a player's bound uses its own points only: any of its ladders'
+  points with the box's ends are a valid set for the chord bound).  For a declared
   (not closed-form) concavity every value sampled (the ladders and a 257-point grid) is checked
   for concavity; a contradiction is returned as a counterexample and the declaration is not
   relied on;
@@ -32,16 +34,22 @@ Three searches, by what the game states about u_i(., s_-i):
 
 Rounding: each value f is taken to carry at most 64 eps |f| (a model of floating-point error, not
 interval arithmetic), allowed for wherever a bound or a check uses values.
+
+Many players: a game that evaluates some players' deviations alone (a data-sharing game of
+built-in families) is searched in blocks of :data:`BLOCK_ROWS` players, so memory is a few
+vectors of n numbers plus one block's samples and time is linear in n (n = 10^7 in about 20 s);
+what players share is computed over all of them first, so the blocks change no number.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from mechopt.games.base import ContinuousGame
+from mechopt.games.data_sharing import DataSharingGame
 from mechopt.core.serialization import Serializable
 
 GOLDEN_ITERATIONS = 64
@@ -65,8 +73,11 @@ CHECK_MIN_WIDTH = 1e-6
 declarations."""
 LIPSCHITZ_EVALUATIONS = 1 << 14
 """Most utility values per player the Lipschitz search takes."""
+LIPSCHITZ_BLOCK = 256
+"""Players per block of the Lipschitz search (up to LIPSCHITZ_EVALUATIONS values each)."""
 BLOCK_ROWS = 16384
-"""Rows per block in :func:`concave_upper_bound` (its temporaries then stay in cache)."""
+"""Players per block of the searches (:func:`global_best_responses`) and rows per block of
+:func:`concave_upper_bound`: temporaries stay small (a few MB) whatever n is."""
 _INV_PHI = (np.sqrt(5.0) - 1.0) / 2.0
 
 
@@ -130,13 +141,20 @@ def inner_rung(scale: np.ndarray, centre: np.ndarray, curvature: np.ndarray | No
     return np.maximum(rung, floor)
 
 
-def long_rungs(inner: np.ndarray, width: np.ndarray) -> np.ndarray:
-    """Rungs inner * 4^k out to the box's width, one row per player, largest first (rows padded
-    with the width, whose points clip to the box's ends)."""
+def rung_count(inner: np.ndarray, width: np.ndarray) -> int:
+    """Rungs per side of the long ladder: enough for inner * 4^k to reach every player's box
+    width (at least 1, at most :data:`MAX_RUNGS`).  Taken over every player, so that a player's
+    ladder does not depend on which other players are searched with it."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        count = np.ceil(np.log(np.maximum(width / inner, 1.0)) / np.log(RUNG_RATIO)).astype(int)
-    k = int(min(max(int(np.max(count, initial=1)), 1), MAX_RUNGS))
-    rungs = inner[:, None] * RUNG_RATIO ** np.arange(k + 1)[None, :]
+        count = np.ceil(np.log(np.maximum(width / inner, 1.0)) / np.log(RUNG_RATIO))
+    count = count[np.isfinite(count)]
+    return int(min(max(int(np.max(count, initial=1)), 1), MAX_RUNGS))
+
+
+def long_rungs(inner: np.ndarray, width: np.ndarray, count: int) -> np.ndarray:
+    """Rungs inner * 4^k, k = 0 .. ``count``, capped at the box's width, one row per player,
+    largest first (the capped ones give points that clip to the box's ends)."""
+    rungs = inner[:, None] * RUNG_RATIO ** np.arange(count + 1)[None, :]
     return np.minimum(rungs, width[:, None])[:, ::-1]
 
 
@@ -211,6 +229,14 @@ def concavity_counterexample(x: np.ndarray, f: np.ndarray, min_width: np.ndarray
     b <= c (three points when b = c), each at least ``min_width`` long (a length, per row or for
     all), whose slopes increase by more than their rounding errors (:func:`_chord_rounding`);
     None if there are none."""
+    worst = _worst_concavity_violation(x, f, min_width, np.arange(x.shape[0]))
+    return None if worst is None else worst[1]
+
+
+def _worst_concavity_violation(x: np.ndarray, f: np.ndarray, min_width: np.ndarray | float,
+                               players: np.ndarray) -> tuple[float, Counterexample] | None:
+    """:func:`concavity_counterexample` with the excess of its slope increase (the largest; the
+    first row and chord among equal ones), rows being the players ``players``."""
     width = np.diff(x, axis=1)
     shortest = np.broadcast_to(np.asarray(min_width, dtype=float), (x.shape[0],))[:, None]
     with np.errstate(all="ignore"):
@@ -231,7 +257,7 @@ def concavity_counterexample(x: np.ndarray, f: np.ndarray, min_width: np.ndarray
     i, j = np.unravel_index(int(np.argmax(np.where(bad, excess, -np.inf))), bad.shape)
     k = int(p[i, j])
     idx = [k, j, j + 1] if k + 1 == j else [k, k + 1, j, j + 1]
-    return Counterexample("concave", int(i), x[i, idx].copy(), f[i, idx].copy())
+    return float(excess[i, j]), Counterexample("concave", int(players[i]), x[i, idx].copy(), f[i, idx].copy())
 
 
 def _sorted(x: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -281,17 +307,90 @@ def utility_scales(magnitude: np.ndarray, current: np.ndarray, best: np.ndarray)
 
 
 def local_variation(f: Callable[[np.ndarray], np.ndarray], lo: np.ndarray, hi: np.ndarray, s: np.ndarray,
-                    current: np.ndarray) -> np.ndarray:
+                    current: np.ndarray, top: float) -> np.ndarray:
     """max |u_i(x) - u_i(s)| over x = s_i -+ h_i (in the box), h_i = |s_i| / 2, or for a player at
-    0 :data:`PROFILE_FRACTION` of the profile's largest |s_j|: how much u_i varies over the
-    magnitude of the actions where the answer lives (0 when every action is 0), never over the
-    box's size."""
-    top = float(np.max(np.abs(s), initial=0.0))
+    0 :data:`PROFILE_FRACTION` of ``top``, the profile's largest |s_j|: how much u_i varies over
+    the magnitude of the actions where the answer lives (0 when every action is 0), never over
+    the box's size."""
     h = np.where(s != 0, 0.5 * np.abs(s), PROFILE_FRACTION * top)
     x = np.clip(np.stack([s - h, s + h], axis=1), lo[:, None], hi[:, None])
     with np.errstate(invalid="ignore"):
         d = np.abs(f(x) - current[:, None])
     return np.max(np.where(np.isfinite(d), d, 0.0), axis=1)
+
+
+Values = Callable[[np.ndarray], np.ndarray]
+"""x -> out[k, j] = u_i(x[k, j], s_-i) for i = players[k], for fixed players and profile s."""
+Evaluate = Callable[["slice | np.ndarray"], Values]
+"""players -> their :data:`Values`."""
+
+
+def player_deviations(game: ContinuousGame, s: np.ndarray) -> tuple[Evaluate, bool]:
+    """The players' utilities after a unilateral deviation from ``s``, for the players asked,
+    and whether they are evaluated for those players alone: a data-sharing game of built-in
+    families does (:meth:`~mechopt.games.data_sharing.DataSharingGame.deviations`), so its
+    searches run block by block in memory O(block x samples) and time linear in n; any other
+    game evaluates all n rows (the others at their actions) and the rows asked are taken."""
+    if isinstance(game, DataSharingGame) and game.by_player:
+        return game.deviations(s), True
+    n = game.n
+
+    def of(players: slice | np.ndarray) -> Values:  # players: a block, or sorted distinct indices
+        if players.indices(n) == (0, n, 1) if isinstance(players, slice) else players.size == n:
+            return lambda x: game.deviation_utilities(s, x)
+
+        def rows(x: np.ndarray) -> np.ndarray:
+            full = np.repeat(s[:, None], x.shape[1], axis=1)
+            full[players] = x
+            return np.asarray(game.deviation_utilities(s, full))[players]
+
+        return rows
+
+    return of, False
+
+
+def _grid(lo: np.ndarray, hi: np.ndarray, points: int) -> np.ndarray:
+    return lo[:, None] + (hi - lo)[:, None] * np.linspace(0.0, 1.0, points)[None, :]
+
+
+@dataclass
+class _Search:
+    """One search over every player, block by block: the game's values, the quantities players
+    share, and per player the best action and value found, the bound on max u_i and u_i(s)."""
+
+    f: Evaluate
+    """u_i(x, s_-i) of the players asked, non-numbers as -inf."""
+    blocks: list[slice]
+    lo: np.ndarray
+    hi: np.ndarray
+    s: np.ndarray
+    ell: np.ndarray
+    magnitude: np.ndarray
+    rung: np.ndarray
+    tol: float
+    rungs: int
+    """Rungs per side of every long ladder (:func:`rung_count`, over all players)."""
+    golden_steps: int
+    """Golden-section steps of the concave search (:func:`golden_iterations`, over all players)."""
+    actions: np.ndarray
+    values: np.ndarray
+    upper: np.ndarray
+    current: np.ndarray
+
+    def within(self, b: slice) -> Callable[..., Values]:
+        """The values of block b, or of the rows ``idx`` of the block (positions within it)."""
+        return lambda idx=None: self.f(b if idx is None or idx.size == b.stop - b.start else b.start + idx)
+
+    def concave_groups(self, b: slice) -> tuple[list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]], bool]:
+        """:func:`_concave_search` on block b."""
+        return _concave_search(self.within(b), self.lo[b], self.hi[b], self.s[b], self.ell[b], self.current[b],
+                               self.magnitude[b], self.tol, self.rung[b], self.rungs, self.golden_steps)
+
+    def take(self, rows: np.ndarray, x: np.ndarray, v: np.ndarray, upper: np.ndarray) -> None:
+        """The best of each row's samples (the first of equal ones) and its bound."""
+        best = np.argmax(v, axis=1)
+        k = np.arange(rows.size)
+        self.actions[rows], self.values[rows], self.upper[rows] = x[k, best], v[k, best], upper
 
 
 def global_best_responses(
@@ -309,105 +408,181 @@ def global_best_responses(
 
     ``concave`` (default: the game's declaration) selects the chord bounds; ``curvature`` (the
     own second difference at s, as from :func:`mechopt.certificates.nash.own_curvature`) sets
-    the ladder's innermost rung; the long ladders and the golden-section search run only where
-    the short ladder does not bound every gain by ``tol`` times the player's utility scale.
+    the ladder's innermost rung; the long ladders and the golden-section search run only on the
+    players whose gain the short ladder does not bound by ``tol`` times their utility scale.
     ``check_concavity`` samples a grid as well and tests every value for concavity: a
     contradiction is returned as ``counterexample`` and the search becomes a grid search.
-    ``lipschitz`` (one constant per player) makes the grid search a rigorous bound under it."""
+    ``lipschitz`` (one constant per player) makes the grid search a rigorous bound under it.
+
+    Players are searched in blocks of :data:`BLOCK_ROWS` where the game evaluates some players
+    alone (:func:`player_deviations`).  What players share (the profile's largest action, the
+    long ladder's rung count, the golden-section step counts) is taken over all of them first,
+    so a player's samples and bound depend on its own row only (the Lipschitz search's
+    evaluation budget aside); what the answer says as a whole (the search named, a
+    counterexample anywhere, and then a grid search for every player) over all of them."""
     s = np.asarray(s, dtype=float)
     concave = game.own_concave if concave is None else concave
-    lo, hi = game.lower, game.upper
+    n, lo, hi = game.n, game.lower, game.upper
+    evaluate, by_player = player_deviations(game, s)
+
+    def f(players: slice | np.ndarray) -> Values:
+        at = evaluate(players)
+
+        def values(x: np.ndarray) -> np.ndarray:
+            with np.errstate(all="ignore"):
+                v = np.asarray(at(x), dtype=float)
+            if not v.flags.writeable:
+                v = v.copy()
+            v[np.isnan(v)] = -np.inf
+            return v
+
+        return values
+
+    size = BLOCK_ROWS if by_player else max(n, 1)
+    blocks = [slice(a, min(a + size, n)) for a in range(0, n, size)]
     ell = length_scale(lo, hi, s)
-    counter = None
-
-    def f(x: np.ndarray) -> np.ndarray:
-        with np.errstate(all="ignore"):
-            v = np.asarray(game.deviation_utilities(s, x), dtype=float)
-        if not v.flags.writeable:
-            v = v.copy()
-        v[np.isnan(v)] = -np.inf
-        return v
-
+    current = np.concatenate([f(b)(s[b, None])[:, 0] for b in blocks])
+    top = float(np.max(np.abs(s), initial=0.0))
     with np.errstate(all="ignore"):
-        magnitude = np.fmax(np.asarray(game.utility_magnitudes(s), dtype=float),
-                            local_variation(f, lo, hi, s, f(s[:, None])[:, 0]))
-    x = v = g = None
-    # n x grid_points: built only where a grid is searched (2 GB at n = 10^6 on the concave path)
-    grid = None if concave and not check_concavity else \
-        lo[:, None] + (hi - lo)[:, None] * np.linspace(0.0, 1.0, grid_points)[None, :]
+        terms = np.asarray(game.utility_magnitudes(s), dtype=float)
+    magnitude = np.concatenate([np.fmax(terms[b], local_variation(f(b), lo[b], hi[b], s[b], current[b], top))
+                                for b in blocks])
+    rung = inner_rung(ell, s, curvature, current)
+    search = _Search(f, blocks, lo, hi, s, ell, magnitude, rung, tol, rung_count(rung, hi - lo),
+                     golden_iterations(hi - lo, rung), s.copy(), current.copy(), current.copy(), current.copy())
+    counter: tuple[float, Counterexample] | None = None
+    method = "ladder"
     if concave:
-        x, v, current, upper, search = _concave_search(f, lo, hi, s, ell, magnitude, tol, curvature)
-        if check_concavity:
-            g = f(grid)
-            xs, vs = _sorted(np.concatenate([x, grid], axis=1), np.concatenate([v, g], axis=1))
-            counter = concavity_counterexample(xs, vs, CHECK_MIN_WIDTH * ell)
-            if counter is None:
-                x, v = xs, vs
-                upper = np.minimum(upper, concave_upper_bound(xs, vs, MIN_CHORD * ell))
-            else:
-                concave = False
-    if not concave:
-        if grid is None:
-            grid = lo[:, None] + (hi - lo)[:, None] * np.linspace(0.0, 1.0, grid_points)[None, :]
-        g = f(grid) if g is None else g
-        k = np.argmax(g, axis=1)
-        rows = np.arange(game.n)
-        a, b = grid[rows, np.maximum(k - 1, 0)], grid[rows, np.minimum(k + 1, grid_points - 1)]
-        x_star = _golden(f, a, b, golden_iterations(b - a, MIN_RUNG * ell))
-        # the box's ends first: ties (a flat best response) go to a bound, as the grid finds it
-        xg = np.concatenate([grid[:, [0, -1]], np.stack([s, x_star], axis=1), grid], axis=1)
-        vg = np.concatenate([g[:, [0, -1]], f(xg[:, 2:4]), g], axis=1)
-        current = vg[:, 2]
-        if x is not None:  # keep the values of the abandoned concave search
-            xg, vg = np.concatenate([xg, x], axis=1), np.concatenate([vg, v], axis=1)
-        x, v = xg, vg
-        upper = np.max(v, axis=1)
-        search = "grid+golden"
-        if lipschitz is not None:
-            L = np.broadcast_to(np.asarray(lipschitz, dtype=float), (game.n,))
-            target = tol * utility_scales(magnitude, current, upper)
-            x, v, lip_upper, lip_counter = _lipschitz_search(f, x, v, current, L, target)
-            if lip_counter is None:
-                upper, search = np.maximum(lip_upper, upper), "lipschitz"
-            counter = counter or lip_counter
-    best = np.argmax(v, axis=1)
-    rows = np.arange(game.n)
-    scales = utility_scales(magnitude, current, v[rows, best])
+        method, counter = _concave_pass(search, check_concavity, grid_points)
+    if not concave or counter is not None:
+        L = None if lipschitz is None else np.broadcast_to(np.asarray(lipschitz, dtype=float), (n,))
+        method, lip_counter = _sampled_pass(search, counter is not None, grid_points, L,
+                                            LIPSCHITZ_BLOCK if by_player else max(n, 1))
+        counter = counter or (None if lip_counter is None else (0.0, lip_counter))
+    values = search.values
+    scales = utility_scales(magnitude, search.current, values)
     rounding = 128.0 * np.finfo(float).eps * scales
-    return BestResponses(x[rows, best], v[rows, best], current, np.maximum(upper, v[rows, best]), scales, rounding,
-                         search, 0 if search.startswith("ladder") else grid_points, counter)
+    return BestResponses(search.actions, values, search.current, np.maximum(search.upper, values), scales, rounding,
+                         method, 0 if method.startswith("ladder") else grid_points, None if counter is None else counter[1])
+
+
+def _concave_pass(search: _Search, check_concavity: bool, grid_points: int) -> tuple[str, tuple[float, Counterexample] | None]:
+    """The chord bounds for every player (:func:`_concave_search`), with ``check_concavity`` the
+    grid's values too, every one checked for concavity.  Returns the search's name and the
+    largest contradiction of concavity found (the first player's among equal ones), if any:
+    then the bounds are not relied on."""
+    method, counter = "ladder", None
+    for b in search.blocks:
+        groups, golden = search.concave_groups(b)
+        method = "ladder+golden" if golden else method
+        for idx, x, v, upper in groups:
+            rows = b.start + idx
+            if check_concavity:
+                grid = _grid(search.lo[rows], search.hi[rows], grid_points)
+                x, v = _sorted(np.concatenate([x, grid], axis=1), np.concatenate([v, search.f(rows)(grid)], axis=1))
+                worst = _worst_concavity_violation(x, v, CHECK_MIN_WIDTH * search.ell[rows], rows)
+                if worst is not None and (counter is None or worst[0] > counter[0] or (
+                        worst[0] == counter[0] and worst[1].player < counter[1].player)):
+                    counter = worst
+                if counter is not None:
+                    continue
+                upper = np.minimum(upper, concave_upper_bound(x, v, MIN_CHORD * search.ell[rows]))
+            search.take(rows, x, v, upper)
+    return method, counter
+
+
+def _sampled_pass(search: _Search, after_concave: bool, grid_points: int, lipschitz: np.ndarray | None,
+                  lipschitz_rows: int) -> tuple[str, Counterexample | None]:
+    """The grid refined by golden section for every player (with the samples of the concave
+    search abandoned, ``after_concave``), then under a declared Lipschitz constant the
+    Piyavskii bisection in blocks of ``lipschitz_rows`` players.  Returns the search's name
+    ("lipschitz" when the constants hold on every sample, else "grid+golden") and a sample pair
+    that violates a constant, if any."""
+    steps = golden_iterations(2.0 * (search.hi - search.lo) / max(grid_points - 1, 1), MIN_RUNG * search.ell)
+    bound = np.full(search.s.size, np.inf)
+    counter = None
+    for b in search.blocks:
+        within = search.within(b)
+        groups = search.concave_groups(b)[0] if after_concave else [(np.arange(b.stop - b.start), None, None, None)]
+        for idx, x0, v0, _ in groups:
+            rows, f = b.start + idx, within(idx)
+            lo, hi = search.lo[rows], search.hi[rows]
+            grid = _grid(lo, hi, grid_points)
+            g = f(grid)
+            k = np.argmax(g, axis=1)
+            r = np.arange(rows.size)
+            a, c = grid[r, np.maximum(k - 1, 0)], grid[r, np.minimum(k + 1, grid_points - 1)]
+            x_star = _golden(f, a, c, steps)
+            # the box's ends first: ties (a flat best response) go to a bound, as the grid finds it
+            x = np.concatenate([grid[:, [0, -1]], np.stack([search.s[rows], x_star], axis=1), grid], axis=1)
+            v = np.concatenate([g[:, [0, -1]], f(x[:, 2:4]), g], axis=1)
+            search.current[rows] = v[:, 2]
+            if x0 is not None:  # keep the values of the abandoned concave search
+                x, v = np.concatenate([x, x0], axis=1), np.concatenate([v, v0], axis=1)
+            found = np.max(v, axis=1)
+            if lipschitz is None:
+                search.take(rows, x, v, found)
+                continue
+            for j in range(0, rows.size, lipschitz_rows):
+                part = slice(j, j + lipschitz_rows)
+                sub, cur = rows[part], search.current[rows[part]]
+                target = search.tol * utility_scales(search.magnitude[sub], cur, found[part])
+                xl, vl, upper, violation = _lipschitz_search(search.f(sub), x[part], v[part], cur, lipschitz[sub], target)
+                search.take(sub, xl, vl, found[part])
+                bound[sub] = upper
+                if violation is not None and counter is None:
+                    counter = replace(violation, player=int(sub[violation.player]))
+    if lipschitz is None or counter is not None:
+        return "grid+golden", counter
+    search.upper = np.maximum(bound, search.upper)
+    return "lipschitz", None
 
 
 MIN_CHORD = 1e-9
 """Chords shorter than this fraction of the player's length scale are not extended."""
 
 
-def _concave_search(f: Callable[[np.ndarray], np.ndarray], lo: np.ndarray, hi: np.ndarray, s: np.ndarray,
-                    ell: np.ndarray, magnitude: np.ndarray, tol: float, curvature: np.ndarray | None):  # type: ignore[no-untyped-def]
-    """The chord bounds of the module doc: short ladder, long ladder, golden centre."""
-    current = f(s[:, None])[:, 0]
-    rung = inner_rung(ell, s, curvature, current)
+def _concave_search(values: Callable[..., Values], lo: np.ndarray, hi: np.ndarray, s: np.ndarray, ell: np.ndarray,
+                    current: np.ndarray, magnitude: np.ndarray, tol: float, rung: np.ndarray, count: int,
+                    golden_steps: int) -> tuple[list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]], bool]:
+    """The chord bounds of the module doc on one block of players: the short ladder (rungs h,
+    4h) at the profile; on the players whose gain it leaves above ``tol`` times their scale, the
+    long ladder (``count`` rungs h 4^k) at the profile; on those still above, the long ladder
+    around the golden-section maximizer.  A player's points are its own ladders' (with the box's
+    ends), a valid set for its chord bound whichever stages it needed.  Returns one group
+    (rows within the block, samples x and values v in the order taken, bound) per stage players
+    stopped at, and whether the golden stage ran.  ``values(rows)``: the values of the block's
+    rows (positions within it; every row when None)."""
     x = _ladder(lo, hi, s, np.stack([4.0 * rung, rung], axis=1))
-    v = f(x)
+    v = values()(x)
     shortest = MIN_CHORD * ell
     upper = concave_upper_bound(x, v, shortest)
-    search = "ladder"
-    width = hi - lo
+    rows = np.arange(s.size)
+    groups = []
+    golden = False
     for centre in ("profile", "golden"):
-        if not np.any(upper - current > tol * utility_scales(magnitude, current, np.max(v, axis=1))):
+        cur = current[rows]
+        undecided = upper - cur > tol * utility_scales(magnitude[rows], cur, np.max(v, axis=1))
+        if not undecided.any():
             break
+        if not undecided.all():
+            done = ~undecided
+            groups.append((rows[done], x[done], v[done], upper[done]))
+            rows, x, v, upper = rows[undecided], x[undecided], v[undecided], upper[undecided]
+        g = values(rows)
         if centre == "profile":
-            c = s
+            c = s[rows]
         else:
-            best = x[np.arange(x.shape[0]), np.argmax(v, axis=1)]
-            c = _golden(f, lo, hi, golden_iterations(width, rung))
-            c = np.where(f(c[:, None])[:, 0] >= np.max(v, axis=1), c, best)
-        x2 = _ladder(lo, hi, c, long_rungs(rung, width))
-        v2 = f(x2)
-        upper = np.minimum(upper, concave_upper_bound(x2, v2, shortest))
+            best = x[np.arange(rows.size), np.argmax(v, axis=1)]
+            c = _golden(g, lo[rows], hi[rows], golden_steps)
+            c = np.where(g(c[:, None])[:, 0] >= np.max(v, axis=1), c, best)
+            golden = True
+        x2 = _ladder(lo[rows], hi[rows], c, long_rungs(rung[rows], hi[rows] - lo[rows], count))
+        v2 = g(x2)
+        upper = np.minimum(upper, concave_upper_bound(x2, v2, shortest[rows]))
         x, v = np.concatenate([x, x2], axis=1), np.concatenate([v, v2], axis=1)
-        search = "ladder" if centre == "profile" else "ladder+golden"
-    return x, v, current, upper, search
+    groups.append((rows, x, v, upper))
+    return groups, golden
 
 
 def _lipschitz_search(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, v: np.ndarray, current: np.ndarray,

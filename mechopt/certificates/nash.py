@@ -33,8 +33,8 @@ from enum import Enum
 
 import numpy as np
 
-from mechopt.certificates.best_response import (BestResponseCycle, Counterexample, global_best_responses,
-                                                length_scale)
+from mechopt.certificates.best_response import (BLOCK_ROWS, BestResponseCycle, Counterexample, Evaluate,
+                                                global_best_responses, length_scale, player_deviations)
 from mechopt.core.result import Answer, verdict_field
 from mechopt.core.serialization import MalformedAnswer, Serializable
 from mechopt.core.stats import SolveStats
@@ -75,7 +75,8 @@ class NashCertificate(Serializable):
     found_gains: np.ndarray
     """Per-player gains actually found (values reached by a deviation: lower bounds)."""
     scales: np.ndarray
-    """Per-player utility scale the tolerance is relative to (:attr:`BestResponses.scales`)."""
+    """Per-player utility scale the tolerance is relative to
+    (:attr:`~mechopt.certificates.best_response.BestResponses.scales`)."""
     rounding: np.ndarray
     """Per-player rounding allowance of the gain bounds (128 eps scale_i)."""
     best_responses: np.ndarray
@@ -109,24 +110,38 @@ def own_curvature(game: ContinuousGame, s: np.ndarray, rel_step: float = 1e-3) -
     the rounding noise of that difference (64 eps |u| / h^2).  Where a centred difference is not
     finite (a neighbour outside the utilities' domain, e.g. a negative unspent budget next to a
     bound), one-sided stencils and steps down to 1e-8 of the player's length scale
-    (:func:`~mechopt.certificates.best_response.length_scale`) are tried before giving NaN."""
-    width = length_scale(game.lower, game.upper, np.asarray(s, dtype=float))
+    (:func:`~mechopt.certificates.best_response.length_scale`) are tried before giving NaN.
+    Players are taken in blocks where the game evaluates some alone
+    (:func:`~mechopt.certificates.best_response.player_deviations`)."""
+    s = np.asarray(s, dtype=float)
+    width = length_scale(game.lower, game.upper, s)
+    evaluate, by_player = player_deviations(game, s)
     curvature, noise = np.full(game.n, np.nan), np.full(game.n, np.nan)
+    size = BLOCK_ROWS if by_player else game.n
+    for start in range(0, game.n, size):
+        b = slice(start, min(start + size, game.n))
+        curvature[b], noise[b] = _second_differences(evaluate, b, game.lower[b], game.upper[b], s[b], width[b], rel_step)
+    return curvature, noise
+
+
+def _second_differences(evaluate: Evaluate, b: slice, lo: np.ndarray, hi: np.ndarray, s: np.ndarray,
+                        width: np.ndarray, rel_step: float) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`own_curvature` on block b: steps rel_step 10^-k (k < 6) times the length scales
+    ``width``, centred then one-sided, each tried on the players whose difference is not yet
+    finite."""
+    curvature, noise = np.full(s.size, np.nan), np.full(s.size, np.nan)
     for step in rel_step * 10.0 ** -np.arange(6):
-        h = step * width
         for offsets in ((-1.0, 0.0, 1.0), (-2.0, -1.0, 0.0), (0.0, 1.0, 2.0)):
-            todo = ~np.isfinite(curvature)
-            if not todo.any():
+            todo = np.flatnonzero(~np.isfinite(curvature))
+            if not todo.size:
                 return curvature, noise
-            o = np.array(offsets)
-            centre = np.clip(s - o[1] * h, game.lower - o[0] * h, game.upper - o[2] * h)
+            o, h = np.array(offsets), step * width[todo]
+            centre = np.clip(s[todo] - o[1] * h, lo[todo] - o[0] * h, hi[todo] - o[2] * h)
             x = centre[:, None] + h[:, None] * o[None, :]
             with np.errstate(all="ignore"):
-                v = game.deviation_utilities(s, x)
-                second = (v[:, 0] - 2.0 * v[:, 1] + v[:, 2]) / h**2
-                rounding = 64.0 * np.finfo(float).eps * np.max(np.abs(v), axis=1) / h**2
-            curvature = np.where(todo, second, curvature)
-            noise = np.where(todo, rounding, noise)
+                v = np.asarray(evaluate(b if todo.size == s.size else b.start + todo)(x), dtype=float)
+                curvature[todo] = (v[:, 0] - 2.0 * v[:, 1] + v[:, 2]) / h**2
+                noise[todo] = 64.0 * np.finfo(float).eps * np.max(np.abs(v), axis=1) / h**2
     return curvature, noise
 
 

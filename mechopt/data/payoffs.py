@@ -2,18 +2,42 @@
 
 Every payoff gives, vectorized over agents: values a(s), own derivatives da_i/ds_i, the
 Jacobian J_ij = d^2 a_i / ds_i ds_j in aggregate form (diagonal plus low rank), and the
-payoff of each agent after a unilateral deviation (for best-response certificates).
+payoff of each agent after a unilateral deviation (for best-response certificates), for every
+agent or for some of them (:meth:`Payoff.deviations`: the profile's index is computed once, so a
+certificate can search the agents block by block in time linear in n).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from mechopt.data.functions import PowerLaw, Quadratic, ScalarFunction
+from mechopt.data.functions import PACBound, PowerLaw, Quadratic, ScalarFunction
 from mechopt.core.structured import DiagPlusLowRank
+
+Players = slice | np.ndarray | None
+"""Agents a deviation is evaluated for: a block (slice), a list of indices, or None for every one."""
+Deviations = Callable[[Players], Callable[[np.ndarray], np.ndarray]]
+"""players -> (x -> out[k, j], the value of agent players[k] after deviating to x[k, j] alone)."""
+BY_PLAYER = (PowerLaw, PACBound, Quadratic)
+"""Built-in families: their per-agent parameters are their 1-d array fields, taken row by row
+by :func:`take_players` (a user's function sees whole arrays and cannot be split)."""
+
+
+def take_players(function: ScalarFunction, players: Players, n: int) -> ScalarFunction:
+    """``function`` for the agents ``players`` only: every per-agent parameter (a 1-d array of n
+    entries) taken at those rows.  Built-in families only (:data:`BY_PLAYER`)."""
+    if players is None or (isinstance(players, slice) and players.indices(n) == (0, n, 1)):
+        return function
+    if type(function) not in BY_PLAYER:
+        raise TypeError(f"{type(function).__name__}: a user's function cannot be evaluated for some agents only")
+    rows = {f.name: value[players] for f in dataclasses.fields(function)
+            if isinstance(value := getattr(function, f.name), np.ndarray) and value.ndim == 1 and value.size == n and n > 1}
+    return dataclasses.replace(function, **rows) if rows else function
 
 
 class Payoff(ABC):
@@ -35,9 +59,21 @@ class Payoff(ABC):
     @abstractmethod
     def own_jacobian(self, s: np.ndarray) -> DiagPlusLowRank: ...
 
+    @property
+    def by_player(self) -> bool:
+        """Whether :meth:`deviations` takes a subset of agents (else only ``players=None``)."""
+        return False
+
     @abstractmethod
+    def deviations(self, s: np.ndarray) -> Deviations:
+        """The agents' payoffs after a unilateral deviation from ``s``: for the agents
+        ``players`` (every one when None), the function of x giving ``out[k, j] = a_i(x[k, j],
+        s_-i)`` for i = players[k].  The profile's index is computed once, the agents'
+        parameters once per set of agents."""
+
     def deviation_values(self, s: np.ndarray, x: np.ndarray) -> np.ndarray:
         """``out[i, j] = a_i(x[i, j], s_-i)`` for candidate own actions ``x`` of shape (n, m)."""
+        return self.deviations(s)(None)(x)
 
 
 @dataclass(frozen=True)
@@ -122,11 +158,22 @@ class LinearIndexPayoff(Payoff):
             return DiagPlusLowRank(np.zeros(self.n), scale.reshape(-1, 1), self.P.T)
         return DiagPlusLowRank(np.zeros(self.n), (scale * self._own_weight)[:, None] * self.E, self.P.T)
 
-    def deviation_values(self, s: np.ndarray, x: np.ndarray) -> np.ndarray:
+    @property
+    def by_player(self) -> bool:
+        return type(self.f) in BY_PLAYER
+
+    def deviations(self, s: np.ndarray) -> Deviations:
         z = self.index(s)
-        if self._total:
-            return self.f.value(z + (x - s[:, None]))
-        return self.f.value(z[:, None] + self._own_weight[:, None] * (x - s[:, None]))
+
+        def of(players: Players) -> Callable[[np.ndarray], np.ndarray]:
+            rows = slice(None) if players is None else players
+            f, own = take_players(self.f, players, self.n), s[rows, None]
+            if self._total:
+                return lambda x: f.value(z + (x - own))
+            zi, wi = z[rows, None], self._own_weight[rows, None]
+            return lambda x: f.value(zi + wi * (x - own))
+
+        return of
 
 
 @dataclass(frozen=True)
@@ -163,7 +210,21 @@ class RandomCoverage(Payoff):
         U = -0.5 * self.q * self._log1mq * self._miss(s)[None, :]
         return DiagPlusLowRank(np.zeros(self.n), U, self._log1mq.copy())
 
-    def deviation_values(self, s: np.ndarray, x: np.ndarray) -> np.ndarray:
+    @property
+    def by_player(self) -> bool:
+        return True
+
+    def deviations(self, s: np.ndarray) -> Deviations:
         y = s @ self._log1mq  # (|X|,)
-        shifted = y[None, None, :] + self._log1mq[:, None, :] * (x - s[:, None])[:, :, None]
-        return 1.0 - 0.5 * np.einsum("ix,imx->im", self.q, np.exp(shifted))
+
+        def of(players: Players) -> Callable[[np.ndarray], np.ndarray]:
+            rows = slice(None) if players is None else players
+            q, log1mq, own = self.q[rows], self._log1mq[rows], s[rows, None]
+
+            def at(x: np.ndarray) -> np.ndarray:
+                shifted = y[None, None, :] + log1mq[:, None, :] * (x - own)[:, :, None]
+                return 1.0 - 0.5 * np.einsum("ix,imx->im", q, np.exp(shifted))
+
+            return at
+
+        return of

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import numpy as np
 
 from mechopt.data.functions import PowerLaw, Quadratic, ScalarFunction
-from mechopt.data.payoffs import LinearIndexPayoff, Payoff, RandomCoverage
+from mechopt.data.payoffs import BY_PLAYER, Deviations, LinearIndexPayoff, Payoff, Players, RandomCoverage, take_players
 from mechopt.core.structured import DiagPlusLowRank
 from mechopt.games.base import ContinuousGame, lipschitz_constants, validate_bounds
 
@@ -79,5 +80,23 @@ class DataSharingGame(ContinuousGame):
         J = self.payoff.own_jacobian(s)
         return DiagPlusLowRank(J.d - self.cost.d2(s), J.U, J.V)
 
+    @property
+    def by_player(self) -> bool:
+        """Whether :meth:`deviations` takes a subset of agents: the payoff and the cost are
+        built-in families (a user's function sees whole (n, m) arrays)."""
+        return self.payoff.by_player and type(self.cost) in BY_PLAYER
+
+    def deviations(self, s: np.ndarray) -> Deviations:
+        """u_i after a unilateral deviation from ``s``, for every agent or for some
+        (:meth:`~mechopt.data.payoffs.Payoff.deviations`; the profile's index is computed once,
+        the agents' parameters once per set of agents)."""
+        payoff = self.payoff.deviations(s)
+
+        def of(players: Players) -> Callable[[np.ndarray], np.ndarray]:
+            a, cost = payoff(players), take_players(self.cost, players, self.n)
+            return lambda x: a(x) - cost.value(x)
+
+        return of
+
     def deviation_utilities(self, s: np.ndarray, x: np.ndarray) -> np.ndarray:
-        return self.payoff.deviation_values(s, x) - self.cost.value(x)
+        return self.deviations(s)(None)(x)

@@ -57,7 +57,7 @@ FALLBACK_BR_ITERATIONS = 2_000
 FALLBACK_SECONDS = 5.0
 FALLBACK_FACTOR = 10.0
 """Fallback attempts start only within max(FALLBACK_SECONDS, FALLBACK_FACTOR * the first
-attempt's time) of the call (BR dynamics gets what is left as its time limit)."""
+attempt's time) of the call, each with what is left as its time limit."""
 CYCLE_SEARCH_PLAYERS = 64
 """Sequential best responses run from the best point only for games up to this size."""
 NUMERICAL_EXCEPTIONS = (ArithmeticError, np.linalg.LinAlgError)
@@ -129,7 +129,7 @@ class _Search:
 
 
 def _best_response_search(game: ContinuousGame, after: _Attempt, tol: float) -> _Search:
-    """:func:`~mechopt.certificates.best_response.best_response_cycle` from ``after``'s point."""
+    """:func:`~mechopt.solvers.sequential_br.best_response_cycle` from ``after``'s point."""
     t0 = time.perf_counter()
     assert after.certificate is not None and after.outcome is not None
     origin = after.certificate.point
@@ -214,7 +214,7 @@ class _Planned:
     method: str
     start: str
     run: Callable[[float], MethodOutcome]
-    """Runs the method; the argument is the time left (BR dynamics takes it as its limit)."""
+    """Runs the method; the argument is the time left, the method's time limit."""
 
 
 def fallback_plan(game: ContinuousGame, method: str, start: np.ndarray | None, *, residual_tol: float,
@@ -222,13 +222,14 @@ def fallback_plan(game: ContinuousGame, method: str, start: np.ndarray | None, *
     """The method runs after the named method's first one, in order: Newton from the same start
     (unless it was Newton), Newton from :data:`FALLBACK_STARTS` (``max_iter`` its iteration cap
     when Newton was the named method, else 200), and BR dynamics from the same start, capped at
-    ``FALLBACK_BR_ITERATIONS`` and the time left (unless it was BR dynamics)."""
+    ``FALLBACK_BR_ITERATIONS`` (unless it was BR dynamics); each within the time left."""
     first = "given" if start is not None and method != "pyomo-mip" else "midpoint"
     first_point = starting_point(game.lower, game.upper, start if method != "pyomo-mip" else None)
     newton_iter = max_iter if method == "newton" and max_iter is not None else 200
 
     def newton(point: np.ndarray | None) -> Callable[[float], MethodOutcome]:
-        return lambda left: newton_solve(game, start=point, tol=residual_tol, max_iter=newton_iter)
+        return lambda left: newton_solve(game, start=point, tol=residual_tol, max_iter=newton_iter,
+                                         max_seconds=max(left, 0.0))
 
     def br(point: np.ndarray | None) -> Callable[[float], MethodOutcome]:
         return lambda left: br_dynamics_solve(game, start=point, tol=residual_tol, max_iter=FALLBACK_BR_ITERATIONS,

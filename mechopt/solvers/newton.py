@@ -17,7 +17,7 @@ ab = 0) they are Phi(s) = 0 for two reformulations, used together:
   of the generalized Jacobian is H = diag(a) - diag(b) G with a, b >= 0.
 
 G_ij = d^2 u_i / ds_i ds_j is diagonal plus low rank for aggregate payoffs (G = diag + U V^T), so
-both steps cost O(n k^2) (:func:`~mechopt.structured.solve_diag_plus_low_rank`).  Convergence is
+both steps cost O(n k^2) (:func:`~mechopt.core.structured.solve_diag_plus_low_rank`).  Convergence is
 declared on the natural residual ||s - proj(s + F(s))||_inf, the quantity every method reports,
 together with the scaled one ||s - proj(s + D F(s))||_inf <= tol max(1, ||s||_inf) (each
 player's own Newton step, in action units: the natural residual alone shrinks with the units of
@@ -51,9 +51,14 @@ REFINE_BLOCK = 16
 _CORNER = 1.0 - 1.0 / np.sqrt(2.0)  # generalized derivative of phi at (0, 0)
 
 
-def _phi(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """phi(a, b) = a + b - sqrt(a^2 + b^2)."""
-    return a + b - np.sqrt(a * a + b * b)
+def _phi_in_place(a: np.ndarray, b: np.ndarray, tmp: np.ndarray) -> np.ndarray:
+    """phi(a, b) = a + b - sqrt(a^2 + b^2), written into ``a`` (``b`` and ``tmp`` are
+    overwritten): no vector is allocated, a fresh one of 10^7 numbers costing page faults."""
+    np.multiply(a, a, out=tmp)
+    np.add(a, b, out=a)
+    np.multiply(b, b, out=b)
+    np.sqrt(np.add(tmp, b, out=tmp), out=tmp)
+    return np.subtract(a, tmp, out=a)
 
 
 def _phi_derivatives(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -67,9 +72,41 @@ def _phi_derivatives(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return a + b - r, da, db
 
 
-def _fb(game: ContinuousGame, s: np.ndarray, F: np.ndarray) -> np.ndarray:
-    """Phi(s) of the Fischer-Burmeister box reformulation."""
-    return _phi(s - game.lower, -_phi(game.upper - s, F))
+Box = tuple["float | np.ndarray", "float | np.ndarray"]
+"""The action bounds (l, u), each one number when it is every player's (:func:`_uniform`)."""
+
+
+CHUNK = 1 << 16
+"""Entries per chunk of the trial points, merits and residuals: the vectors of one chunk stay in
+cache while all the operations on them run (the same operations on each entry, so the same
+numbers, in half the time at n = 10^7, where whole-vector operations go to memory and back)."""
+
+
+def _uniform(v: np.ndarray) -> float | np.ndarray:
+    """``v`` as one number when all its entries are equal (numpy then reads one array less in
+    clips and products: the same numbers, sooner at n = 10^7), else ``v``."""
+    return float(v[0]) if v.size and v[0] == v.min() == v.max() else v
+
+
+def _chunks(n: int) -> range:
+    return range(0, n, CHUNK)
+
+
+def _part(v: float | np.ndarray, c: slice) -> float | np.ndarray:
+    return v if isinstance(v, float) else v[c]
+
+
+def _fb_norm(box: Box, s: np.ndarray, F: np.ndarray, work: np.ndarray) -> float:
+    """||Phi(s)||_2 of the Fischer-Burmeister box reformulation, Phi(s) = phi(s - l, -phi(u - s,
+    F)), computed in the three rows of ``work`` (no vector of n numbers is allocated)."""
+    lo, hi = box
+    for a in _chunks(s.size):
+        c = slice(a, a + CHUNK)
+        w0, w1, w2 = work[0, c], work[1, c], work[2, c]
+        np.copyto(w1, F[c])
+        inner = _phi_in_place(np.subtract(_part(hi, c), s[c], out=w0), w1, w2)
+        _phi_in_place(np.subtract(s[c], _part(lo, c), out=w1), np.negative(inner, out=inner), w2)
+    return float(np.linalg.norm(work[1]))
 
 
 def _residual(game: ContinuousGame, s: np.ndarray, F: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -95,7 +132,7 @@ def _own_curvature(J: Jacobian) -> np.ndarray:
     """|G_ii|, the own-action curvature of every player."""
     if isinstance(J, DiagPlusLowRank):
         uv = J.U[:, 0] * J.V[:, 0] if J.U.shape[1] == 1 else np.einsum("ik,ik->i", J.U, J.V)
-        return np.abs(np.add(uv, J.d, out=uv))
+        return np.abs(np.add(uv, J.d, out=uv), out=uv)
     return np.abs(np.diag(J))
 
 
@@ -108,12 +145,30 @@ def _scaling(J: Jacobian) -> np.ndarray:
     return D
 
 
-def _step_length(game: ContinuousGame, s: np.ndarray, F: np.ndarray, D: np.ndarray) -> float:
+def _step_length(box: Box, s: np.ndarray, F: np.ndarray, D: float | np.ndarray, work: np.ndarray) -> float:
     """max |s - proj(s + D F)|: where each player's own Newton step would move it, in the units of
     the actions, so that the stopping test means the same whatever the units of utility (the
-    natural residual shrinks with the utilities)."""
+    natural residual shrinks with the utilities).  ``work``: a vector of n numbers overwritten."""
     with np.errstate(all="ignore"):
-        return max_norm(s - game.project(s + D * F))
+        return _projected_gap(box, s, np.multiply(D, F, out=work))
+
+
+def _projected_gap(box: Box, s: np.ndarray, step: np.ndarray) -> float:
+    """max |s - proj(s + step)|, computed in ``step`` (overwritten): the natural residual for
+    step = F (the same operations as ``max_norm(s - proj(s + F))``, so the same number)."""
+    lo, hi = box
+    for a in _chunks(s.size):
+        c = slice(a, a + CHUNK)
+        r = np.clip(np.add(s[c], step[c], out=step[c]), _part(lo, c), _part(hi, c), out=step[c])
+        np.abs(np.subtract(s[c], r, out=r), out=r)
+    return float(np.max(step)) if step.size else 0.0
+
+
+def _natural_residual(box: Box, s: np.ndarray, F: np.ndarray, work: np.ndarray) -> float:
+    """max |s - proj(s + F(s))|, the natural residual, computed in ``work`` (overwritten)."""
+    np.copyto(work, F)
+    with np.errstate(all="ignore"):
+        return _projected_gap(box, s, work)
 
 
 def _diag(J: Jacobian, idx: np.ndarray) -> np.ndarray:
@@ -141,11 +196,14 @@ def _minmap_step(game: ContinuousGame, s: np.ndarray, F: np.ndarray, J: Jacobian
     if not (jacobian_finite(J) and np.all(np.isfinite(F))):
         return None
     lo, hi = game.lower, game.upper
-    trial = s + D * F
+    trial = np.add(s, np.multiply(D, F))
     at_lo, at_hi = trial <= lo, trial >= hi
+    d = trial  # reused: lo - s where at_lo, else hi - s where at_hi, else 0
     for _ in range(REFINEMENTS + 1):
         free = np.flatnonzero(~(at_lo | at_hi))
-        d = np.where(at_lo, lo - s, np.where(at_hi, hi - s, 0.0))
+        d.fill(0.0)
+        np.subtract(hi, s, out=d, where=at_hi)
+        np.subtract(lo, s, out=d, where=at_lo)
         if not free.size:
             return d
         # G_IA d_A = (G d)_I as d_I = 0 here
@@ -167,7 +225,7 @@ def _minmap_step(game: ContinuousGame, s: np.ndarray, F: np.ndarray, J: Jacobian
     return None
 
 
-def _search(game: ContinuousGame, s: np.ndarray, direction: np.ndarray, merit, norm: float,  # type: ignore[no-untyped-def]
+def _search(game: ContinuousGame, box: Box, s: np.ndarray, direction: np.ndarray, merit, norm: float,  # type: ignore[no-untyped-def]
             first: float, tries: int, extrapolate: bool = False):
     """Projected backtracking: the first s(t) = proj(s + t d), t = first, first/2, ... (``tries``
     at most), with merit(s(t)) <= (1 - ARMIJO t) norm; returns (s(t), F(s(t))) or None.
@@ -177,9 +235,15 @@ def _search(game: ContinuousGame, s: np.ndarray, direction: np.ndarray, merit, n
     payoff (everyone dropping out of an oversupplied aggregate game) then costs one evaluation
     per halving of the distance instead of one iteration."""
 
+    spare: list[np.ndarray] = []  # a rejected trial point's vector, written over by the next one
+    lo, hi = box
+
     def at(t: float) -> tuple[np.ndarray, np.ndarray, float]:
-        x = np.multiply(direction, t)
-        x = np.clip(np.add(x, s, out=x), game.lower, game.upper, out=x)
+        x = spare.pop() if spare else np.empty_like(s)
+        for a in _chunks(s.size):
+            c = slice(a, a + CHUNK)
+            xc = np.multiply(direction[c], t, out=x[c])
+            np.clip(np.add(xc, s[c], out=xc), _part(lo, c), _part(hi, c), out=xc)
         Fx = _trial_gradient(game, x)
         with np.errstate(all="ignore"):
             m = merit(x, Fx)
@@ -194,8 +258,10 @@ def _search(game: ContinuousGame, s: np.ndarray, direction: np.ndarray, merit, n
                 x_t, F_t, m_t = at(t)
                 if not m_t <= 0.5 * m:
                     break
+                spare.append(x)
                 step, x, Fx, m = t, x_t, F_t, m_t
             return x, Fx
+        spare.append(x)
         rejected, step = step, 0.5 * step
     return None
 
@@ -280,6 +346,7 @@ def newton_solve(
     start: np.ndarray | None = None,
     tol: float = RESIDUAL_TOL,
     max_iter: int = 200,
+    max_seconds: float | None = None,
 ) -> MethodOutcome:
     """Find s with ||s - proj(s + F(s))||_inf <= tol by globalized semismooth Newton.
 
@@ -289,27 +356,34 @@ def newton_solve(
     Each iteration backtracks along the scaled min-map Newton step on ||s - proj(s + D F(s))||_2
     (D fixed at the current point, at most ``MINMAP_TRIES`` halvings, with extrapolation); if
     that fails, along the Fischer-Burmeister Newton step, then the steepest descent direction of
-    ||Phi_FB||^2, both on ||Phi_FB||_2.  ``parameters`` counts the steps of each kind.
+    ||Phi_FB||^2, both on ||Phi_FB||_2.  ``parameters`` counts the steps of each kind.  With
+    ``max_seconds``, an iteration that would start later than that stops the run (``stalled``,
+    stop reason ``time_limit``): the fallback attempts of :mod:`.nash` run within a time budget.
     """
     t0 = time.perf_counter()
     s, F = _start(game, start)
     counts = {"minmap_steps": 0, "fb_newton_steps": 0, "fb_gradient_steps": 0}
+    work = np.empty((3, s.size))  # scratch of the merits and residuals (no fresh n-vector per evaluation)
+    box = (_uniform(game.lower), _uniform(game.upper))
 
     def fb_norm(x: np.ndarray, Fx: np.ndarray) -> float:
-        return float(np.linalg.norm(_fb(game, x, Fx)))
+        return _fb_norm(box, x, Fx, work)
 
     progress = _Progress(game, tol)
     for it in range(max_iter):
-        residual = max_norm(s - game.project(s + F))
+        residual = _natural_residual(box, s, F, work[0])
         if not np.isfinite(residual):
             return MethodOutcome(s, Termination.NUMERICAL_ERROR, it, time.perf_counter() - t0, residual, dict(counts))
         with np.errstate(all="ignore"):
             J = game.own_jacobian(s)
             D = _scaling(J)
-        if residual <= tol and _step_length(game, s, F, D) <= tol * max(1.0, max_norm(s)):
+        scaling = _uniform(D)
+        if residual <= tol and _step_length(box, s, F, scaling, work[0]) <= tol * max(1.0, max_norm(s)):
             return MethodOutcome(s, Termination.CONVERGED, it, time.perf_counter() - t0, residual,
                                  {**counts, **progress.report(s, None)})
         reason = progress.stop_reason(it, s, residual)
+        if max_seconds is not None and time.perf_counter() - t0 > max_seconds:
+            reason = "time_limit"
         if reason is not None:
             return MethodOutcome(s, Termination.STALLED, it, time.perf_counter() - t0, residual,
                                  {**counts, **progress.report(s, reason)})
@@ -317,9 +391,12 @@ def newton_solve(
             d_mm = _minmap_step(game, s, F, J, D)
 
         def mm_merit(x: np.ndarray, Fx: np.ndarray) -> float:
-            r = np.multiply(D, Fx)  # x - proj(x + D F), in one buffer
-            r = np.subtract(x, np.clip(np.add(r, x, out=r), game.lower, game.upper, out=r), out=r)
-            return float(np.linalg.norm(r))
+            lo, hi = box
+            for a in _chunks(x.size):  # x - proj(x + D F), in one buffer
+                c = slice(a, a + CHUNK)
+                r = np.multiply(_part(scaling, c), Fx[c], out=work[0, c])
+                np.subtract(x[c], np.clip(np.add(r, x[c], out=r), _part(lo, c), _part(hi, c), out=r), out=r)
+            return float(np.linalg.norm(work[0]))
 
         def fb_candidate() -> tuple[np.ndarray | None, float, np.ndarray]:
             with np.errstate(all="ignore"):
@@ -332,21 +409,22 @@ def newton_solve(
             ok = d is not None and np.all(np.isfinite(d)) and float(grad @ d) < 0
             return (d if ok else None), float(np.linalg.norm(phi)), grad
 
-        mm_ok = d_mm is not None and np.all(np.isfinite(d_mm))
         found, kind = None, "minmap_steps"
-        if mm_ok:
-            found = _search(game, s, d_mm, mm_merit, mm_merit(s, F), 1.0, MINMAP_TRIES, extrapolate=True)
-        fb_d, fb_norm0, grad = fb_candidate() if found is None else (None, 0.0, None)
-        if found is None and fb_d is not None:
-            found, kind = _search(game, s, fb_d, fb_norm, fb_norm0, 1.0, MAX_BACKTRACKS), "fb_newton_steps"
+        if d_mm is not None and np.all(np.isfinite(d_mm)):
+            norm = mm_merit(s, F)
+            found = _search(game, box, s, d_mm, mm_merit, norm, 1.0, MINMAP_TRIES, extrapolate=True)
         if found is None:
-            kind = "fb_gradient_steps"
-            found = _search(game, s, -grad, fb_norm, fb_norm0, 1.0, MAX_BACKTRACKS)
+            fb_d, norm, grad = fb_candidate()
+            if fb_d is not None:
+                found, kind = _search(game, box, s, fb_d, fb_norm, norm, 1.0, MAX_BACKTRACKS), "fb_newton_steps"
+            if found is None:
+                kind = "fb_gradient_steps"
+                found = _search(game, box, s, -grad, fb_norm, norm, 1.0, MAX_BACKTRACKS)
         if found is None:
             return MethodOutcome(s, Termination.STALLED, it, time.perf_counter() - t0, residual,
                                  {**counts, **progress.report(s, "line_search")})
         counts[kind] += 1
         s, F = found
-    residual = max_norm(s - game.project(s + F))
+    residual = _natural_residual(box, s, F, work[0])
     term = Termination.CONVERGED if residual <= tol else Termination.MAX_ITERATIONS
     return MethodOutcome(s, term, max_iter, time.perf_counter() - t0, residual, {**counts, **progress.report(s, None)})
