@@ -16,6 +16,16 @@ if TYPE_CHECKING:
     from mechopt.core.verdict import Verdict
 
 
+LARGE = 10_000
+"""Envelopes with an array longer than this are written without indentation (18 s at n = 10^6)."""
+
+
+def _dumps(data: Any) -> str:
+    """JSON, indented for reading unless an answer holds long arrays."""
+    text = json.dumps(data)
+    return text if len(text) > 40 * LARGE else json.dumps(data, indent=2)
+
+
 def _set(raw: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
     """Set a (possibly nested) field of a model file's data, creating its tables."""
     for name in path[:-1]:
@@ -92,10 +102,10 @@ def solve(
                       KINDS[raw["kind"]].summary(result), f"{result.stats.seconds:.3f}")
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
-            (out / f"{f.stem}.json").write_text(json.dumps(envelope, indent=2))
+            (out / f"{f.stem}.json").write_text(_dumps(envelope))
     if as_json:
         if envelopes:
-            typer.echo(json.dumps(envelopes[0] if len(files) == 1 else envelopes, indent=2))
+            typer.echo(_dumps(envelopes[0] if len(files) == 1 else envelopes))
     else:
         console.print(table)
     if bad:

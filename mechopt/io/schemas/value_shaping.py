@@ -22,11 +22,13 @@ from typing import Annotated, Literal, Union
 import numpy as np
 from pydantic import Field, model_validator
 
-from mechopt.io.schemas.game import (MAX_AGENTS, NonNegative, PACBoundSpec, PositiveOrList, PowerLawSpec, Strict,
+from mechopt.io.schemas.game import (NonNegative, PACBoundSpec, PositiveOrList, PowerLawSpec, Strict,
                                      build_function)
 from mechopt.valueshaping.value import ValueOfData
 
 VALUE_SHAPING_MAX_AGENTS = 10**6
+CONTRACT_MAX_AGENTS = 10**7
+"""A contract's symmetric fixed point takes n as a count only (no per-agent arrays)."""
 """Largest n of a ``value_shaping`` model.  Its answer carries about 14 arrays of n numbers (solo
 optima, regimes, both profiles, values, utilities, gains, ...): at n = 10^6 the result file is
 about 220 MiB and solving and certifying take a few seconds (docs/valueshaping.md); at n = 10^7 the
@@ -100,7 +102,7 @@ class ValueShapingContractModel(Strict):
     value: ValueSpec
     cost: BinaryCostSpec
     others: NonNegative | None = None
-    n: Annotated[int, Field(ge=1, le=MAX_AGENTS)] | None = None
+    n: Annotated[int, Field(ge=1, le=CONTRACT_MAX_AGENTS)] | None = None
     tol: Tolerance | None = None
     """The certifier's tolerance (default :data:`~mechopt.valueshaping.certify.CONTRACT_TOL`)."""
 
