@@ -60,7 +60,7 @@ def structured(n: int, repeats: int) -> tuple[float, float, object]:
 
 def round_trip(n: int) -> dict:
     """A model file's path: solve and certify, the envelope written as JSON, read back, verified."""
-    raw = {"kind": "value_shaping", "n": n, "value": {"family": "power_law", "alpha": 1.0, "beta": 0.5, "top": 1.0},
+    raw = {"kind": "value_shaping", "n": n, "value": {"family": "power_law", "coefficient": 1.0, "exponent": 0.5, "top": 1.0},
            "cost": {"slope": costs(n).tolist()}}
     t0 = time.perf_counter()
     envelope = answer_model(raw)

@@ -24,8 +24,8 @@ def _infeasible_welfare() -> dict[str, Any]:
 
 
 def _market_growth(K: int) -> dict[str, Any]:
-    return {"kind": "existence", "grid": {"agents": 2, "disparity": K},
-            "valuation": {"family": "market_growth", "alpha": -1.0}}
+    return {"kind": "existence", "grid": {"n": 2, "disparity": K},
+            "valuation": {"family": "market_growth", "growth_rate": -1.0}}
 
 
 HONEST_MODELS = {
@@ -37,7 +37,7 @@ HONEST_MODELS = {
     "existence_table": _model("existence_linear.toml"),
     "existence_symmetric": _market_growth(6),
     "existence_chains": _market_growth(7),
-    "boundary": {"kind": "disparity_boundary", "alpha": -1.0, "agents": 2},
+    "boundary": {"kind": "disparity_boundary", "growth_rate": -1.0, "n": 2},
     "value_shaping": _model("value_shaping_heterogeneous.toml"),
     "value_shaping_contract": _model("value_shaping_contract.toml"),
     "stackelberg": _model("privacy_mean_estimation.toml"),

@@ -42,15 +42,15 @@ WELFARE = (MODELS / "welfare_nash_p0.toml").read_text()
     (EXAMPLE1.replace("n = 2", "n = 1e12"), ["game.n"]),
     (EXAMPLE1.replace("n = 2", "n = 1000000000000").replace("slope = [5.0, 4.0]", "slope = 5.0"), ["game.n"]),
     (EXAMPLE1.replace("n = 2", 'n = "2"'), ["game.n"]),
-    (EXAMPLE1.replace("alpha = 1.0", "alpha = true"), ["alpha"]),
-    (EXAMPLE1.replace("alpha = 1.0", "alpha = 1e308"), ["alpha"]),
+    (EXAMPLE1.replace("coefficient = 1.0", "coefficient = true"), ["coefficient"]),
+    (EXAMPLE1.replace("coefficient = 1.0", "coefficient = 1e308"), ["coefficient"]),
     (EXAMPLE1 + '\n[solver]\nmethod = "pyomo-mip"\n', ["not affine"]),
     (EXAMPLE1 + '\n[solver]\nmethod = "stochastic-br"\n', ["solver.batch"]),
     (EXAMPLE1 + '\n[solver]\nmethod = "stochastic-br"\nbatch = 5\n', ["solver.batch", "game.n = 2"]),
     (EXAMPLE1 + '\n[solver]\nmethod = "newton"\nbatch = 2\n', ["solver.batch"]),
-    (WELFARE.replace("p = 0.0", "p = -1e-300"), ["p:", "1e-06"]),
-    (WELFARE.replace("p = 0.0", "p = -1e300"), ["p:", "1000"]),
-    (WELFARE.replace("p = 0.0", "p = 3.0"), ["field 'p'"]),
+    (WELFARE.replace("welfare_p = 0.0", "welfare_p = -1e-300"), ["p:", "1e-06"]),
+    (WELFARE.replace("welfare_p = 0.0", "welfare_p = -1e300"), ["p:", "1000"]),
+    (WELFARE.replace("welfare_p = 0.0", "welfare_p = 3.0"), ["field 'welfare_p'"]),
 ])
 def test_malformed_model_exits_2_naming_the_field(tmp_path, text, names):
     code, output = _solve(tmp_path, text)

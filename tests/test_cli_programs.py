@@ -37,7 +37,7 @@ def test_solve_json_then_verify_then_tamper(model, tmp_path):
 
 def test_solve_reports_bad_field_with_exit_code_2(tmp_path):
     bad = tmp_path / "bad.toml"
-    bad.write_text((MODELS / "welfare_nash_p0.toml").read_text().replace("p = 0.0", "p = 3.0"))
+    bad.write_text((MODELS / "welfare_nash_p0.toml").read_text().replace("welfare_p = 0.0", "welfare_p = 3.0"))
     result = runner.invoke(app, ["solve", str(bad)])
     assert result.exit_code == 2
-    assert "field 'p'" in result.output
+    assert "field 'welfare_p'" in result.output

@@ -95,7 +95,7 @@ FORGERIES = [
     ("welfare", "welfare", lambda e: _set(e, "result.welfare", e["result"]["welfare"] + 1.0)),
     ("welfare", "b", lambda e: _set(e, "result.b.0", e["result"]["b"][0] * 0.9)),
     ("welfare", "utilities", lambda e: _set(e, "result.utilities.1", 0.0)),
-    ("welfare", "edited model p", lambda e: _set(e, "model.p", 1.0)),
+    ("welfare", "edited model p", lambda e: _set(e, "model.welfare_p", 1.0)),
     ("welfare", "claimed p", lambda e: _set(e, "result.p", 1.0)),
     ("welfare", "certificate null", lambda e: _set(e, "result.certificate", None)),
     ("welfare", "status flipped to infeasible", lambda e: _set(e, "result.status", "infeasible")),
@@ -111,7 +111,7 @@ FORGERIES = [
     ("mbeta", "comparisons deleted", lambda e: _set(e, "result.comparisons", [])),
     ("mbeta", "ne_maximizes flipped", lambda e: _set(e, "result.comparisons.0.ne_maximizes", False)),
     ("mbeta", "welfare_gap", lambda e: _set(e, "result.comparisons.1.welfare_gap", 0.3)),
-    ("mbeta", "edited model p", lambda e: _set(e, "model.p", [1.0, 0.5, "-inf"])),
+    ("mbeta", "edited model p", lambda e: _set(e, "model.welfare_p", [1.0, 0.5, "-inf"])),
     ("mbeta", "budgets_respected", lambda e: _set(e, "result.budgets_respected", False)),
     # issue 18 item 3: an unverified optimum with a made-up welfare and gap; loosened tolerances inside mbeta
     ("mbeta", "unverified optimum, welfare 999", lambda e: _set(_set(_set(

@@ -25,7 +25,7 @@ def mbeta_model():
     [
         (("game", "n"), 0, "game.n"),
         (("game", "tau"), -1.0, "game.tau"),
-        (("game", "payoff", "alpha"), -1.0, "game.payoff.power_law.alpha"),
+        (("game", "payoff", "coefficient"), -1.0, "game.payoff.power_law.coefficient"),
         (("game", "payoff", "family"), "cubic", "game.payoff"),
         (("game", "cost", "slope"), [1.0, 2.0, 3.0], "cost.slope"),
         (("game", "cost", "slope"), "cheap", "game.cost.slope"),
@@ -43,7 +43,7 @@ def test_nash_model_errors_name_the_field(path, value, field, edit_model):
 @pytest.mark.parametrize(
     ("path", "value", "field"),
     [
-        (("p",), [2.0], "p"),
+        (("welfare_p",), [2.0], "welfare_p"),
         (("beta",), 1.5, "beta"),
         (("n",), 1, "n"),
         (("utility", "theta"), 1.0, "utility.cobb_douglas.theta"),
@@ -73,3 +73,31 @@ def test_every_shipped_model_solves_and_verifies():
         envelope = json.loads(json.dumps(answer_model(raw, source=str(path))))
         report = verify_envelope(envelope, source=str(path))
         assert report.established, (path, report.failed)
+
+
+@pytest.mark.parametrize(("model", "path", "old", "new"), [
+    ("example1_nash.toml", ("game", "payoff"), "coefficient", "alpha"),
+    ("example1_nash.toml", ("game", "payoff"), "exponent", "beta"),
+    ("mbeta_cobb_douglas.toml", (), "welfare_p", "p"),
+    ("welfare_nash_p0.toml", (), "welfare_p", "p"),
+    ("existence_market_growth.toml", ("valuation",), "growth_rate", "alpha"),
+    ("existence_boundary.toml", (), "growth_rate", "alpha"),
+    ("existence_boundary.toml", (), "n", "agents"),
+])
+def test_a_former_field_name_is_an_error_giving_the_new_one(model, path, old, new):
+    """In a model file every field name means one thing (issue "A package a researcher picks up in
+    ten minutes"): the power law's alpha and beta, M_beta's beta, the growth rate alpha and the
+    welfare exponent p no longer share spellings; a file written with a former name is refused
+    with the new name in the message."""
+    import copy
+
+    raw = copy.deepcopy(tomllib.loads((MODELS / model).read_text()))
+    table = raw
+    for key in path:
+        table = table[key]
+    if old in table:
+        table[new] = table.pop(old)
+    else:  # a field with a default (n = 2 agents)
+        table[new] = 2
+    with pytest.raises(ModelFileError, match=f"'{new}' is now '{old}'"):
+        solve_model(raw, source="m.toml")

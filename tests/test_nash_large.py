@@ -233,7 +233,7 @@ def test_a_model_file_has_at_most_a_million_agents():
     n numbers, about 190 MB at 10^6): refused naming game.n and the limit."""
     assert MAX_AGENTS == 10**6
     raw = {"kind": "nash", "game": {"n": MAX_AGENTS + 1, "tau": 10.0, "cost": {"slope": 0.05},
-                                    "payoff": {"family": "power_law", "alpha": 1.0, "beta": 0.5, "shift": 1.0}}}
+                                    "payoff": {"family": "power_law", "coefficient": 1.0, "exponent": 0.5, "shift": 1.0}}}
     with pytest.raises(ModelFileError, match=r"game\.n.*1000000"):
         solve_model(raw)
 

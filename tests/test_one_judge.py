@@ -31,7 +31,7 @@ def _shapley_a0_negative() -> dict[str, Any]:
     """M^Shap on a power law with a(0) = top - alpha shift^-beta = -1 (issue 17: `solve` said
     verified, `verify` rejected the same file)."""
     raw = copy.deepcopy(HONEST_MODELS["mechanism_shapley"])
-    raw["game"]["payoff"].update({"alpha": 2.0, "top": 1.0, "shift": 1.0})
+    raw["game"]["payoff"].update({"coefficient": 2.0, "top": 1.0, "shift": 1.0})
     return raw
 
 
@@ -96,7 +96,7 @@ def test_a_result_computed_in_python_verifies(tmp_path: Path) -> None:
 
     models = Path(__file__).resolve().parents[1] / "models"
     payoff = mo.LinearIndexPayoff.aggregate(mo.PowerLaw(alpha=1.0, beta=1.0, top=8.0), n=2)
-    result = mo.solve_nash(mo.DataSharingGame(payoff, mo.linear_cost([5.0, 4.0]), upper=2.0))
+    result = mo.solve_nash(mo.DataSharingGame(payoff, mo.linear_cost([5.0, 4.0]), tau=2.0))
     path = tmp_path / "python.json"
     path.write_text(json.dumps(mo.envelope(result, models / "example1_nash.toml")))
     out = runner.invoke(app, ["verify", str(path)])

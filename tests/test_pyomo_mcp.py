@@ -117,6 +117,6 @@ def test_firm_at_its_entry_threshold_is_determined_only_to_the_certified_distanc
 
 def test_non_affine_game_is_refused():
     payoff = mo.LinearIndexPayoff.aggregate(mo.PowerLaw(alpha=1.0, beta=0.5, shift=1.0), 3)
-    game = mo.DataSharingGame(payoff, mo.linear_cost([0.1, 0.2, 0.3]), upper=10.0)
+    game = mo.DataSharingGame(payoff, mo.linear_cost([0.1, 0.2, 0.3]), tau=10.0)
     with pytest.raises(ValueError, match="not affine"):
         pyomo_mip_solve(game)

@@ -130,7 +130,7 @@ def _scaled_budget_model(name: str, k: float) -> dict:
     raw["budgets"], raw["cost"]["slope"] = scale(raw["budgets"]), scale(raw["cost"]["slope"])
     if raw["utility"]["form"] == "quasi_linear":
         payoff = raw["utility"]["payoff"]
-        payoff["alpha"], payoff["top"] = scale(payoff.get("alpha", 1.0)), scale(payoff.get("top", 1.0))
+        payoff["coefficient"], payoff["top"] = scale(payoff.get("coefficient", 1.0)), scale(payoff.get("top", 1.0))
     return raw
 
 

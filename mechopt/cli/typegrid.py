@@ -44,7 +44,7 @@ def exists(
         if model is not None:
             if disparity is not None or agents is not None or method is not None:
                 fail("--disparity, --agents and --method go with --market-growth; a model file sets grid.disparity, "
-                      "grid.agents and solver.method")
+                      "grid.n and solver.method")
             raw = load_model_file(model)
             source = str(model)
         else:
@@ -74,8 +74,8 @@ def exists(
 
 def _arg_names(message: str) -> str:
     """Name the command-line flags behind the market-growth model's fields."""
-    return _flags(message, {"valuation.market_growth.alpha": "--market-growth", "grid.disparity": "--disparity",
-                            "grid.agents": "--agents", "solver.method": "--method", "solver.allow_large": "--allow-large"})
+    return _flags(message, {"valuation.market_growth.growth_rate": "--market-growth", "grid.disparity": "--disparity",
+                            "grid.n": "--agents", "solver.method": "--method", "solver.allow_large": "--allow-large"})
 
 
 def _flags(message: str, flags: dict[str, str]) -> str:
@@ -108,7 +108,7 @@ def disparity_boundary_cmd(
         fail("--market-growth ALPHA is required (or --figure3 PNG for the whole curve)")
     if out is not None:
         writable(out, force)
-    raw: dict[str, Any] = {"kind": "disparity_boundary", "alpha": market_growth, "agents": agents, "line_limit": line_limit}
+    raw: dict[str, Any] = {"kind": "disparity_boundary", "growth_rate": market_growth, "n": agents, "line_limit": line_limit}
     if full_limit is not None:
         raw["full_limit"] = full_limit
     try:
@@ -127,7 +127,7 @@ def disparity_boundary_cmd(
 
 
 def _boundary_flags(message: str) -> str:
-    return _flags(message, {"alpha": "--market-growth", "agents": "--agents", "full_limit": "--full-limit",
+    return _flags(message, {"growth_rate": "--market-growth", "n": "--agents", "full_limit": "--full-limit",
                             "line_limit": "--line-limit"})
 
 
@@ -148,7 +148,7 @@ def _sweep(png: Path, full_limit: int, line_limit: int, as_json: bool) -> None:
         with _progress() as bar:
             task = bar.add_task("Figure 3: K*(alpha)", total=len(alphas))
             for alpha in alphas:
-                raw = {"kind": "disparity_boundary", "alpha": float(alpha), "agents": 2, "full_limit": full_limit,
+                raw = {"kind": "disparity_boundary", "growth_rate": float(alpha), "n": 2, "full_limit": full_limit,
                        "line_limit": line_limit}
                 result = solve_model(raw, source="--figure3")
                 curve.append(result)  # type: ignore[arg-type]

@@ -32,10 +32,10 @@ class DataSharingGame(ContinuousGame):
     ``lipschitz`` (one constant, or one per agent) declares |u_i(x, s_-i) - u_i(y, s_-i)| <=
     L_i |x - y|.  docs/certificates.md says what each makes a certificate rest on."""
 
-    def __init__(self, payoff: Payoff, cost: ScalarFunction, upper: np.ndarray | float, *,
+    def __init__(self, payoff: Payoff, cost: ScalarFunction, tau: np.ndarray | float, *,
                  concave: bool | None = None, lipschitz: float | np.ndarray | None = None) -> None:
         n = payoff.n
-        tau = np.asarray(upper, dtype=float)
+        tau = np.asarray(tau, dtype=float)
         if tau.ndim > 1 or (tau.ndim == 1 and tau.size != n):
             raise ValueError(f"tau: expected one bound or one per agent ({n}), got shape {tau.shape}")
         self.lower, self.upper = validate_bounds(np.zeros(n), np.broadcast_to(tau, (n,)).copy(), name="tau")

@@ -38,7 +38,7 @@ def validate(schema: type[M], data: dict[str, Any], source: str = "model") -> M:
     try:
         return schema.model_validate(data)
     except ValidationError as err:
-        lines = [f"field '{_field(e['loc'])}': {e['msg']}" for e in err.errors()]
+        lines = [f"field '{_field(e['loc'])}': {e['msg'].removeprefix('Value error, ')}" for e in err.errors()]
         raise ModelFileError(f"{source}: " + "; ".join(lines)) from None
 
 

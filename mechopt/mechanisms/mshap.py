@@ -47,14 +47,14 @@ class ShapleyGame(ContinuousGame):
     A(s[X+i]) is then concave in s_i).
     """
 
-    def __init__(self, payoff: LinearIndexPayoff, cost: ScalarFunction, upper: np.ndarray | float, *,
+    def __init__(self, payoff: LinearIndexPayoff, cost: ScalarFunction, tau: np.ndarray | float, *,
                  engine: str = "auto") -> None:
         if not isinstance(payoff, LinearIndexPayoff):
             raise ValueError(f"payoff: M^Shap's game needs a LinearIndexPayoff, got {type(payoff).__name__}")
         if engine not in EXACT_ENGINES:
             raise ValueError(f"engine: expected one of {EXACT_ENGINES}, got {engine!r}")
-        upper = np.broadcast_to(np.asarray(upper, dtype=float), (payoff.n,)).copy()
-        self.lower, self.upper = validate_bounds(np.zeros(payoff.n), upper, name="tau")
+        tau = np.broadcast_to(np.asarray(tau, dtype=float), (payoff.n,)).copy()
+        self.lower, self.upper = validate_bounds(np.zeros(payoff.n), tau, name="tau")
         self.payoff, self.cost, self.engine = payoff, cost, engine
 
     @property

@@ -52,7 +52,7 @@ def pac_spec(k: float) -> dict[str, Any]:
 
 def gpt3_spec(beta: float = 0.95) -> dict[str, Any]:
     """The ``value`` of a model: C.1's v(m) = 1e9 (1 - (5.4e13 / m)^beta) = top - alpha m^-beta."""
-    return {"family": "power_law", "alpha": 1e9 * 5.4e13**beta, "beta": beta, "top": 1e9}
+    return {"family": "power_law", "coefficient": 1e9 * 5.4e13**beta, "exponent": beta, "top": 1e9}
 
 
 def pac_value(k: float) -> ValueOfData:

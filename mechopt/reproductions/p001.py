@@ -27,7 +27,7 @@ EXAMPLE1_PAPER = {"ne": (0.0, 0.5), "nash_welfare_ne": 24.0, "nash_welfare_s_pri
 S_PRIME = (0.2, 0.4)
 
 BUDGET, TAU = 10.0, 20.0
-QUASI_LINEAR = {"form": "quasi_linear", "payoff": {"family": "power_law", "alpha": 1.0, "beta": 0.5, "shift": 1.0}}
+QUASI_LINEAR = {"form": "quasi_linear", "payoff": {"family": "power_law", "coefficient": 1.0, "exponent": 0.5, "shift": 1.0}}
 INSTANCES: dict[str, tuple[str, dict[str, Any]]] = {
     "quasi_linear_equal_costs": ("u_i = b_i + 1 - (S + 1)^-0.5, c_i = 0.1 s_i, n = 3 (models/mbeta_equal_costs.toml)",
                                  {"n": 3, "utility": QUASI_LINEAR, "cost": {"slope": 0.1}}),
@@ -42,7 +42,7 @@ INSTANCES: dict[str, tuple[str, dict[str, Any]]] = {
 """Theorem 4.1 instances (parts of an ``mbeta`` model): budgets B_i = 10, action bounds tau = 20."""
 
 EXAMPLE1 = {"kind": "nash", "name": "001 Example 1",
-            "game": {"n": 2, "tau": 2.0, "payoff": {"family": "power_law", "alpha": 1.0, "beta": 1.0, "shift": 0.0,
+            "game": {"n": 2, "tau": 2.0, "payoff": {"family": "power_law", "coefficient": 1.0, "exponent": 1.0, "shift": 0.0,
                                                      "top": 8.0},
                      "cost": {"slope": [5.0, 4.0]}}}
 """001 Example 1 as a model (models/example1_nash.toml): a(s) = 8 - 1/(s_1 + s_2), costs 5 s_1 and 4 s_2."""
@@ -81,7 +81,7 @@ def example1_point() -> dict[str, Any]:
 def mbeta_model(instance: str, p: str) -> dict[str, Any]:
     """The ``mbeta`` model of one Theorem 4.1 instance at one p."""
     return {"kind": "mbeta", "name": f"001 Theorem 4.1, {instance}", **INSTANCES[instance][1], "budgets": BUDGET,
-            "tau": TAU, "p": [float(p)]}
+            "tau": TAU, "welfare_p": [float(p)]}
 
 
 def theorem41_point(instance: str, p: str) -> dict[str, Any]:

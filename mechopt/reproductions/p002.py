@@ -73,7 +73,7 @@ def figure2_point(t2: float, samples: int, seed: int) -> dict[str, Any]:
 
 def boundary_model(alpha: float, full_limit: int, line_limit: int) -> dict[str, Any]:
     """The ``disparity_boundary`` model of Figure 3 at one alpha (2 agents; models/existence_boundary.toml)."""
-    return {"kind": "disparity_boundary", "name": f"002 Figure 3, alpha = {alpha:g}", "alpha": alpha, "agents": 2,
+    return {"kind": "disparity_boundary", "name": f"002 Figure 3, alpha = {alpha:g}", "growth_rate": alpha, "n": 2,
             "full_limit": full_limit, "line_limit": line_limit}
 
 

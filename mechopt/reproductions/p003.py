@@ -35,7 +35,7 @@ LABELS = {"none": "M^0", "budget_balanced": "M^BG", "shapley": "M^Shap"}
 EXAMPLES_PAPER = {"ne_none": (2.16, 0.0), "ne_shapley": (3.0, 1.17), "s7": (3.98, 2.46), "phi7": (0.9538, 0.7772),
                   "a7": 0.8656, "reciprocity7": 0.9}
 """Examples 3, 4 and 7: a(s) = 1 - 1/(||s||_1 + 1), costs 0.1 s_1 and 0.25 s_2."""
-EXAMPLE_GAME = {"n": 2, "tau": 100.0, "payoff": {"family": "power_law", "alpha": 1.0, "beta": 1.0, "shift": 1.0},
+EXAMPLE_GAME = {"n": 2, "tau": 100.0, "payoff": {"family": "power_law", "coefficient": 1.0, "exponent": 1.0, "shift": 1.0},
                 "cost": {"slope": [0.1, 0.25]}}
 """Examples 3 and 4 as the ``game`` of a model (models/mechanism_example*.toml): s_i in [0, 100]."""
 PUBLIC_BETA = 0.8

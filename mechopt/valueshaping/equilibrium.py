@@ -146,5 +146,5 @@ def free_riding_generic(value: ValueOfData, costs: np.ndarray, *, method: str = 
     if value.m0 > 0 or not np.isfinite(float(value.b_of(0.0))) or float(value.b_of(0.0)) < 0:
         raise ValueError("value: the generic solver needs b(0) >= 0 (v = b concave); with b(0) < 0, v = max(0, b) is "
                          "not concave and Theorem III is checked by the closed form only")
-    game = DataSharingGame(LinearIndexPayoff.aggregate(value.b, c.size), linear_cost(c), upper=value.sup / c)
+    game = DataSharingGame(LinearIndexPayoff.aggregate(value.b, c.size), linear_cost(c), tau=value.sup / c)
     return solve_nash(game, method=method)  # type: ignore[arg-type]

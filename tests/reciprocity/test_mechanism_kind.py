@@ -84,7 +84,7 @@ def test_money_units_change_no_answer_and_no_verdict(mech: str, factor: float) -
     raw = load_model_file(MODELS / "mechanism_example4_shapley.toml") | {"mechanism": mech}
     base, _ = _saved(raw)
     scaled = copy.deepcopy(raw)
-    scaled["game"]["payoff"].update(top=factor, alpha=factor)
+    scaled["game"]["payoff"].update(top=factor, coefficient=factor)
     scaled["game"]["cost"]["slope"] = [factor * c for c in raw["game"]["cost"]["slope"]]
     result, envelope = _saved(scaled)
     assert result.success and verify_envelope(envelope).established, result.message
@@ -108,10 +108,10 @@ def test_a_payoff_that_does_not_vanish_without_data_is_refused_by_solve_and_veri
     """alpha = 2, top = 1: a(0) = 1 - 2 = -1, so A(s[empty]) = -2 and M^Shap's payments would sum to
     2 (Lemma 4.2 needs A(s[empty]) = 0).  `solve` refuses the model naming the field, and `verify`
     refuses an envelope carrying it the same way (no verdict on either side)."""
-    raw = _example4(alpha=2.0)
+    raw = _example4(coefficient=2.0)
     raw["mechanism"] = mech
-    with pytest.raises(ModelFileError, match=r"game\.payoff\.top: .*a\(0\) = top - alpha shift\^-beta = -1: set top = "
-                                             r"alpha shift\^-beta = 2\.0"):
+    with pytest.raises(ModelFileError, match=r"game\.payoff\.top: .*a\(0\) = top - coefficient shift\^-exponent = -1: "
+                                             r"set top = coefficient shift\^-exponent = 2\.0"):
         solve_model(raw)
     _, honest = _saved(load_model_file(MODELS / f"mechanism_example4_{'shapley' if mech == 'none' else mech}.toml"))
     honest["model"] = raw | {"mechanism": honest["model"]["mechanism"]}

@@ -75,7 +75,7 @@ def test_disparity_boundary_json(tmp_path: Path) -> None:
     (["exists", "--market-growth", "-0.9", "--disparity", "0"], ["--disparity", "greater than or equal to 1"]),
     (["exists", "--market-growth", "-0.9"], ["--disparity"]),
     (["exists"], ["MODEL", "--market-growth"]),
-    (["exists", "../models/x.toml", "--agents", "3"], ["--agents", "grid.agents"]),
+    (["exists", "../models/x.toml", "--agents", "3"], ["--agents", "grid.n"]),
     (["exists", "--market-growth", "-0.9", "--disparity", "4", "--method", "magic"], ["--method"]),
     (["exists", "--market-growth", "-0.9", "--disparity", "4", "--agents", "0"], ["--agents"]),
     (["disparity-boundary", "--market-growth", "2"], ["--market-growth", "less than or equal to 1"]),
@@ -96,7 +96,7 @@ def _model() -> dict:
 
 
 @pytest.mark.parametrize(("path", "value", "field"), [
-    (("grid", "agents"), 0, "grid.agents"),
+    (("grid", "n"), 0, "grid.n"),
     (("grid", "disparity"), 0, "grid.disparity"),
     (("grid", "disparity"), 2.5, "grid.disparity"),
     (("grid", "eps"), -1.0, "grid.eps"),
@@ -114,7 +114,7 @@ def test_malformed_existence_model_names_the_field(path: tuple, value: object, f
         solve_model(edit_model(_model(), path, value), source="m.toml")
 
 
-@pytest.mark.parametrize(("key", "value"), [("alpha", -3.0), ("alpha", "fast"), ("agents", 9), ("line_limit", 1)])
+@pytest.mark.parametrize(("key", "value"), [("growth_rate", -3.0), ("growth_rate", "fast"), ("n", 9), ("line_limit", 1)])
 def test_malformed_boundary_model_names_the_field(key: str, value: object) -> None:
     model = tomllib.loads((MODELS / "existence_boundary.toml").read_text())
     model[key] = value
@@ -125,7 +125,7 @@ def test_malformed_boundary_model_names_the_field(key: str, value: object) -> No
 def test_figure3_sweep_writes_the_png_and_its_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`--figure3` without `--json` once wrote the PNG, then crashed (NameError); each alpha goes
     through the registry (K*(-1) = 6 and K*(-0.9) = 15: test_market_growth)."""
-    monkeypatch.setattr("mechopt.cli.typegrid.figure3_alphas", lambda: np.array([-1.0, -0.9]))
+    monkeypatch.setattr("mechopt.typegrid.market_growth.figure3_alphas", lambda: np.array([-1.0, -0.9]))
     png = tmp_path / "fig3.png"
     args = ["disparity-boundary", "--figure3", str(png), "--full-limit", "32", "--line-limit", "64"]
     result = runner.invoke(app, args)

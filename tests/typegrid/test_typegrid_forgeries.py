@@ -24,8 +24,8 @@ MODELS = Path(__file__).resolve().parents[2] / "models"
 
 
 def _market_growth(K: int, method: str = "auto") -> dict[str, Any]:
-    return {"kind": "existence", "grid": {"agents": 2, "disparity": K},
-            "valuation": {"family": "market_growth", "alpha": -1.0}, "solver": {"method": method}}
+    return {"kind": "existence", "grid": {"n": 2, "disparity": K},
+            "valuation": {"family": "market_growth", "growth_rate": -1.0}, "solver": {"method": method}}
 
 
 MODELS_BY_NAME = {
@@ -34,10 +34,10 @@ MODELS_BY_NAME = {
     "existence_chains": _market_growth(7),
     "existence_chains_lp": _market_growth(7, "lp"),  # with HiGHS' Farkas ray
     # Example 2 with a negative column sum, everyone served: the allocation is shown inefficient
-    "existence_inefficient": {"kind": "existence", "grid": {"agents": 2, "disparity": 3, "eps": 1.0},
+    "existence_inefficient": {"kind": "existence", "grid": {"n": 2, "disparity": 3, "eps": 1.0},
                               "valuation": {"family": "linear", "A": [[1.0, -2.0], [0.0, 0.5]]}},
-    "boundary": {"kind": "disparity_boundary", "alpha": -1.0, "agents": 2},
-    "boundary_bounded": {"kind": "disparity_boundary", "alpha": -0.8, "agents": 2, "full_limit": 16,
+    "boundary": {"kind": "disparity_boundary", "growth_rate": -1.0, "n": 2},
+    "boundary_bounded": {"kind": "disparity_boundary", "growth_rate": -0.8, "n": 2, "full_limit": 16,
                          "line_limit": 256},
 }
 STATUS = {"existence_table": "optimal", "existence_symmetric": "optimal", "existence_chains": "infeasible",
@@ -145,7 +145,7 @@ FORGERIES = [
     ("boundary", "lower beyond the search", lambda e: _set(e, "result.lower", 10**6)),
     ("boundary", "upper", lambda e: _set(e, "result.upper", 9)),
     ("boundary", "status bounded", lambda e: _set(e, "result.status", "bounded")),
-    ("boundary", "edited alpha", lambda e: _set(e, "model.alpha", -0.8)),
+    ("boundary", "edited alpha", lambda e: _set(e, "model.growth_rate", -0.8)),
     ("boundary", "lower not an integer", lambda e: _set(e, "result.lower", "six")),
     ("boundary", "verified false", lambda e: _set(e, "result.certificate.verified", False)),
     ("boundary", "existence part verified false", lambda e: _set(e, "result.certificate.existence.verified", False)),

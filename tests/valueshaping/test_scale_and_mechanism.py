@@ -31,14 +31,14 @@ COSTS = np.array([0.01, 0.02, 0.05, 0.3])
 
 def _scaled_value_shaping(s: float) -> dict:
     raw = load_model_file(MODELS / "value_shaping_heterogeneous.toml")
-    raw["value"] = {**raw["value"], "alpha": s * raw["value"]["alpha"], "top": s * raw["value"]["top"]}
+    raw["value"] = {**raw["value"], "coefficient": s * raw["value"]["coefficient"], "top": s * raw["value"]["top"]}
     raw["cost"] = {"slope": [s * c for c in raw["cost"]["slope"]]}
     return raw
 
 
 def _scaled_contract(s: float) -> dict:
     raw = load_model_file(MODELS / "value_shaping_contract.toml")
-    raw["value"] = {**raw["value"], "alpha": s * raw["value"]["alpha"], "top": s * raw["value"]["top"]}
+    raw["value"] = {**raw["value"], "coefficient": s * raw["value"]["coefficient"], "top": s * raw["value"]["top"]}
     raw["cost"] = {**raw["cost"], "low": s * raw["cost"]["low"], "high": s * raw["cost"]["high"]}
     return raw
 

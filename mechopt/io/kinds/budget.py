@@ -16,7 +16,7 @@ from mechopt.solvers.welfare import solve_welfare
 
 
 def _welfare_program(model: WelfareModel):  # type: ignore[no-untyped-def]
-    return welfare_program(model, model.beta, model.p)
+    return welfare_program(model, model.beta, model.welfare_p)
 
 
 def _solve_welfare(model: WelfareModel, tol: float) -> WelfareResult:
@@ -41,11 +41,11 @@ def _beta(model: MBetaModel) -> float:
 def _solve_mbeta(model: MBetaModel, tol: float) -> MBetaResult:
     game = budget_game(model, _beta(model))
     return analyze_mbeta(game.utility, game.mechanism.cost, game.budgets, game.upper,
-                         beta=None if model.beta == "optimal" else float(model.beta), ps=tuple(model.p), nash_tol=tol)
+                         beta=None if model.beta == "optimal" else float(model.beta), ps=tuple(model.welfare_p), nash_tol=tol)
 
 
 def _certify_mbeta(model: MBetaModel, answer: MBetaResult, tol: float) -> Verdict:
-    return certify_mbeta(budget_game(model, _beta(model)), tuple(float(p) for p in model.p), model.beta == "optimal",
+    return certify_mbeta(budget_game(model, _beta(model)), tuple(float(p) for p in model.welfare_p), model.beta == "optimal",
                          answer, tol=tol)
 
 

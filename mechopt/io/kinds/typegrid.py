@@ -31,12 +31,12 @@ def existence_summary(r: ExistenceResult) -> str:
 
 
 def _full_limit(model: BoundaryModel) -> int:
-    return model.full_limit or FULL_LIMIT.get(model.agents, 16)
+    return model.full_limit or FULL_LIMIT.get(model.n, 16)
 
 
 def _solve_boundary(model: BoundaryModel, tol: float, progress: Callable[[str], None] | None = None
                     ) -> DisparityBoundary:
-    return disparity_boundary(model.alpha, n=model.agents, full_limit=model.full_limit, line_limit=model.line_limit,
+    return disparity_boundary(model.growth_rate, n=model.n, full_limit=model.full_limit, line_limit=model.line_limit,
                               tol=tol, progress=progress)
 
 
@@ -44,7 +44,7 @@ def _certify_boundary(model: BoundaryModel, answer: DisparityBoundary, tol: floa
     """The search never certifies existence beyond ``full_limit`` nor non-existence beyond the
     larger of the two limits: a claim beyond them is refused before any grid is built."""
     limit = _full_limit(model)
-    return certify_boundary(model.alpha, model.agents, answer, tol=tol, max_lower=limit,
+    return certify_boundary(model.growth_rate, model.n, answer, tol=tol, max_lower=limit,
                             max_upper=max(limit, model.line_limit))
 
 

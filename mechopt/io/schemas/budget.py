@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Any, Annotated, Literal, Union
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -11,6 +11,7 @@ from mechopt.data.utilities import BudgetUtility, CobbDouglas, QuasiLinear
 from mechopt.mechanisms.mbeta import BudgetGame, MBeta
 from mechopt.programs.welfare import WelfareProgram
 from mechopt.io.schemas.game import (
+    renamed,
     CostSpec,
     NonNegativeOrList,
     PositiveOrList,
@@ -61,7 +62,7 @@ class BudgetModelBase(Strict):
         if isinstance(self.utility, CobbDouglasSpec):
             _check_length("utility.theta", self.utility.theta, self.n)
         else:
-            for field in ("alpha", "beta", "top"):
+            for field in ("coefficient", "exponent", "top"):
                 _check_length(f"utility.payoff.{field}", getattr(self.utility.payoff, field), self.n)
         if np.any(np.asarray(self.cost.slope) <= 0):
             raise ValueError("cost.slope: M_beta needs cost slopes c_i > 0")
@@ -74,7 +75,13 @@ class MBetaModel(BudgetModelBase):
     kind: Literal["mbeta"]
     tau: PositiveOrList
     beta: Union[Literal["optimal"], Annotated[float, Field(ge=0, le=1)]] = "optimal"
-    p: list[WelfareP] = []
+    welfare_p: list[WelfareP] = []
+    """The exponents p of the p-mean welfare (19) to compare the equilibrium with."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _former_names(cls, data: Any) -> Any:
+        return renamed(data, {"p": "welfare_p"}, "the exponents of the p-mean welfare")
 
     @model_validator(mode="after")
     def _tau(self):
@@ -87,8 +94,13 @@ class WelfareModel(BudgetModelBase):
 
     kind: Literal["welfare"]
     beta: Annotated[float, Field(ge=0, le=1)]
-    p: WelfareP
+    welfare_p: WelfareP
+    """The exponent p of the p-mean welfare (19)."""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _former_names(cls, data: Any) -> Any:
+        return renamed(data, {"p": "welfare_p"}, "the exponent of the p-mean welfare")
 
 def build_utility(spec: QuasiLinearSpec | CobbDouglasSpec) -> BudgetUtility:
     if isinstance(spec, QuasiLinearSpec):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Any, Annotated, Literal, Union
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -33,14 +33,40 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+def renamed(data: Any, names: dict[str, str], why: str) -> Any:
+    """Before validation: a field spelled as before mechopt 0.3 is an error giving its new name
+    (in a model file every field name means one thing)."""
+    if isinstance(data, dict):
+        for old, new in names.items():
+            if old in data:
+                raise ValueError(f"field '{old}' is now '{new}' ({why})")
+    return data
+
+
 class PowerLawSpec(Strict):
-    """top - alpha (S + shift)^-beta of the total data S (001 (3), 003 (12))."""
+    """top - coefficient (S + shift)^-exponent of the total data S (001 (3) and 003 (12), where
+    the coefficient is alpha and the exponent beta)."""
 
     family: Literal["power_law"]
-    alpha: PositiveOrList
-    beta: PositiveOrList
+    coefficient: PositiveOrList
+    exponent: PositiveOrList
     shift: NonNegative = 0.0
     top: FiniteOrList = 1.0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _former_names(cls, data: Any) -> Any:
+        return renamed(data, {"alpha": "coefficient", "beta": "exponent"},
+                       "a = top - coefficient (S + shift)^-exponent; alpha and beta name other things in model files")
+
+    @model_validator(mode="after")
+    def _finite_curvature(self) -> PowerLawSpec:
+        c, e = np.asarray(self.coefficient, dtype=float), np.asarray(self.exponent, dtype=float)
+        with np.errstate(over="ignore"):
+            if not np.all(np.isfinite(c * e * (e + 1.0))):
+                raise ValueError("coefficient, exponent: coefficient * exponent * (exponent + 1) overflows; the "
+                                 "power law's curvature is not a finite number")
+        return self
 
 
 class PACBoundSpec(Strict):
@@ -117,7 +143,7 @@ class GameSpec(Strict):
             _check_length(f"cost.{field}", getattr(self.cost, field), n)
         p = self.payoff
         if isinstance(p, PowerLawSpec):
-            for field in ("alpha", "beta", "top"):
+            for field in ("coefficient", "exponent", "top"):
                 _check_length(f"payoff.{field}", getattr(p, field), n)
         elif isinstance(p, PACBoundSpec):
             for field in ("a0", "k"):
@@ -139,7 +165,8 @@ class GameSpec(Strict):
 
 def build_function(spec: PowerLawSpec | PACBoundSpec) -> ScalarFunction:
     if isinstance(spec, PowerLawSpec):
-        return PowerLaw(alpha=np.asarray(spec.alpha), beta=np.asarray(spec.beta), shift=spec.shift, top=np.asarray(spec.top))
+        return PowerLaw(alpha=np.asarray(spec.coefficient), beta=np.asarray(spec.exponent), shift=spec.shift,
+                        top=np.asarray(spec.top))
     return PACBound(a0=np.asarray(spec.a0), k=np.asarray(spec.k))
 
 
@@ -159,7 +186,7 @@ def build_cost(spec: CostSpec) -> Quadratic:
 
 
 def build_game(spec: GameSpec) -> DataSharingGame:
-    return DataSharingGame(build_payoff(spec), build_cost(spec.cost), upper=np.asarray(spec.tau, dtype=float),
+    return DataSharingGame(build_payoff(spec), build_cost(spec.cost), tau=np.asarray(spec.tau, dtype=float),
                            concave=spec.concave,
                            lipschitz=None if spec.lipschitz is None else np.asarray(spec.lipschitz, dtype=float))
 

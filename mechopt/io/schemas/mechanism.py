@@ -41,7 +41,7 @@ def _exact_beyond_enumeration(game: GameSpec) -> bool:
     p = game.payoff
     if isinstance(p, GroupedSpec):
         return True
-    return isinstance(p, PowerLawSpec) and p.shift > 0 and not any(isinstance(v, list) for v in (p.alpha, p.beta, p.top))
+    return isinstance(p, PowerLawSpec) and p.shift > 0 and not any(isinstance(v, list) for v in (p.coefficient, p.exponent, p.top))
 
 
 def _multilinear_bytes(game: GameSpec, n: int) -> int:
@@ -57,7 +57,7 @@ def _multilinear_bytes(game: GameSpec, n: int) -> int:
         return multilinear_bytes(n, rows.shape[0], multilinear_t_nodes(1.0, 1.0, float(np.max(rows @ totals)) + 1.0).size)
     assert isinstance(p, PowerLawSpec)
     total = float(np.sum(game.tau)) if isinstance(game.tau, list) else n * game.tau
-    return multilinear_bytes(n, 1, multilinear_t_nodes(float(p.beta), p.shift, total + p.shift).size)
+    return multilinear_bytes(n, 1, multilinear_t_nodes(float(p.exponent), p.shift, total + p.shift).size)
 
 
 def _check_shapley_memory(game: GameSpec) -> None:
@@ -87,11 +87,12 @@ def _check_empty_coalition(game: GameSpec) -> None:
     p = game.payoff
     if isinstance(p, PowerLawSpec):
         if p.shift == 0:
-            raise ValueError(f"game.payoff.shift: {why}; with shift = 0 the power law has a(0) = top - alpha 0^-beta = "
+            raise ValueError(f"game.payoff.shift: {why}; with shift = 0 the power law has a(0) = top - coefficient 0^-exponent = "
                              "-inf (003 (12) takes shift = 1)")
         need = float(np.broadcast_to(np.asarray(p.top, dtype=float), (game.n,))[i] - a0)
-        raise ValueError(f"game.payoff.top: {why}; here agent {i} has a(0) = top - alpha shift^-beta = {a0:.6g}: "
-                         f"set top = alpha shift^-beta = {need!r} (or change alpha, beta or shift)")
+        raise ValueError(f"game.payoff.top: {why}; here agent {i} has a(0) = top - coefficient shift^-exponent = "
+                         f"{a0:.6g}: set top = coefficient shift^-exponent = {need!r} (or change coefficient, exponent or "
+                         "shift)")
     raise ValueError(f"game.payoff: {why}; here agent {i} has a(0) = {a0:.6g}")
 
 

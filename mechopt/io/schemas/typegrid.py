@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal, Union
 import numpy as np
 from pydantic import Field, model_validator
 
-from mechopt.io.schemas.game import Finite, NonNegative, Positive, Strict
+from mechopt.io.schemas.game import renamed, Finite, NonNegative, Positive, Strict
 from mechopt.core.tolerances import FEASIBILITY_TOL
 from mechopt.typegrid.model import ALPHA_RANGE, FixedMarket, Identity, LinearExternality, Logistic, MarketGrowth, QuasiMonotone, TypeGrid
 
@@ -24,10 +24,15 @@ Alpha = Annotated[float, Field(ge=ALPHA_RANGE[0], le=ALPHA_RANGE[1], allow_inf_n
 
 
 class MarketGrowthSpec(Strict):
-    """v_i(q) = (sum_j q_j)^alpha q_i (Section 7.2)."""
+    """v_i(q) = (sum_j q_j)^growth_rate q_i (Section 7.2, where the growth rate is alpha)."""
 
     family: Literal["market_growth"]
-    alpha: Alpha
+    growth_rate: Alpha
+
+    @model_validator(mode="before")
+    @classmethod
+    def _former_names(cls, data: Any) -> Any:
+        return renamed(data, {"alpha": "growth_rate"}, "the market's growth rate alpha of Section 7.2")
 
 
 class LinearSpec(Strict):
@@ -58,7 +63,8 @@ ValuationSpec = Annotated[Union[MarketGrowthSpec, LinearSpec, FixedMarketSpec, Q
 
 
 class GridSpec(Strict):
-    agents: Annotated[int, Field(ge=1, le=6)]
+    n: Annotated[int, Field(ge=1, le=6)]
+    """The number of agents."""
     disparity: Annotated[int, Field(ge=1, le=10**6)]
     """K = D / eps: true types are eps, 2 eps, ..., K eps."""
     eps: Positive | None = None
@@ -99,14 +105,14 @@ class ExistenceModel(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> ExistenceModel:
-        n, v = self.grid.agents, self.valuation
+        n, v = self.grid.n, self.valuation
         if self.grid.served is not None and len(self.grid.served) != n:
-            raise ValueError(f"grid.served: expected {n} flags (grid.agents), got {len(self.grid.served)}")
+            raise ValueError(f"grid.served: expected {n} flags (grid.n), got {len(self.grid.served)}")
         if isinstance(v, LinearSpec) and (len(v.A) != n or any(len(r) != n for r in v.A)):
-            raise ValueError(f"valuation.A: expected an n x n matrix (n = grid.agents = {n})")
+            raise ValueError(f"valuation.A: expected an n x n matrix (n = grid.n = {n})")
         if isinstance(v, QuasiMonotoneSpec):
             if len(v.a) != n or len(v.b) != n:
-                raise ValueError(f"valuation.a, valuation.b: expected {n} values (grid.agents)")
+                raise ValueError(f"valuation.a, valuation.b: expected {n} values (grid.n)")
             if any(len(m) != n or any(len(r) != n for r in m) for m in (v.C, v.w)):
                 raise ValueError(f"valuation.C, valuation.w: expected n x n matrices (n = {n})")
         fast = isinstance(v, MarketGrowthSpec) and self.grid.quality == "identity" and self.grid.served in (None, [True] * n) \
@@ -134,7 +140,7 @@ def check_profiles(where: str, name: str, K: int, n: int) -> None:
 def build_grid(model: ExistenceModel) -> TypeGrid:
     v = model.valuation
     if isinstance(v, MarketGrowthSpec):
-        valuation: Any = MarketGrowth(v.alpha)
+        valuation: Any = MarketGrowth(v.growth_rate)
     elif isinstance(v, LinearSpec):
         valuation = LinearExternality(np.asarray(v.A, dtype=float))
     elif isinstance(v, FixedMarketSpec):
@@ -144,7 +150,7 @@ def build_grid(model: ExistenceModel) -> TypeGrid:
     g = model.grid
     quality = Identity() if g.quality == "identity" else Logistic()
     served = None if g.served is None else tuple(bool(x) for x in g.served)
-    return TypeGrid(g.agents, g.disparity, valuation, g.eps if g.eps is not None else 1.0 / g.disparity, quality,
+    return TypeGrid(g.n, g.disparity, valuation, g.eps if g.eps is not None else 1.0 / g.disparity, quality,
                     served)
 
 
@@ -152,7 +158,7 @@ def market_growth_model(alpha: float, K: int, n: int = 2) -> dict[str, Any]:
     """The raw ``existence`` model of the market-growth family (what ``mechopt exists
     --market-growth`` solves and stores in its result); validated like a model file."""
     return {"kind": "existence", "name": f"market growth alpha={alpha} K={K}",
-            "grid": {"agents": n, "disparity": K}, "valuation": {"family": "market_growth", "alpha": alpha}}
+            "grid": {"n": n, "disparity": K}, "valuation": {"family": "market_growth", "growth_rate": alpha}}
 
 
 # --- disparity_boundary ------------------------------------------------------------------------
@@ -162,8 +168,10 @@ class BoundaryModel(Strict):
     kind: Literal["disparity_boundary"]
     name: str = ""
     description: str = ""
-    alpha: Alpha
-    agents: Annotated[int, Field(ge=1, le=4)] = 2
+    growth_rate: Alpha
+    """alpha of Section 7.2."""
+    n: Annotated[int, Field(ge=1, le=4)] = 2
+    """The number of agents."""
     full_limit: Annotated[int, Field(ge=2, le=8192)] | None = None
     line_limit: Annotated[int, Field(ge=2, le=2**20)] = 2**17
     tol: Positive = FEASIBILITY_TOL
@@ -171,5 +179,10 @@ class BoundaryModel(Strict):
     @model_validator(mode="after")
     def _size(self) -> BoundaryModel:
         if self.full_limit is not None:
-            check_profiles("full_limit", "full_limit", self.full_limit, self.agents)
+            check_profiles("full_limit", "full_limit", self.full_limit, self.n)
         return self
+
+    @model_validator(mode="before")
+    @classmethod
+    def _former_names(cls, data: Any) -> Any:
+        return renamed(data, {"alpha": "growth_rate", "agents": "n"}, "one name per idea in model files")

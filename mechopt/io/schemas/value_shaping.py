@@ -61,7 +61,7 @@ class ValueShapingModel(Strict):
     def _check(self) -> ValueShapingModel:
         if isinstance(self.cost.slope, list) and len(self.cost.slope) != self.n:
             raise ValueError(f"cost.slope: expected n = {self.n} per-agent costs, got {len(self.cost.slope)}")
-        fields = ("alpha", "beta", "top") if isinstance(self.value, PowerLawSpec) else ("a0", "k")
+        fields = ("coefficient", "exponent", "top") if isinstance(self.value, PowerLawSpec) else ("a0", "k")
         for name in fields:
             if isinstance(getattr(self.value, name), list):
                 raise ValueError(f"value.{name}: one value of data is shared by all agents (000 (1)); give a number")
@@ -110,7 +110,7 @@ class ValueShapingContractModel(Strict):
     def _check(self) -> ValueShapingContractModel:
         if (self.others is None) == (self.n is None):
             raise ValueError("others, n: give exactly one (others' total data, or n for the symmetric fixed point)")
-        fields = ("alpha", "beta", "top") if isinstance(self.value, PowerLawSpec) else ("a0", "k")
+        fields = ("coefficient", "exponent", "top") if isinstance(self.value, PowerLawSpec) else ("a0", "k")
         for name in fields:
             if isinstance(getattr(self.value, name), list):
                 raise ValueError(f"value.{name}: one value of data is shared by all agents (000 (1)); give a number")
