@@ -29,7 +29,7 @@ from mechopt.core.status import Status
 from mechopt.typegrid.certify import PER_AGENT, table_evidence, table_shape
 from mechopt.typegrid.constraints import existence_lp
 from mechopt.typegrid.existence import solve_existence
-from mechopt.typegrid.figures import plot_disparity_curve
+from mechopt.typegrid.figures import plot_disparity_curve, save_png
 from mechopt.typegrid.lp import lp_predecessors, solve_existence_lp
 from mechopt.typegrid.market_growth import figure3_alphas, figure3_curve, line_budgets
 from mechopt.typegrid.model import TypeGrid, market_growth_grid
@@ -107,7 +107,7 @@ def figure3_section() -> list[str]:
     curve = figure3_curve(alphas, on_done=lambda r: print(f"alpha {r.alpha:.3f}: K* {r.max_disparity} "
                                                           f"{'certified' if r.status is Status.OPTIMAL else 'line'}", flush=True))
     seconds = time.perf_counter() - t0
-    png = plot_disparity_curve(curve, ROOT / "docs" / "figures" / "typegrid_figure3.png")
+    png = save_png(plot_disparity_curve(curve), ROOT / "docs" / "figures" / "typegrid_figure3.png")
     full = [r for r in curve if r.status is Status.OPTIMAL]
     lines = [f"Whole Figure 3 curve: {len(curve)} values of alpha in {seconds:.1f} s "
              f"({len(full)} certified on the full grid, the rest bounded by the (1, K) line search; plot "

@@ -30,8 +30,22 @@ _PUBLIC: dict[str, str] = {
     "nash_certificate": "mechopt.certificates.nash", "certify_nash": "mechopt.certificates.nash",
     "solve_nash": "mechopt.solvers.nash", "newton_nash": "mechopt.solvers.nash", "br_nash": "mechopt.solvers.nash",
     "stochastic_br_nash": "mechopt.solvers.nash", "pyomo_mip_nash": "mechopt.solvers.nash",
-    # Shapley values
+    # M_beta and the p-mean welfare program (001)
+    "BudgetUtility": "mechopt.data.utilities", "CobbDouglas": "mechopt.data.utilities",
+    "QuasiLinear": "mechopt.data.utilities", "WelfareProgram": "mechopt.programs.welfare",
+    "solve_welfare": "mechopt.solvers.welfare", "optimal_beta": "mechopt.mechanisms.mbeta",
+    "solve_mbeta": "mechopt.analyses.theorem41",
+    # mechanisms, Shapley values (003)
+    "mechanism": "mechopt.mechanisms.catalog", "solve_mechanism": "mechopt.reciprocity.answer",
     "shapley_values": "mechopt.valuation.shapley",
+    # type grids (002)
+    "TypeGrid": "mechopt.typegrid.model", "market_growth_grid": "mechopt.typegrid.model",
+    "solve_existence": "mechopt.typegrid.existence",
+    # value shaping (000)
+    "ValueOfData": "mechopt.valueshaping.value", "solve_value_shaping": "mechopt.valueshaping.equilibrium",
+    "solve_contract": "mechopt.valueshaping.contracts",
+    # privacy levels (004)
+    "SymmetricPrivacyGame": "mechopt.privacy.symmetric", "solve_stackelberg": "mechopt.privacy.stackelberg",
     # any model, any saved result
     "solve": "mechopt.io.registry", "verify": "mechopt.io.registry",
     # files

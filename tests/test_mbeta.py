@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from mechopt import linear_cost, PowerLaw
 from mechopt.mechanisms import BudgetGame, MBeta, optimal_beta
-from mechopt.analyses.theorem41 import analyze_mbeta
+from mechopt.analyses.theorem41 import solve_mbeta
 from mechopt.core.structured import to_dense
 from mechopt.data.utilities import CobbDouglas, QuasiLinear
 
@@ -63,7 +63,7 @@ def test_budget_game_derivatives_match_finite_differences(utility):
 def test_theorem_41_holds_with_equal_costs():
     # Equal costs: beta* = 1 - 1/n and every agent contributes at the NE (s* > 0), so Theorem 4.1
     # applies; the NE must be a certified KKT point of (19) and match the certified optimum.
-    r = analyze_mbeta(QuasiLinear(PowerLaw(alpha=1.0, beta=0.5, shift=1.0)), linear_cost(0.1), np.full(3, 10.0), 20.0,
+    r = solve_mbeta(QuasiLinear(PowerLaw(alpha=1.0, beta=0.5, shift=1.0)), linear_cost(0.1), np.full(3, 10.0), 20.0,
                       ps=(1.0, 0.0, -np.inf))
     assert r.equilibrium.certificate.verified and r.ne_positive
     assert r.beta == pytest.approx(2 / 3)
@@ -75,7 +75,7 @@ def test_theorem_41_holds_with_equal_costs():
 def test_theorem_41_premise_fails_and_is_reported():
     # Unequal costs with Cobb-Douglas utilities: the NE of M_beta* leaves an agent at s_i = 0, so
     # Theorem 4.1 says nothing; the query must report the higher-welfare feasible point it found.
-    r = analyze_mbeta(CobbDouglas(0.5), linear_cost([1.0, 1.2, 1.4]), np.full(3, 10.0), 20.0, ps=(1.0, 0.0))
+    r = solve_mbeta(CobbDouglas(0.5), linear_cost([1.0, 1.2, 1.4]), np.full(3, 10.0), 20.0, ps=(1.0, 0.0))
     assert r.equilibrium.certificate.verified
     assert not r.ne_positive
     for cmp in r.comparisons:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mechopt.analyses.theorem41 import analyze_mbeta
+from mechopt.analyses.theorem41 import solve_mbeta
 from mechopt.core.status import Status, Termination
 from mechopt.data.functions import PowerLaw, Quadratic
 from mechopt.data.utilities import CobbDouglas, QuasiLinear
@@ -79,7 +79,7 @@ def test_section4_equilibrium_is_found_whatever_the_box(tau):
 
 def test_theorem41_analysis_propagates_the_equilibrium_status():
     """001 Theorem 4.1's study at tau = 30: the NE is found and certified, so the study runs."""
-    result = analyze_mbeta(CobbDouglas(THETA), Quadratic(slope=COSTS), BUDGETS, np.full(3, 30.0), ps=(0.0,))
+    result = solve_mbeta(CobbDouglas(THETA), Quadratic(slope=COSTS), BUDGETS, np.full(3, 30.0), ps=(0.0,))
     assert result.status is Status.EQUILIBRIUM and result.equilibrium.status is Status.EQUILIBRIUM
     np.testing.assert_allclose(result.equilibrium.profile, EXPECTED, atol=1e-6)
     assert result.stats.termination is result.equilibrium.stats.termination
@@ -223,7 +223,7 @@ def test_utilities_undefined_everywhere_give_failed():
         assert result.stats.termination is Termination.NUMERICAL_ERROR
         assert all(a["termination"] == "numerical_error" for a in result.stats.parameters["attempts"])
     with np.errstate(all="ignore"):
-        study = analyze_mbeta(CobbDouglas(THETA), Quadratic(slope=COSTS), -BUDGETS, np.full(3, 30.0))
+        study = solve_mbeta(CobbDouglas(THETA), Quadratic(slope=COSTS), -BUDGETS, np.full(3, 30.0))
     assert study.status is Status.FAILED and study.equilibrium.status is Status.FAILED
 
 

@@ -27,7 +27,7 @@ from mechopt.solvers.nash import solve_nash
 from mechopt.solvers.welfare import kkt_at, solve_welfare
 
 
-def analyze_mbeta(
+def solve_mbeta(
     utility: BudgetUtility,
     cost: Quadratic,
     budgets: np.ndarray,

@@ -10,7 +10,8 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-console = Console(width=160) if not Console().is_terminal else Console()
+console = Console(width=160, soft_wrap=True) if not Console().is_terminal else Console(soft_wrap=True)
+"""Stdout: tables at a fixed width without a terminal; text lines never wrapped."""
 err_console = Console(stderr=True)
 """Stderr, for progress bars; messages go through `say` (never wrapped)."""
 

@@ -139,7 +139,7 @@ def _progress() -> Progress:
 def _sweep(png: Path, full_limit: int, line_limit: int, as_json: bool) -> None:
     """Figure 3: one disparity_boundary model per alpha, each answered through the registry."""
     from mechopt.io.registry import solve_model
-    from mechopt.typegrid.figures import plot_disparity_curve
+    from mechopt.typegrid.figures import plot_disparity_curve, save_png
     from mechopt.typegrid.market_growth import figure3_alphas
 
     alphas = figure3_alphas()
@@ -155,7 +155,7 @@ def _sweep(png: Path, full_limit: int, line_limit: int, as_json: bool) -> None:
                 bar.update(task, advance=1, description=f"alpha = {result.alpha:.3f}")
     except ModelFileError as err:
         fail(_boundary_flags(str(err)))
-    plot_disparity_curve(curve, png)
+    save_png(plot_disparity_curve(curve), png)
     rows = [{"alpha": r.alpha, "max_disparity": r.max_disparity, "status": r.status.value, "established": r.success,
              "lower": r.lower, "upper": r.upper} for r in curve]
     if as_json:

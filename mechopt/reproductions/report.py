@@ -52,6 +52,22 @@ class Certified:
 
 Block = Text | Table | Figure
 
+OUTCOMES = ("reproduced", "reproduced with a difference", "not reproducible here")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One figure, table, theorem, lemma or algorithm of a paper and what the report makes of it:
+    one of ``OUTCOMES``, with why (where the report shows it, what differs, or what is missing)."""
+
+    item: str
+    outcome: str
+    why: str
+
+    def __post_init__(self) -> None:
+        if self.outcome not in OUTCOMES:
+            raise ValueError(f"outcome: expected one of {', '.join(OUTCOMES)}, got {self.outcome!r}")
+
 
 def save_figure(folder: Path, paper: str, name: str, draw: Callable[[object], None], size: tuple[float, float]) -> str:
     """Draw a matplotlib figure (``draw(fig)``) into ``folder/figures/PAPER_name.png``; its name relative to ``folder``."""
@@ -74,6 +90,8 @@ class Section:
     certificates: tuple[Certified, ...] = field(default=())
     differences: tuple[str, ...] = field(default=())
     """What differs from the paper, and why."""
+    inventory: tuple[Claim, ...] = field(default=())
+    """Every figure, table, theorem and algorithm of the paper, with its outcome."""
 
     @property
     def failed(self) -> tuple[Certified, ...]:
@@ -100,6 +118,13 @@ def _certificate_table(certs: Sequence[Certified]) -> Table:
                  tuple((c.what, c.status, "verified" if c.verified else "**NOT verified**") for c in certs))
 
 
+def _inventory_table(claims: Sequence[Claim]) -> Table:
+    return Table(("paper's item", "outcome", "where, or why"), tuple((c.item, c.outcome, c.why) for c in claims))
+
+
+INVENTORY_TITLE = "Every figure, table, theorem and algorithm of the paper"
+
+
 def markdown(sections: Sequence[Section], summary: str) -> str:
     parts = ["# mechopt reproduce: report", summary]
     for s in sections:
@@ -107,6 +132,8 @@ def markdown(sections: Sequence[Section], summary: str) -> str:
         parts.extend(_md_block(b) for b in s.blocks)
         if s.differences:
             parts.append("### What differs from the paper, and why\n\n" + "\n".join(f"- {d}" for d in s.differences))
+        if s.inventory:
+            parts.append(f"### {INVENTORY_TITLE}\n\n" + _md_block(_inventory_table(s.inventory)))
         parts.append(f"### Certificates ({_certificate_counts(s.certificates)})")
         parts.append(_md_block(_certificate_table(s.certificates)))
     return "\n\n".join(parts) + "\n"
@@ -148,6 +175,8 @@ def html_page(sections: Sequence[Section], summary: str, folder: Path) -> str:
         if s.differences:
             items = "".join(f"<li>{_inline(d)}</li>" for d in s.differences)
             parts.append(f"<h3>What differs from the paper, and why</h3><ul>{items}</ul>")
+        if s.inventory:
+            parts.append(f"<h3>{INVENTORY_TITLE}</h3>" + _html_block(_inventory_table(s.inventory), folder))
         parts.append(f"<h3>Certificates ({_certificate_counts(s.certificates)})</h3>")
         parts.append(_html_block(_certificate_table(s.certificates), folder))
     parts.append("</body></html>")

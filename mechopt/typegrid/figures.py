@@ -1,24 +1,41 @@
-"""Figures of paper 002 written as PNG files with matplotlib's Agg backend (no display needed)."""
+"""Figures of paper 002, each drawn on a matplotlib ``Axes`` (a new figure's when none is given)
+and returned, for notebooks; ``save_png`` writes an axes' figure (Agg, no display needed)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING
 
 from mechopt.core.status import Status
-from mechopt.typegrid.linear_mep import MEPOutcome
 from mechopt.typegrid.certify import DisparityBoundary
+from mechopt.typegrid.linear_mep import MEPOutcome
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 
-def plot_disparity_curve(curve: Sequence[DisparityBoundary], path: str | Path) -> Path:
+def _axes(ax: Axes | None) -> Axes:
+    if ax is not None:
+        return ax
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(6.4, 4.2)).subplots()
+
+
+def save_png(ax: Axes, path: str | Path) -> Path:
+    """Write the figure ``ax`` belongs to as a PNG file; its path."""
+    path = Path(path)
+    ax.figure.savefig(path, dpi=120, bbox_inches="tight")
+    return path
+
+
+def plot_disparity_curve(curve: Sequence[DisparityBoundary], ax: Axes | None = None) -> Axes:
     """Figure 3: K*(alpha) for 2 agents; filled markers are certified on the full grid, open ones
     are the certified upper bounds of the (1, K) line search (lower bound: the full-grid limit)."""
-    fig = Figure(figsize=(6.4, 4.2))
-    ax = fig.subplots()
+    ax = _axes(ax)
     full = [(r.alpha, r.max_disparity) for r in curve if r.status is Status.OPTIMAL]
-    line = [(r.alpha, r.max_disparity) for r in curve if not r.status is Status.OPTIMAL and r.max_disparity is not None]
+    line = [(r.alpha, r.max_disparity) for r in curve if r.status is not Status.OPTIMAL and r.max_disparity is not None]
     if full:
         ax.plot(*zip(*full), "o", ms=3, color="C0", label="certified on the full grid")
     if line:
@@ -29,13 +46,12 @@ def plot_disparity_curve(curve: Sequence[DisparityBoundary], path: str | Path) -
     ax.set_title("Disparity boundary for a desirable mechanism (2 agents)")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
-    return _save(fig, path)
+    return ax
 
 
-def plot_mep_agents(agents: Sequence[int], data: Sequence[MEPOutcome], path: str | Path) -> Path:
+def plot_mep_agents(agents: Sequence[int], data: Sequence[MEPOutcome], ax: Axes | None = None) -> Axes:
     """Figure 1: revenue, welfare and best model quality of MEP against the number of agents."""
-    fig = Figure(figsize=(6.4, 4.2))
-    ax = fig.subplots()
+    ax = _axes(ax)
     ax.plot(agents, [d.revenue for d in data], "o-", label="revenue")
     ax.plot(agents, [d.welfare for d in data], "s-", label="welfare")
     ax.plot(agents, [d.quality for d in data], "^-", label="model quality")
@@ -43,13 +59,12 @@ def plot_mep_agents(agents: Sequence[int], data: Sequence[MEPOutcome], path: str
     ax.set_title("MEP under linear externalities (means of 50 samples)")
     ax.grid(True, alpha=0.3)
     ax.legend()
-    return _save(fig, path)
+    return ax
 
 
-def plot_mep_types(opponent: Sequence[float], data: Sequence[MEPOutcome], path: str | Path) -> Path:
+def plot_mep_types(opponent: Sequence[float], data: Sequence[MEPOutcome], ax: Axes | None = None) -> Axes:
     """Figure 2: welfare, revenue and both utilities of MEP with t_1 = 1 against t_2."""
-    fig = Figure(figsize=(6.4, 4.2))
-    ax = fig.subplots()
+    ax = _axes(ax)
     ax.plot(opponent, [d.welfare for d in data], label="welfare")
     ax.plot(opponent, [d.revenue for d in data], label="revenue")
     ax.plot(opponent, [d.utilities[0] for d in data], label="uti_1 (t_1 = 1)")
@@ -58,10 +73,4 @@ def plot_mep_types(opponent: Sequence[float], data: Sequence[MEPOutcome], path: 
     ax.set_title("MEP with two agents (means of 50 samples)")
     ax.grid(True, alpha=0.3)
     ax.legend()
-    return _save(fig, path)
-
-
-def _save(fig: Figure, path: str | Path) -> Path:
-    path = Path(path)
-    fig.savefig(path, dpi=120, bbox_inches="tight")
-    return path
+    return ax

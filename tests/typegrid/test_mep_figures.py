@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mechopt.typegrid.figures import plot_mep_agents, plot_mep_types
+from mechopt.typegrid.figures import plot_mep_agents, plot_mep_types, save_png
 from mechopt.typegrid.linear_mep import figure1_data, figure2_data, mep_outcome, random_linear
 from mechopt.typegrid.model import Logistic
 
@@ -47,7 +47,10 @@ def test_figure1_quality_tends_to_one_and_figures_are_written(tmp_path: Path) ->
     quality = [d.quality for d in data]
     assert all(b > a for a, b in zip(quality, quality[1:]))
     assert quality[-1] > 0.99  # "close to optimal when the number of agents is over 12"
-    assert plot_mep_agents(agents, data, tmp_path / "f1.png").stat().st_size > 0
+    ax = plot_mep_agents(agents, data)
+    assert [line.get_label() for line in ax.get_lines()] == ["revenue", "welfare", "model quality"]
+    assert list(ax.get_lines()[2].get_ydata()) == quality
+    assert save_png(ax, tmp_path / "f1.png").stat().st_size > 0
 
 
 def test_figure2_static_agent_and_quality(tmp_path: Path) -> None:
@@ -56,4 +59,8 @@ def test_figure2_static_agent_and_quality(tmp_path: Path) -> None:
     assert [d.quality for d in data] == pytest.approx(list(Logistic()(1 + opponent)))
     welfare = [d.welfare for d in data]
     assert welfare[-1] > welfare[0]
-    assert plot_mep_types(opponent, data, tmp_path / "f2.png").stat().st_size > 0
+    from matplotlib.figure import Figure
+
+    given = Figure().subplots()
+    assert plot_mep_types(opponent, data, ax=given) is given  # draws on the caller's axes
+    assert save_png(given, tmp_path / "f2.png").stat().st_size > 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mechopt.analyses.theorem41 import analyze_mbeta
+from mechopt.analyses.theorem41 import solve_mbeta
 from mechopt.certificates.mbeta import MBetaResult, certify_mbeta
 from mechopt.certificates.welfare import WelfareResult, certify_welfare
 from mechopt.core.status import Status
@@ -40,7 +40,7 @@ def _beta(model: MBetaModel) -> float:
 
 def _solve_mbeta(model: MBetaModel, tol: float) -> MBetaResult:
     game = budget_game(model, _beta(model))
-    return analyze_mbeta(game.utility, game.mechanism.cost, game.budgets, game.upper,
+    return solve_mbeta(game.utility, game.mechanism.cost, game.budgets, game.upper,
                          beta=None if model.beta == "optimal" else float(model.beta), ps=tuple(model.welfare_p), nash_tol=tol)
 
 
