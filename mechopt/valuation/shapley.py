@@ -280,6 +280,20 @@ def _result(payoff: Payoff | CoalitionFunction, s: np.ndarray, n: int, method: s
 
 # ----------------------------------------------------------------------------- exact enumeration
 
+def _halves(table: np.ndarray, i: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Views of a table over the 2^n coalitions (bit i of the index = agent i): its entries
+    without agent i and with it, in matching order, each of shape (2^(n-1-i), 2^i)."""
+    cube = table.reshape(2 ** (n - 1 - i), 2, 2 ** i)
+    return cube[:, 0, :], cube[:, 1, :]
+
+
+def _weighted(weight: np.ndarray, table: np.ndarray, i: int, n: int, *, difference: bool) -> float:
+    """sum over coalitions X without i of w(|X|) (t(X + i) - t(X)), or of w(|X|) t(X + i)."""
+    w0 = _halves(weight, i, n)[0]
+    without, with_i = _halves(table, i, n)
+    return float(np.einsum("ab,ab->", w0, with_i - without if difference else with_i))
+
+
 def exact_shapley(payoff: Payoff | CoalitionFunction, s: np.ndarray, *, n: int | None = None, gradient: bool = False,
                   jacobian: bool = False) -> ShapleyResult:
     """Shapley values by enumerating all 2^n coalitions (n <= ``EXACT_MAX_PLAYERS``)."""
@@ -291,28 +305,32 @@ def exact_shapley(payoff: Payoff | CoalitionFunction, s: np.ndarray, *, n: int |
                          f"n = {n}; use method='structured' (payoffs of a linear index) or 'sampling'")
     if (gradient or jacobian) and lin is None:
         raise ValueError("payoff: gradients need a LinearIndexPayoff (a payoff of a linear index z = K s)")
-    codes = np.arange(2 ** n, dtype=np.int64)
-    masks = ((codes[:, None] >> np.arange(n)) & 1).astype(bool)
-    S = np.where(masks, s, 0.0)
-    v = A(S)
-    size = masks.sum(axis=1)
     w = _weights(n)
-    values = np.empty(n)
-    grad = np.empty(n) if gradient else None
-    H = np.zeros((n, n)) if jacobian else None
-    G = lin.grad(S) if gradient else None  # dA/ds_j at every coalition
-    curvature = lin.curvature(S) if jacobian else None  # f''(z_l) at every coalition, (n_l, 2^n)
-    for i in range(n):
-        without = codes[~masks[:, i]]
-        with_i = without | (1 << i)
-        weight = w[size[without]]
-        values[i] = weight @ (v[with_i] - v[without])
-        if gradient:
-            grad[i] = weight @ G[with_i, i]
-        if jacobian:
-            # d/ds_j of dA(s[X+i])/ds_i = sum_l f''(z_l) K_li K_lj for j in X+i
-            c = curvature[:, with_i] * lin.K[:, i:i + 1]  # (n_l, m)
-            H[i] = (c.T @ lin.K * masks[with_i]).T @ weight
+    if lin is not None:  # z of every coalition, built by doubling: no 2^n x n table of profiles
+        Z = np.zeros((lin.K.shape[0], 1))
+        size = np.zeros(1, dtype=np.int64)
+        for i in range(n):
+            Z = np.concatenate([Z, Z + lin.K[:, i:i + 1] * s[i]], axis=1)
+            size = np.concatenate([size, size + 1])
+        v = np.sum(lin.f.value(Z), axis=0)
+    else:
+        masks = ((np.arange(2 ** n, dtype=np.int64)[:, None] >> np.arange(n)) & 1).astype(bool)
+        v, size = A(np.where(masks, s, 0.0)), masks.sum(axis=1)
+    weight = np.append(w, 0.0)[size]  # a coalition's weight as the X of X + i (the grand one is never an X)
+    values = np.array([_weighted(weight, v, i, n, difference=True) for i in range(n)])
+    grad = H = None
+    if gradient:  # dA(s[X+i])/ds_i = sum_l f'(z_l) K_li over the coalitions X+i
+        slope = lin.f.d1(Z)
+        grad = np.array([_weighted(weight, lin.K[:, i] @ slope, i, n, difference=False) for i in range(n)])
+    if jacobian:  # d/ds_j of dA(s[X+i])/ds_i = sum_l f''(z_l) K_li K_lj for j in X+i
+        curvature = lin.f.d2(Z)
+        codes = np.arange(2 ** n, dtype=np.int64)
+        masks = ((codes[:, None] >> np.arange(n)) & 1).astype(bool)
+        H = np.zeros((n, n))
+        for i in range(n):
+            with_i = codes[~masks[:, i]] | (1 << i)
+            c = curvature[:, with_i] * lin.K[:, i:i + 1]
+            H[i] = (c.T @ lin.K * masks[with_i]).T @ weight[with_i - (1 << i)]
     return _result(payoff, s, n, "exact", values, t0, gradient=grad, jacobian=H, iterations=2 ** n,
                    parameters={"coalitions": 2 ** n})
 
