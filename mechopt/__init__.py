@@ -24,7 +24,7 @@ _PUBLIC: dict[str, str] = {
     "LinearIndexPayoff": "mechopt.data.payoffs", "Payoff": "mechopt.data.payoffs",
     "RandomCoverage": "mechopt.data.payoffs",
     "CallableGame": "mechopt.games.base", "ContinuousGame": "mechopt.games.base",
-    "DataSharingGame": "mechopt.games.data_sharing",
+    "DataSharingGame": "mechopt.games.data_sharing", "AggregativeGame": "mechopt.games.aggregative",
     # equilibria
     "NashCertificate": "mechopt.certificates.nash", "NashResult": "mechopt.certificates.nash",
     "nash_certificate": "mechopt.certificates.nash", "certify_nash": "mechopt.certificates.nash",

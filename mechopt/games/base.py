@@ -135,7 +135,6 @@ class ContinuousGame(ABC):
         return CallableGame(utilities, bounds, gradients=gradients, hessians=hessians, concave=concave,
                             lipschitz=lipschitz)
 
-
 FD_STEP = float(np.finfo(float).eps ** 0.2)
 """Relative step of the fourth-order difference (balances h^4 truncation and eps/h rounding)."""
 JACOBIAN_STEP = 1e-4
@@ -144,8 +143,8 @@ JACOBIAN_STEP_EXACT = float(np.finfo(float).eps ** (1.0 / 3.0))
 """Relative step of the Jacobian's central difference of user-supplied gradients."""
 VALUE_NOISE = 4.0
 """Rounding error of one utility value taken as VALUE_NOISE * eps * |u| in the error estimates."""
-_CENTRAL = (np.array([-2.0, -1.0, 1.0, 2.0]), np.array([1.0, -8.0, 8.0, -1.0]) / 12.0)
-_FORWARD = (np.arange(5.0), np.array([-25.0, 48.0, -36.0, 16.0, -3.0]) / 12.0)
+CENTRAL_STENCIL = (np.array([-2.0, -1.0, 1.0, 2.0]), np.array([1.0, -8.0, 8.0, -1.0]) / 12.0)
+FORWARD_STENCIL = (np.arange(5.0), np.array([-25.0, 48.0, -36.0, 16.0, -3.0]) / 12.0)
 
 
 class CallableGame(ContinuousGame):
@@ -207,11 +206,11 @@ class CallableGame(ContinuousGame):
         quotient, the step used and the rounding error of the quotient."""
         x, lo, hi = s[i], self.lower[i], self.upper[i]
         if x - 2.0 * h >= lo and x + 2.0 * h <= hi:
-            offsets, weights = _CENTRAL
+            offsets, weights = CENTRAL_STENCIL
         else:
             direction = 1.0 if hi - x >= x - lo else -1.0
             h = direction * min(h, 0.25 * max(hi - x, x - lo))
-            offsets, weights = _FORWARD
+            offsets, weights = FORWARD_STENCIL
         values = np.array([float(self._u[i](self._with(s, i, x + k * h))) for k in offsets])
         rounding = VALUE_NOISE * np.finfo(float).eps * float(np.max(np.abs(values))) * float(np.sum(np.abs(weights)))
         return float(weights @ values) / h, abs(h), rounding / abs(h)
