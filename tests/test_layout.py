@@ -10,7 +10,7 @@ import networkx as nx
 
 PACKAGE = Path(__file__).resolve().parents[1] / "mechopt"
 LAYERS = ["core", "data", "valuation", "games", "mechanisms", "programs", "certificates", "solvers", "analyses",
-          "typegrid", "valueshaping", "reciprocity", "privacy", "io", "sweeps", "reproductions", "cli"]
+          "typegrid", "valueshaping", "reciprocity", "privacy", "learning", "io", "sweeps", "reproductions", "cli"]
 """The layers in order: a module may import from earlier layers only (and its own)."""
 
 
