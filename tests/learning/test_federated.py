@@ -78,3 +78,23 @@ def test_bad_protocol_input_is_named(agents) -> None:
         fedbr(agents, np.full(3, 0.01), np.zeros(4), steps=1, rounds=1, step_size=1.0, interval=1.0)
     with pytest.raises(ValueError, match="samples needed"):
         split_agents(np.zeros((10, 2)), np.zeros(10, dtype=int), 5, 2, 1)
+
+
+def test_predicted_total_is_the_closed_form_beside_where_the_run_stopped(agents) -> None:
+    """On a~(S) = 1 - 1/(S + 1) (in the fitted family), M^0's equilibrium total solves
+    a~'(S) = 1/(S + 1)^2 = c: S* = 1/sqrt(c) - 1 = 9 at c = 0.01.  The run's steps stop where
+    step x slope rounds to no move: there |(a~(S + 1) - a~(S)) - c| * 20 < 1/2 for some agent."""
+    from mechopt.learning.prediction import predict
+
+    def curve(S: float) -> float:
+        return 1.0 - 1.0 / (S + 1.0)
+
+    costs = np.full(4, 0.01)
+    run = fedbr(agents, costs, np.array([1.0, 0.0, 0.0, 0.0]), steps=40, rounds=2, step_size=20.0, interval=1.0,
+                curve=curve)
+    prediction = predict(run, curve, costs, agents.capacity, sizes=[1, 2, 4, 8, 16, 30, 60, 120])
+    assert prediction.answer.success
+    assert prediction.predicted_total == pytest.approx(9.0, rel=1e-6)
+    S = prediction.realized_total
+    np.testing.assert_array_equal(prediction.realized, run.steps[-1].contributions)
+    assert abs((curve(S + 1) - curve(S)) - 0.01) * 20.0 < 0.5  # the dead zone of the rounded steps
