@@ -16,14 +16,14 @@ import numpy as np
 
 from mechopt.core.structured import DiagPlusLowRank
 from mechopt.games.base import (
-    CENTRAL_STENCIL, FORWARD_STENCIL, FD_STEP, JACOBIAN_STEP, JACOBIAN_STEP_EXACT, VALUE_NOISE, ContinuousGame, lipschitz_constants,
+    CENTRAL_STENCIL, FORWARD_STENCIL, FD_STEP, JACOBIAN_STEP, JACOBIAN_STEP_EXACT, VALUE_NOISE, DeclaredGame, lipschitz_constants,
     validate_bounds,
 )
 
 Vectorized = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
-class AggregativeGame(ContinuousGame):
+class AggregativeGame(DeclaredGame):
     """An aggregative game, u_i(s) = f_i(s_i, S) with S = s_1 + ... + s_n, from one vectorized
     callable: ``utility(x, S)`` takes two arrays of shape (n,) (player i's own action x_i and the
     aggregate S_i it faces, its own action included) and returns the n values f_i(x_i, S_i).
@@ -57,14 +57,6 @@ class AggregativeGame(ContinuousGame):
                              f"got shape {out.shape}")
         return out
 
-    @property
-    def own_concave(self) -> bool:
-        return self._concave
-
-    @property
-    def own_lipschitz(self) -> np.ndarray | None:
-        return self._lipschitz
-
     def utilities(self, s: np.ndarray) -> np.ndarray:
         s = np.asarray(s, dtype=float)
         return self._call(self._f, s, np.full(self.n, s.sum()), "utility")
@@ -73,10 +65,6 @@ class AggregativeGame(ContinuousGame):
         s = np.asarray(s, dtype=float)
         others = s.sum() - s
         return np.stack([self._call(self._f, x[:, j], others + x[:, j], "utility") for j in range(x.shape[1])], axis=1)
-
-    def _scale(self, s: np.ndarray) -> np.ndarray:
-        width = self.upper - self.lower
-        return np.clip(np.abs(s), 1e-3 * width, width)
 
     def _difference(self, x: np.ndarray, S: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Fourth-order difference quotients of t -> f_i(x_i + t, S_i + t) at t = 0, every player at

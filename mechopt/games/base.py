@@ -147,7 +147,28 @@ CENTRAL_STENCIL = (np.array([-2.0, -1.0, 1.0, 2.0]), np.array([1.0, -8.0, 8.0, -
 FORWARD_STENCIL = (np.arange(5.0), np.array([-25.0, 48.0, -36.0, 16.0, -3.0]) / 12.0)
 
 
-class CallableGame(ContinuousGame):
+class DeclaredGame(ContinuousGame):
+    """A game given by a user's callables: concavity and Lipschitz constants are what the user
+    declares (``_concave``, ``_lipschitz``), difference steps are relative to each action's scale."""
+
+    _concave: bool
+    _lipschitz: np.ndarray | None
+
+    @property
+    def own_concave(self) -> bool:
+        return self._concave
+
+    @property
+    def own_lipschitz(self) -> np.ndarray | None:
+        return self._lipschitz
+
+    def _scale(self, s: np.ndarray) -> np.ndarray:
+        """The scale of each action that difference steps are relative to."""
+        width = self.upper - self.lower
+        return np.clip(np.abs(s), 1e-3 * width, width)
+
+
+class CallableGame(DeclaredGame):
     """A game given by per-player utility callables of the whole profile (see ``from_utilities``)."""
 
     def __init__(
@@ -179,14 +200,6 @@ class CallableGame(ContinuousGame):
         self._step = float(step)
         self._lipschitz = None if lipschitz is None else lipschitz_constants(lipschitz, len(utilities))
 
-    @property
-    def own_concave(self) -> bool:
-        return self._concave
-
-    @property
-    def own_lipschitz(self) -> np.ndarray | None:
-        return self._lipschitz
-
     def utilities(self, s: np.ndarray) -> np.ndarray:
         return np.array([float(u(s)) for u in self._u])
 
@@ -194,11 +207,6 @@ class CallableGame(ContinuousGame):
         t = np.array(s, dtype=float)
         t[i] = xi
         return t
-
-    def _scale(self, s: np.ndarray) -> np.ndarray:
-        """The scale of each action that difference steps are relative to."""
-        width = self.upper - self.lower
-        return np.clip(np.abs(s), 1e-3 * width, width)
 
     def _difference(self, s: np.ndarray, i: int, h: float) -> tuple[float, float, float]:
         """Fourth-order difference quotient of u_i in s_i with step about h: central where the
