@@ -84,7 +84,7 @@ DOMAIN_SOLVERS = {
     "mechopt.typegrid.existence", "mechopt.typegrid.dag", "mechopt.typegrid.bellman_ford", "mechopt.typegrid.lp",
     "mechopt.typegrid.aggregate", "mechopt.typegrid.market_growth",
     "mechopt.valueshaping.equilibrium", "mechopt.valueshaping.contracts", "mechopt.valueshaping.baselines",
-    "mechopt.privacy.stackelberg", "mechopt.privacy.twogroup",
+    "mechopt.privacy.stackelberg", "mechopt.privacy.twogroup", "mechopt.privacy.levels",
     "mechopt.reciprocity.answer", "mechopt.reciprocity.metrics", "mechopt.reciprocity.table1",
 }
 """Modules of the paper domains that compute answers (solvers); docs/design.md lists them."""

@@ -1,6 +1,7 @@
 """The answers of paper 004's platform programs and their certifiers: (19) (kind ``stackelberg``:
-:class:`StackelbergResult`, :func:`certify_stackelberg`) and (25) (:class:`TwoGroupAnswer`,
-:func:`certify_two_group`).
+:class:`StackelbergResult`, :func:`certify_stackelberg`), (19) over K >= 2 levels for two users (kind
+``stackelberg_levels``: :class:`LevelsStackelbergResult`, :func:`certify_levels_stackelberg`) and (25)
+(:class:`TwoGroupAnswer`, :func:`certify_two_group`).
 
 **(19) has no finite optimality witness** (a maximum over the equilibrium correspondence, a
 nonconvex set), so the certifier re-derives the bound it needs from the model alone, by a method
@@ -34,6 +35,11 @@ that shares nothing with the solvers (polynomial roots, a MILP):
 
 **(25)**: the pair (x, y) at alpha is an equilibrium of (23)-(24) (its regrets, recomputed); that
 alpha is optimal for (25) rests on the solver's method and is not certified.
+
+**(19) over K levels**: the users' payoffs at (alpha, q) against every level, recomputed from the
+table (Theorem-2 values averaged over the other user's level); every level played with positive
+probability must be a best response within tol * R.  That alpha is optimal rests on the solver's
+enumeration of equilibrium supports and is not certified.
 """
 
 from __future__ import annotations
@@ -50,9 +56,9 @@ from mechopt.core.verdict import Basis, Check, Verdict, bind, equal, judge, tole
 from mechopt.privacy.bernstein import EPS, Bracket, elevate, maximize, product, rounding
 from mechopt.privacy.fairvalue import fair_values_users
 from mechopt.privacy.game import PrivacyGame, check_sensitivity, check_users
-from mechopt.privacy.payoffs import (bimatrix, check_two_by_two, expected_utility, regrets, user_payoffs,
-                                     value_magnitude)
-from mechopt.privacy.symmetric import SymmetricPrivacyGame, real_roots
+from mechopt.privacy.payoffs import (bimatrix, check_two_by_two, expected_utility, expected_utility_of, level_payoffs,
+                                     regrets, user_payoffs, value_magnitude)
+from mechopt.privacy.symmetric import SymmetricLevelsGame, SymmetricPrivacyGame, real_roots
 
 STACKELBERG_TOL = 1e-9
 """Largest support loss (relative to R) and excess of the bound over the value (relative to V)."""
@@ -567,3 +573,123 @@ def certify_two_group(game: PrivacyGame, c1: float, c2: float, answer: TwoGroupA
     rests = ("proof: the users' regrets against every pure level at (alpha, x, y), recomputed from the Theorem-2 "
              "values, are at most tol * max(|A|, |B|); that alpha is optimal for (25) is not certified")
     return judge("two_group", answer.status, supported, checks, Basis.PROOF, rests, tol, STACKELBERG_UNCHECKED)
+
+
+# --- (19) over K levels (kind ``stackelberg_levels``): the answer and its certifier --------------------
+
+@dataclass(frozen=True)
+class LevelsCertificate(Serializable):
+    """The users' payoffs and regrets at (alpha, q) in the K-level symmetric game."""
+
+    kind: str
+    payoffs: np.ndarray
+    """payoffs[i, s] = u_i(s, q): alpha E[phi_i(s; eps_-i)] - c costs[s], the others playing q."""
+    regrets: np.ndarray
+    """regrets[i, s] = u_i(s, q) - u_i(q, q)."""
+    max_regret: float
+    support_gap: float
+    """max over users and levels played with positive probability of the loss against the best
+    level: at most tol * regret_scale in an equilibrium."""
+    regret_scale: float
+    """R = max(alpha max |phi|, c max costs): the magnitude of the users' payoff terms."""
+    tol: float
+    verified: bool
+
+
+def levels_certificate(game: SymmetricLevelsGame, c: float, alpha: float, q: np.ndarray, *,
+                       tol: float = STACKELBERG_TOL) -> LevelsCertificate:
+    """The evidence at (alpha, q): verified iff every level played with positive probability is a
+    best response within tol * R (the Theorem-2 values averaged over the other user's levels,
+    enumerated from the table)."""
+    costs = c * game.costs
+    payoffs = level_payoffs(game.game, alpha, q, costs)
+    regret = payoffs - (payoffs @ q)[:, None]
+    best = payoffs.max(axis=1, keepdims=True)
+    gap = float(np.max(np.where(q[None, :] > 0, best - payoffs, 0.0)))
+    scale = max(alpha * value_magnitude(game.game), float(np.max(costs)), TINY)
+    return LevelsCertificate("levels_regrets", payoffs, regret, float(regret.max()), gap, scale, tol,
+                             bool(gap <= tol * scale))
+
+
+@dataclass(frozen=True)
+class LevelsStackelbergResult(Answer):
+    """(19) over K levels: the share alpha, the symmetric equilibrium q (each user plays level k with
+    probability q[k]), the platform's and the users' expected utilities; ``status`` (``equilibrium``
+    when the users' regrets verify) and ``message`` are :func:`certify_levels_stackelberg`'s verdict.
+    That alpha is optimal for (19) rests on the solver's enumeration of the equilibrium supports
+    and is not certified."""
+
+    kind: str
+    status: Status
+    message: str
+    sensitivity: float
+    costs: np.ndarray
+    """Each level's relative privacy cost: a user at level k pays sensitivity * costs[k]."""
+    selection: str
+    alpha: float
+    distribution: np.ndarray
+    """q: the probability of each level, E[0] (data withheld) first."""
+    equilibrium: np.ndarray
+    """Row i: user i's mixed strategy over the levels (q for every user)."""
+    platform_utility: float
+    user_utilities: np.ndarray
+    """Each user's expected alpha phi_i - c costs[level]."""
+    payments: np.ndarray
+    """Each user's expected fair payment alpha phi_i (Theorem 2)."""
+    total_utility: float
+    certificate: LevelsCertificate
+    stats: SolveStats
+    verdict: Verdict | None = verdict_field()
+
+
+def _distribution(q: np.ndarray, k: int) -> np.ndarray:
+    q = np.asarray(q, dtype=float)
+    if q.shape != (k,) or not np.all(np.isfinite(q)) or np.any(q < 0) or abs(float(q.sum()) - 1.0) > 1e-9:
+        raise MalformedAnswer(f"distribution: must be {k} probabilities >= 0 summing to 1 (one per level)")
+    return q
+
+
+def certify_levels_stackelberg(game: SymmetricLevelsGame, c: float, answer: LevelsStackelbergResult, *,
+                               tol: float = STACKELBERG_TOL) -> Verdict:
+    """The verdict on a K-level (19) answer (the one judge of the stackelberg_levels kind): the users'
+    payoffs at (alpha, q) recomputed from the table (``equilibrium`` when every level played is a
+    best response within tol * R, else ``unverified``), and every other field bound to the model.
+    alpha's optimality over the equilibrium correspondence is the solver's and is not certified."""
+    c = check_sensitivity(c)
+    alpha, q = _unit(answer.alpha, "alpha"), _distribution(answer.distribution, game.n_levels)
+    g = game.game
+    cert = levels_certificate(game, c, alpha, q, tol=tol)
+    payoffs = cert.payoffs
+    users = payoffs @ q
+    payments = users + c * float(game.costs @ q)
+    v = max(float(np.max(np.abs(g.table))), TINY)
+    r = cert.regret_scale
+    claimed = answer.certificate
+    checks = [
+        equal("kind", answer.kind, "stackelberg_levels"),
+        equal("sensitivity", answer.sensitivity, c),
+        bind("costs", answer.costs, game.costs, rtol=0.0),
+        equal("selection", answer.selection, "optimistic"),
+        witness("alpha", alpha),
+        witness("distribution", q),
+        equal("equilibrium", answer.equilibrium, np.tile(q, (game.n, 1))),
+        bind("platform_utility", answer.platform_utility, (1.0 - alpha) * expected_utility_of(g, q), scale=v),
+        bind("user_utilities", answer.user_utilities, users, scale=r),
+        bind("payments", answer.payments, payments, scale=r),
+        bind("total_utility", answer.total_utility, expected_utility_of(g, q), scale=v),
+        equal("certificate.kind", claimed.kind, cert.kind),
+        bind("certificate.payoffs", claimed.payoffs, cert.payoffs, scale=r),
+        bind("certificate.regrets", claimed.regrets, cert.regrets, scale=r),
+        bind("certificate.max_regret", claimed.max_regret, cert.max_regret, scale=r),
+        bind("certificate.support_gap", claimed.support_gap, cert.support_gap, scale=r),
+        bind("certificate.regret_scale", claimed.regret_scale, cert.regret_scale),
+        tolerance("certificate.tol", claimed.tol, tol),
+        equal("certificate.verified", claimed.verified, cert.verified),
+    ]
+    supported = Status.EQUILIBRIUM if cert.verified else Status.UNVERIFIED
+    rests = ("at (alpha, q) every level a user plays with positive probability is a best response within "
+             "tol * R, the Theorem-2 values averaged over the other user's levels recomputed from the table; that "
+             "alpha is optimal for (19) over K levels rests on the solver's enumeration of equilibrium supports "
+             "and is not certified")
+    return judge("stackelberg_levels", answer.status, supported, checks, Basis.PROOF, rests, tol,
+                 STACKELBERG_UNCHECKED)

@@ -91,10 +91,27 @@ class FederatedPopulation:
         return self.t2 + 2 * self.s2 if v is None else self.emse(i, v)
 
     def utility(self, eps: Sequence[int]) -> float:
-        """(17)."""
+        """(17), every user's optimal EMSE at once (:meth:`optimal_emses`)."""
         base = self.t2 + 2 * self.s2
-        return float(sum(a * math.log(base / self.optimal_emse(i, eps))
-                         for i, a in enumerate(self.importance) if a > 0))
+        a = self.importance
+        return float(np.sum(a[a > 0] * np.log(base / self.optimal_emses(eps)[a > 0])))
+
+    def optimal_emses(self, eps: Sequence[int]) -> np.ndarray:
+        """Every user's optimal (55), batched: user i's matrix M' A_i M is t^2 M'DM + s^2 (M'M -
+        m_i m_i' + g_i g_i') with m_i row i of M and g_i = M'1 - m_i (the same as :meth:`optimal_emse`)."""
+        m = self._parameters(eps)
+        n = self.n_users
+        if m.shape[1] == 0:
+            return np.full(n, self.t2 + 2 * self.s2)
+        g = m.sum(axis=0)[None, :] - m
+        base = self.t2 * (m.T / self.samples) @ m + self.s2 * (m.T @ m)
+        q = base[None] + self.s2 * (np.einsum("ip,iq->ipq", g, g) - np.einsum("ip,iq->ipq", m, m))
+        y = np.linalg.solve(q, np.ones((n, m.shape[1], 1)))[..., 0]
+        v = (y / y.sum(axis=1, keepdims=True)) @ m.T  # row i: user i's weights over all users
+        own = v[np.arange(n), np.arange(n)]
+        others_sq = np.sum(v**2, axis=1) - own**2
+        others_sum = v.sum(axis=1) - own
+        return self.t2 * np.sum(v**2 / self.samples, axis=1) + self.s2 * (others_sq + others_sum**2)
 
     def game(self) -> PrivacyGame:
         """The privacy game over {0, 1, 2}^N with U of (17) (3^N entries)."""

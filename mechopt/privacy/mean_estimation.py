@@ -86,3 +86,65 @@ def simulate_risk(eps: float, sharing: int, samples: int, seed: int) -> tuple[fl
         noise = rng.laplace(scale=scale, size=samples) if scale > 0 else 0.0
         err = (w * x.sum(axis=1) + noise - mu) ** 2
     return float(err.mean()), float(err.std(ddof=1) / math.sqrt(samples))
+
+
+# --- Example 1 at any level vector (the natural extension of (28)-(36)) -------------------------------
+
+def linear_laplace_risk(levels: tuple[float, ...] | list[float]) -> tuple[float, np.ndarray, float]:
+    """(r, w, b): the Bayes risk of the best linear-Laplace estimator w'X + Laplace(b) of (7) for users
+    at the given levels (any number of users, any levels >= 0, inf allowed).
+
+    With X_i = +-1/2 and mu = p - 1/2, p ~ U(0, 1): E[(w'X - mu)^2] = sum w_i^2 / 6 + (sum w_i - 1)^2 / 12
+    (this is (29) for one sharer and (33) for two at a common level), plus the Laplace variance 2 b^2;
+    eps_i-DP in coordinate i needs b >= |w_i| / eps_i.  The problem is convex; at the optimum the users
+    with the smallest levels are clamped (w_i = b eps_i) and the others share a common weight
+    lambda = (1 - b E) / (m + 2) (E the clamped users' level sum, m the others' number).  Each choice
+    of the clamped set is a quadratic in b: its minimizer is the optimum when it is consistent
+    (b eps_i <= lambda on the clamped users, >= lambda on the others).  Users at level 0 get w = 0."""
+    eps = np.array([_check_share(e) for e in levels], dtype=float)
+    order = np.argsort(eps, kind="stable")
+    best: tuple[float, np.ndarray, float] | None = None
+    for j in range(len(eps) + 1):
+        clamped, free = order[:j], order[j:]
+        if np.any(np.isinf(eps[clamped])):
+            break
+        e, e2, m = float(eps[clamped].sum()), float((eps[clamped] ** 2).sum()), len(free)
+        # r(b) = (b^2 e2 + m lam^2) / 6 + (b e + m lam - 1)^2 / 12 + 2 b^2 with lam = (1 - b e) / (m + 2):
+        # b e + m lam - 1 = 2 (b e - 1) / (m + 2), so r is a quadratic a2 b^2 + a1 b + a0
+        k = m + 2.0
+        a2 = e2 / 6 + m * e**2 / (6 * k**2) + e**2 / (3 * k**2) + 2.0
+        a1 = -2 * m * e / (6 * k**2) - 2 * e / (3 * k**2)
+        b = max(-a1 / (2 * a2), 0.0)
+        lam = (1 - b * e) / k
+        slack = 1e-12 * max(1.0, abs(lam))
+        finite = eps[free][np.isfinite(eps[free])]  # b eps_i >= lam always holds at eps_i = inf
+        if np.any(b * eps[clamped] > lam + slack) or np.any(b * finite < lam - slack):
+            continue
+        w = np.empty(len(eps))
+        w[clamped], w[free] = b * eps[clamped], lam
+        r = float((w**2).sum() / 6 + (w.sum() - 1) ** 2 / 12 + 2 * b**2)
+        if best is None or r < best[0]:
+            best = (r, w, b)
+    assert best is not None, "one clamped set is always consistent (the problem is convex)"
+    return best
+
+
+def _check_share(eps: float) -> float:
+    eps = float(eps)
+    if math.isnan(eps) or eps < 0:
+        raise ValueError(f"levels: every privacy level must be >= 0 (inf allowed), got {eps}")
+    return eps
+
+
+def levels_utility(levels: tuple[float, ...] | list[float]) -> float:
+    """(36) extended: U = 2 - 24 r at any level vector (U(0) = 0; sup U = 1 for two users)."""
+    return 2.0 - 24.0 * linear_laplace_risk(levels)[0]
+
+
+def mean_estimation_levels_game(levels: tuple[float, ...] | list[float], n_users: int = 2) -> PrivacyGame:
+    """Example 1's game over any sorted level set E (E[0] = 0: data withheld), U of (36) extended
+    (:func:`levels_utility`): two users at {0, eps'} give (36) exactly."""
+    levels = tuple(_check_share(e) for e in levels)
+    if levels[0] != 0.0:
+        raise ValueError(f"levels: the lowest level must be 0 (data withheld), got {levels[0]}")
+    return PrivacyGame.from_function(levels, n_users, levels_utility)

@@ -17,8 +17,13 @@ from mechopt.privacy.game import PrivacyGame
 
 def level_weights(p: float, n: int) -> np.ndarray:
     """P(level vector) over (2,) * n when each of n users is private (level 0) with probability p."""
-    one = np.array([p, 1.0 - p])
-    return reduce(np.multiply.outer, [one] * n) if n else np.array(1.0)
+    return distribution_weights(np.array([p, 1.0 - p]), n)
+
+
+def distribution_weights(q: np.ndarray, n: int) -> np.ndarray:
+    """P(level vector) over (K,) * n when each of n users plays level k with probability q[k]."""
+    q = np.asarray(q, dtype=float)
+    return reduce(np.multiply.outer, [q] * n) if n else np.array(1.0)
 
 
 def expected_utility(game: PrivacyGame, p: float) -> float:
@@ -27,17 +32,29 @@ def expected_utility(game: PrivacyGame, p: float) -> float:
     return float(np.sum(game.table * level_weights(p, game.n_users)))
 
 
+def expected_utility_of(game: PrivacyGame, q: np.ndarray) -> float:
+    """U(q) = E[U(eps)] with every user playing the mixed strategy q over the K levels."""
+    return float(np.sum(game.table * distribution_weights(q, game.n_users)))
+
+
 def user_payoffs(game: PrivacyGame, alpha: float, p: float, c: float) -> np.ndarray:
     """u_i(s, p) of (18) for every user i and pure level s (rows i, columns s = private, share), the
     others private with probability p: alpha times user i's Theorem-2 value averaged over the others'
     level vectors, minus c for sharing."""
+    return level_payoffs(game, alpha, np.array([p, 1.0 - p]), c * np.array([0.0, 1.0]))
+
+
+def level_payoffs(game: PrivacyGame, alpha: float, q: np.ndarray, costs: np.ndarray) -> np.ndarray:
+    """(18) over K levels: u_i(s, q) = alpha E[phi_i(s; eps_-i)] - costs[s] for every user i (rows)
+    and pure level s (columns), the others playing q independently; phi_i the Theorem-2 values
+    (alpha = 1) averaged over the others' level vectors (enumerated)."""
     phi = fair_values_users(game, 1.0).users
     n = game.n_users
-    weights = level_weights(p, n - 1)
-    out = np.empty((n, 2))
+    weights = distribution_weights(q, n - 1)
+    out = np.empty((n, game.n_levels))
     for i in range(n):
         own_first = np.moveaxis(phi[i], i, 0)
-        out[i] = alpha * np.tensordot(own_first, weights, axes=n - 1) - c * np.array([0.0, 1.0])
+        out[i] = alpha * np.tensordot(own_first, weights, axes=n - 1) - np.asarray(costs, dtype=float)
     return out
 
 

@@ -41,12 +41,14 @@ import numpy as np
 
 from mechopt.core.stats import SolveStats
 from mechopt.core.status import Status, Termination
-from mechopt.privacy.certify import (STACKELBERG_TOL, StackelbergResult, certify_stackelberg, regime_of,
+from mechopt.privacy.certify import (STACKELBERG_TOL, LevelsStackelbergResult, StackelbergResult,
+                                     certify_levels_stackelberg, certify_stackelberg, levels_certificate, regime_of,
                                      stackelberg_certificate)
 from mechopt.privacy.fairvalue import fair_values_users
 from mechopt.privacy.game import check_sensitivity, check_users, optimistic_choice
-from mechopt.privacy.payoffs import expected_utility, user_payoffs
-from mechopt.privacy.symmetric import SymmetricPrivacyGame, real_roots
+from mechopt.privacy.levels import equilibrium_candidates
+from mechopt.privacy.payoffs import expected_utility, expected_utility_of, level_payoffs, user_payoffs
+from mechopt.privacy.symmetric import SymmetricLevelsGame, SymmetricPrivacyGame, real_roots
 from mechopt.privacy.twogroup import mip_t_range, pattern_pieces
 
 METHODS = ("candidates", "mip")
@@ -181,5 +183,33 @@ def solve_stackelberg(game: SymmetricPrivacyGame, c: float, *, tol: float = STAC
                               np.tile([p, 1.0 - p], (game.n, 1)), value, users, users + c * (1.0 - p),
                               expected_utility(game.game, p), gmin, gmax, threshold_c(game), regime_of(p), cert, stats)
     verdict = certify_stackelberg(game, c, draft, tol=tol, evidence=cert)
+    done = dataclasses.replace(draft, stats=dataclasses.replace(stats, seconds=time.perf_counter() - start))
+    return done.certified(verdict)
+
+
+def solve_stackelberg_levels(game: SymmetricLevelsGame, c: float, *,
+                             tol: float = STACKELBERG_TOL) -> LevelsStackelbergResult:
+    """(19) over K >= 2 levels for two users (kind ``stackelberg_levels``): the best symmetric
+    equilibrium over every support segment (:func:`mechopt.privacy.levels.equilibrium_candidates`),
+    optimistic selection, then the smallest alpha.  Certified by
+    :func:`~mechopt.privacy.certify.certify_levels_stackelberg` (the users' equilibrium; alpha's
+    optimality rests on this enumeration)."""
+    start = time.perf_counter()
+    c = check_sensitivity(c)
+    cands, counts = equilibrium_candidates(game, c)
+    order = sorted(range(len(cands)), key=lambda j: (cands[j].alpha, -cands[j].value))
+    cands = [cands[j] for j in order]
+    best = cands[optimistic_choice(np.array([x.alpha for x in cands]), np.array([x.value for x in cands]))]
+    alpha, q = best.alpha, best.q
+    costs = c * game.costs
+    users = level_payoffs(game.game, alpha, q, costs) @ q
+    cert = levels_certificate(game, c, alpha, q, tol=tol)
+    stats = SolveStats("support-segments", Termination.EXHAUSTIVE, len(cands), 0.0,
+                       {"method": "supports", "selection": "optimistic", **counts})
+    total = expected_utility_of(game.game, q)
+    draft = LevelsStackelbergResult("stackelberg_levels", Status.UNVERIFIED, "", c, np.array(game.costs), "optimistic",
+                                    alpha, q, np.tile(q, (game.n, 1)), (1.0 - alpha) * total, users,
+                                    users + float(costs @ q), total, cert, stats)
+    verdict = certify_levels_stackelberg(game, c, draft, tol=tol)
     done = dataclasses.replace(draft, stats=dataclasses.replace(stats, seconds=time.perf_counter() - start))
     return done.certified(verdict)

@@ -130,3 +130,49 @@ def p_star(game: SymmetricPrivacyGame, alpha: float, c: float) -> float:
     c/gamma_min (the smallest equilibrium p where several exist)."""
     pts, _ = symmetric_equilibria(game, alpha, c)
     return float(pts.min())
+
+
+MAX_LEVELS = 8
+"""Most privacy levels of the K-level game: its solver enumerates the 2^K - 1 equilibrium supports."""
+
+
+@dataclass(frozen=True)
+class SymmetricLevelsGame:
+    """The natural extension of (18) to K >= 2 levels (Section 5 has K = 2): two users with a
+    symmetric utility table over E^2, each paying sensitivity * costs[k] at level k (costs[0] = 0:
+    withholding data costs nothing, the paper's c_i(0) = 0).  K = 2 with costs (0, 1) is (18)."""
+
+    game: PrivacyGame
+    costs: np.ndarray
+
+    def __post_init__(self) -> None:
+        g = self.game
+        k = g.n_levels
+        if not 2 <= k <= MAX_LEVELS:
+            raise ValueError(f"levels: the K-level game takes 2 to {MAX_LEVELS} privacy levels, got {k}")
+        if g.n_users != 2:
+            raise ValueError(f"table: the K-level game is solved for N = 2 users (a symmetric bimatrix game), got "
+                             f"N = {g.n_users}; with N >= 3 its symmetric equilibria solve polynomial systems of "
+                             "degree N - 1 (for two levels and any N use kind 'stackelberg')")
+        check_magnitudes(g.table)
+        t = g.table
+        if not np.allclose(t, t.T, rtol=0.0, atol=1e-12 * max(1.0, float(np.abs(t).max()))):
+            raise ValueError("table: must be symmetric in the two users (equal marginal contributions, Section 5)")
+        costs = np.asarray(self.costs, dtype=float)
+        if costs.shape != (k,):
+            raise ValueError(f"costs: one relative cost per level ({k} numbers), got shape {costs.shape}")
+        if not np.all(np.isfinite(costs)) or np.any(costs < 0) or np.any(costs > 1e6):
+            raise ValueError(f"costs: every relative cost must be a number in [0, 1e6], got {costs.tolist()}")
+        if costs[0] != 0.0:
+            raise ValueError(f"costs: the lowest level (data withheld) costs nothing, costs[0] = 0, got {costs[0]:g}")
+        costs = costs.copy()
+        costs.setflags(write=False)
+        object.__setattr__(self, "costs", costs)
+
+    @property
+    def n(self) -> int:
+        return self.game.n_users
+
+    @property
+    def n_levels(self) -> int:
+        return self.game.n_levels

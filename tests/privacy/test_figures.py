@@ -30,9 +30,17 @@ def test_quick_sweeps_and_section(tmp_path):
     section = p004.section(results, tmp_path)
     names = sorted(p.name for p in (tmp_path / "figures").glob("*.png"))
     assert names == ["004_figure5a_fair_values.png", "004_figure5b_star7.png", "004_figure6_stackelberg.png",
-                     "004_figure7_two_groups.png"]
-    # (19) at every c of Figures 6 and 5.1, (25) at c_1 = c_2 = c of Section 5.1, a line per Figure 7 row
-    assert len(section.certificates) == sum(len(results[k]) for k in ("figure6", "section51", "section51", "figure7"))
+                     "004_figure7_two_groups.png", "004_levels_stackelberg.png"]
+    # (19) at every c of Figures 6 and 5.1 and at each eps' of Example 1, (19) over three levels, (25) at
+    # c_1 = c_2 = c of Section 5.1, a line per Figure 7 row
+    assert len(section.certificates) == sum(len(results[k]) for k in ("figure6", "section51", "example1_eps",
+                                                                       "levels", "section51", "figure7"))
+    # every figure, theorem, proposition and example of 004 in the inventory
+    items = {c.item.split(" (")[0] for c in section.inventory}
+    assert items >= {*(f"Figure {k}" for k in (1, 2, 3, 4, 6, 7)), "Figure 5(a)", "Figure 5(b)", "Theorem 1",
+                     "Theorem 2", "Theorem 3", "Proposition 4", "Proposition 5", "Example 1", "Example 2"}
+    # Proposition 5's printed weights are the exact minimizer of (55)
+    assert max(r["max_gap"] for r in results["proposition5"]) < 1e-12
     assert not section.failed
     d6 = [p004.optimum(r) for r in results["figure6"]]
     assert d6[0]["platform"] == 1.0 and d6[-1]["platform"] == 0.0

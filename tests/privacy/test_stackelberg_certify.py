@@ -236,7 +236,8 @@ def _table(n: int, value: float = 1.0):
     (_raw(game=_table(2, 1e-60)), r"game\.table: the largest \|U\|"),
     (_raw(game=_table(15)), r"game\.table: nested deeper than 14 users"),
     (_raw(game={"utility": "table", "levels": [0.0, 1.0, 2.0], "table": [[0.0] * 3] * 3}),
-     r"game\.levels: Section 5's game has two privacy levels, got 3"),
+     r"game\.levels: Section 5's game \(kind 'stackelberg', Theorem 3\) has two privacy levels, got 3; for 2 to 8 "
+     r"levels use kind 'stackelberg_levels'"),
     (_raw(game={"utility": "table", "levels": [0.0, 1.0], "table": [[0.0, 1.0, 2.0], [1.0, 2.0]]}),
      r"game\.table: every row must have 2 entries"),
 ])

@@ -1,4 +1,5 @@
-"""The ``stackelberg`` kind: the platform's share alpha* of (19) (004 Section 5)."""
+"""The ``stackelberg`` kind: the platform's share alpha* of (19) (004 Section 5), and
+``stackelberg_levels``: (19) extended to K >= 2 privacy levels for two users."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ from mechopt.core.serialization import MalformedAnswer
 from mechopt.core.verdict import Verdict
 from mechopt.io.kind import Kind
 from mechopt.io.kinds.rows import short
-from mechopt.io.schemas.privacy import StackelbergModel, sensitivity, symmetric_game
-from mechopt.privacy.certify import STACKELBERG_TOL, StackelbergResult, certify_stackelberg
-from mechopt.privacy.stackelberg import solve_stackelberg
+from mechopt.io.schemas.privacy import (StackelbergLevelsModel, StackelbergModel, levels_game, sensitivity,
+                                        symmetric_game)
+from mechopt.privacy.certify import (STACKELBERG_TOL, LevelsStackelbergResult, StackelbergResult,
+                                     certify_levels_stackelberg, certify_stackelberg)
+from mechopt.privacy.stackelberg import solve_stackelberg, solve_stackelberg_levels
 
 
 def _solve(model: StackelbergModel, tol: float, method: str = "candidates") -> StackelbergResult:
@@ -29,5 +32,24 @@ def stackelberg_summary(r: StackelbergResult) -> str:
             f"gamma_max = {r.gamma_max:.6g}")
 
 
+def _solve_levels(model: StackelbergLevelsModel, tol: float) -> LevelsStackelbergResult:
+    return solve_stackelberg_levels(levels_game(model), sensitivity(model), tol=tol)
+
+
+def _certify_levels(model: StackelbergLevelsModel, answer: LevelsStackelbergResult, tol: float) -> Verdict:
+    try:
+        c = sensitivity(model)
+    except ValueError as err:
+        raise MalformedAnswer(f"model.{err}") from None
+    return certify_levels_stackelberg(levels_game(model), c, answer, tol=tol)
+
+
+def levels_summary(r: LevelsStackelbergResult) -> str:
+    return (f"alpha = {r.alpha:.6g}, levels played with q = {short(r.distribution)}; platform "
+            f"{r.platform_utility:.6g}, users {short(r.user_utilities)} (alpha's optimality: the solver's)")
+
+
 KINDS = (Kind("stackelberg", StackelbergModel, StackelbergResult, _solve, _certify, STACKELBERG_TOL,
-              stackelberg_summary, options=frozenset({"method"})),)
+              stackelberg_summary, options=frozenset({"method"})),
+         Kind("stackelberg_levels", StackelbergLevelsModel, LevelsStackelbergResult, _solve_levels, _certify_levels,
+              STACKELBERG_TOL, levels_summary))

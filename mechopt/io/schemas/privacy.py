@@ -8,6 +8,18 @@ utility = "mean_estimation" # Example 1's (36) with two users over {0, epsilon}
 epsilon = "inf"             # eps' > 0, a number or "inf" (Section 5.1)
 # or a table: levels = [0.0, 1.0] and table = [[0.0, 0.6], [0.6, 1.0]] (user 1 on the rows)
 ```
+
+and of ``stackelberg_levels`` model files (the natural extension of (18)-(19) to K >= 2 levels,
+two users; docs/privacy.md):
+
+```toml
+kind = "stackelberg_levels"
+sensitivity = 0.3           # c: a user at level k pays c * costs[k]
+costs = [0.0, 0.25, 1.0]    # one relative cost per level, costs[0] = 0 (default [0, 1] for K = 2)
+[game]
+utility = "mean_estimation" # Example 1's (36) at any level vector (the linear-Laplace estimator)
+levels = [0.0, 2.0, "inf"]  # sorted, the lowest 0; or a table as above with K levels
+```
 """
 
 from __future__ import annotations
@@ -19,8 +31,8 @@ from pydantic import Field, field_validator, model_validator
 
 from mechopt.io.schemas.game import NonNegative, Strict
 from mechopt.privacy.game import MAX_USERS, PrivacyGame, check_sensitivity
-from mechopt.privacy.mean_estimation import mean_estimation_game
-from mechopt.privacy.symmetric import SymmetricPrivacyGame
+from mechopt.privacy.mean_estimation import mean_estimation_game, mean_estimation_levels_game
+from mechopt.privacy.symmetric import MAX_LEVELS, SymmetricLevelsGame, SymmetricPrivacyGame
 
 
 
@@ -63,12 +75,13 @@ class StackelbergModel(Strict):
         return self
 
 
-def _table(spec: TableSpec) -> PrivacyGame:
+def _table(spec: TableSpec, two_levels: bool = True) -> PrivacyGame:
     import numpy as np
 
     k = len(spec.levels)
-    if k != 2:
-        raise ValueError(f"game.levels: Section 5's game has two privacy levels, got {k}")
+    if two_levels and k != 2:
+        raise ValueError(f"game.levels: Section 5's game (kind 'stackelberg', Theorem 3) has two privacy levels, "
+                         f"got {k}; for 2 to {MAX_LEVELS} levels use kind 'stackelberg_levels'")
 
     def numbers(x: Any, depth: int) -> Any:
         if isinstance(x, list):
@@ -110,7 +123,67 @@ def symmetric_game(model: StackelbergModel) -> SymmetricPrivacyGame:
         raise ValueError(msg if msg.startswith("game.") else f"game.{msg}") from None
 
 
-def sensitivity(model: StackelbergModel) -> float:
+def sensitivity(model: StackelbergModel | StackelbergLevelsModel) -> float:
     if model.sensitivity is None:
         raise ValueError("sensitivity: required (give it in the model file or with --sensitivity C)")
     return float(model.sensitivity)
+
+
+# --- stackelberg_levels ------------------------------------------------------------------------------
+
+LevelValue = Union[Annotated[float, Field(ge=0, allow_inf_nan=False)], Literal["inf"]]
+
+
+class MeanEstimationLevelsSpec(Strict):
+    """Example 1 over any sorted level set (the lowest 0): U of (36) extended to every level vector."""
+
+    utility: Literal["mean_estimation"]
+    levels: list[LevelValue]
+
+
+LevelsGameSpec = Annotated[Union[MeanEstimationLevelsSpec, TableSpec], Field(discriminator="utility")]
+
+
+class StackelbergLevelsModel(Strict):
+    kind: Literal["stackelberg_levels"]
+    name: str = ""
+    description: str = ""
+    game: LevelsGameSpec
+    sensitivity: NonNegative | None = None
+    costs: list[float] | None = None
+    """Relative cost of each level (costs[0] = 0); default [0, 1] for two levels, required beyond."""
+    tol: Annotated[float, Field(gt=0, lt=1)] | None = None
+
+    @field_validator("sensitivity")
+    @classmethod
+    def _sensitivity(cls, c: float | None) -> float | None:
+        return None if c is None else check_sensitivity(c)
+
+    @model_validator(mode="after")
+    def _check(self) -> StackelbergLevelsModel:
+        levels_game(self)  # errors name the field
+        return self
+
+
+def levels_game(model: StackelbergLevelsModel) -> SymmetricLevelsGame:
+    """The K-level game of a ``stackelberg_levels`` model; ValueErrors name the field."""
+    spec = model.game
+    if isinstance(spec, MeanEstimationLevelsSpec):
+        levels = [math.inf if e == "inf" else float(e) for e in spec.levels]
+        if not 2 <= len(levels) <= MAX_LEVELS:
+            raise ValueError(f"game.levels: 2 to {MAX_LEVELS} privacy levels, got {len(levels)}")
+        try:
+            game = mean_estimation_levels_game(levels)
+        except ValueError as err:
+            raise ValueError(f"game.{err}") from None
+    else:
+        game = _table(spec, two_levels=False)
+    k = game.n_levels
+    if model.costs is None and k != 2:
+        raise ValueError(f"costs: required for K = {k} > 2 levels: one relative cost per level, costs[0] = 0")
+    costs = [0.0, 1.0] if model.costs is None else model.costs
+    try:
+        return SymmetricLevelsGame(game, costs)
+    except ValueError as err:
+        msg = str(err)
+        raise ValueError(msg if msg.startswith("costs") else f"game.{msg}") from None
