@@ -92,8 +92,11 @@ def test_stored_envelopes_verify_with_the_status_their_records_state(quick: Path
     records = [r for r in map(json.loads, _lines(quick / STORE))
                if r["sweep"].split("/")[0] in ("000", "001", "002") and "envelope" in r["result"]]
     assert {r["sweep"] for r in records} == {"000/figure4_n", "000/figure4_c", "000/figure6_value_shaping",
+                                             "000/figure6", "000/figure7_pd",
                                              "000/figure7_value_shaping", "000/gpt3", "000/gpt3_threshold",
-                                             "001/example1", "001/theorem41", "002/figure3"}
+                                             "000/theorem3_5", "000/appendix_d",
+                                             "001/example1", "001/theorem41", "001/theorem_a1", "001/theorem32",
+                                             "002/figure3", "002/theorems", "002/theorem6", "002/above_growth"}
     for r in records:
         verdict = verify_envelope(r["result"]["envelope"], r["key"])
         assert (verdict.claimed.value, verdict.established) == (r["status"], r["verified"]), r["key"]

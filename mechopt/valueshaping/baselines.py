@@ -1,266 +1,298 @@
-"""The deterrence baselines of 000 Appendix C.2: proportional data (12), proportional value (13) and
-proportional Shapley (14), for n identical agents with marginal cost c.
+"""Equilibria of the deterrence baselines of 000 Appendix C.2: proportional data (12), proportional
+value (13) and proportional Shapley (14), symmetric within each cost type.
 
-[M(m)]_i = (psi_i(m) / max_j psi_j(m))^p v(sum_j m_j), p in [0, 1], with psi_i = m_i (PD),
-v(m_i) (PV) or the Shapley value phi_i (PS) in the form of C.2: when the others contribute m each,
-phi_i(x) = (1/n) sum_{k=0}^{n-1} [v(k m + x) - v(k m)] (the others' phi evaluated with the same
-formula at m: the paper's simplification).  0/0 (nobody's psi positive, e.g. PV while every
-v(m_i) = 0) is read as ratio 1: no one is penalized.
+[M(m)]_i = (psi_i(m) / max_j psi_j(m))^p v(sum_j m_j), p in [0, 1] (formulas and the exact bound of
+one agent's best deviation: :mod:`.proportional.deviation`).  Every agent may also leave and train
+alone for its solo utility u* (Theorem I; Definition B's outside option): its data is then not
+collected.  Every answer here is certified (:mod:`.proportional.certify`).
 
-A symmetric profile (m, ..., m) is an equilibrium iff no agent gains by any deviation x >= 0 or by
-leaving to train alone (utility u*, the participation constraint behind Definition B).
-Deviations up (x >= m) face v(x + (n-1) m) - c x, concave where v > 0 (its maximum is exact);
-deviations down face the penalized, non-concave curve, searched on a grid refined around its best
-point (sampling: evidence, stated as such).  ``largest_symmetric_equilibrium`` scans m downwards
-on a log grid and returns the largest equilibrium; if its utility is below the solo utility u*,
-individual rationality fails and the agents drop out (data 0): the behaviour of Figure 6 for
-large p.  Theorem VI's local equilibrium set is
-    S = {m : v'(nm) <= c <= v'(nm) + p (psi'/psi)(m) v(nm)}.
+One cost type (Figure 6): a symmetric m is an equilibrium only if IR holds, v(nm) - c m >= u*, and
+the left slope of an agent's value at m is at least c (kink condition, Theorem VI's
+p (psi'/psi)(m) v(nm) + v'(nm) >= c).  :func:`solve_baseline_equilibrium` scans m downwards on a
+log grid of (0, (sup v - u*)/c] for the first point meeting both, bisects to the boundary, and
+keeps it if its certificate verifies (claiming ``largest``, which the certifier proves by
+exclusion); else the next verified grid point, else everyone leaves (or all contribute 0 when
+u* = 0).
+
+Two cost types (Figure 7): :func:`families` enumerates the families of equilibria symmetric by type
+(docs/valueshaping.md argues the list is complete): ``pool`` (both types at one m), ``split`` (one
+type at the largest contribution, the other at its best response below it, 0 included), and
+``leave`` (one type trains alone, the other plays among itself).  Each family's largest total is
+found on a log grid refined by bisection and certified.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
 
 from mechopt.core.serialization import Serializable
-from mechopt.valueshaping.solo import best_aggregate_deviation, solo_contributions
+from mechopt.core.stats import SolveStats
+from mechopt.core.status import Status, Termination
+from mechopt.valueshaping.proportional.certify import (BASELINE_TOL, RESOLUTION, BaselineResult, baseline_gap,
+                                                        certify_baseline_equilibrium, check_problem, cost_types,
+                                                        excluded_above, largest_symmetric, necessary)
+from mechopt.valueshaping.proportional.deviation import MECHANISMS, Contribution, Deviation
+from mechopt.valueshaping.proportional.deviation import kink_slope as point_kink
+from mechopt.valueshaping.solo import solo_contributions
 from mechopt.valueshaping.value import ValueOfData
 
-KINDS = ("PD", "PV", "PS")
-DEVIATION_POINTS = 512
-REFINE_STEPS = 30
-"""Bisection steps between the largest equilibrium grid point and the next larger one (which need not
-bound an interval of equilibria: the refinement finds a boundary point, the grid point is kept otherwise)."""
+KINDS = MECHANISMS
+GRID = 200
+"""Log-grid points of the scans (over 9 decades below (sup v - u*)/c)."""
+DECADES = 9.0
+BISECTIONS = 60
+CLIMBS = 3
+"""Times the symmetric solver moves up to a candidate the certifier's exclusion leaves."""
+BR_ITERATIONS = 30
+"""Fixed-point iterations of a split family's best response."""
+BR_POINTS = 257
+"""Grid points of the search heuristics (best responses, joining checks)."""
+FAMILY_TRIES = 4
+"""Grid points below a family's boundary tried when the boundary's certificate does not verify."""
+FAMILY_BISECTIONS = 40
+FAMILY_DECADES = 6.0
+"""A family's scan covers [top 10^-6, top], top = (sup v - u*)/c of its top type (above it IR fails)."""
 
 
-def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    top = np.maximum(a, b)
-    with np.errstate(all="ignore"):
-        return np.where(top > 0, a / np.where(top > 0, top, 1.0), 1.0)
+# --- Theorem VI's local conditions (the paper's own method, Figure 6) -------------------------------
 
-
-SHAPLEY_TERMS = 2000
-"""Largest number of terms of C.2's sum evaluated; above it the mean over k = 0..n-1 is taken on
-SHAPLEY_TERMS evenly spaced k (a quadrature of a smooth function of k; exact for n <= SHAPLEY_TERMS)."""
-
-
-def shapley_c2(value: ValueOfData, n: int, m: float, x: np.ndarray) -> np.ndarray:
-    """phi_i(x) of C.2 when the n - 1 others contribute m each."""
-    ks = np.arange(n, dtype=float) if n <= SHAPLEY_TERMS else np.linspace(0.0, n - 1.0, SHAPLEY_TERMS)
-    k = ks[:, None] * m
-    x = np.atleast_1d(np.asarray(x, float))[None, :]
-    return np.mean(value.v(k + x) - value.v(k), axis=0)
-
-
-def deviation_value(kind: str, value: ValueOfData, n: int, m: float, p: float, x: np.ndarray) -> np.ndarray:
-    """[M]_i when agent i contributes x and the n - 1 others m each."""
-    x = np.asarray(x, float)
-    total = value.v(x + (n - 1) * m)
-    if kind == "PD":
-        psi_i, psi_o = x, np.full(x.shape, m)
-    elif kind == "PV":
-        psi_i, psi_o = value.v(x), np.full(x.shape, float(value.v(m)))
-    elif kind == "PS":
-        psi_i, psi_o = shapley_c2(value, n, m, x), np.full(x.shape, float(shapley_c2(value, n, m, np.array([m]))[0]))
-    else:
-        raise ValueError(f"kind: expected one of {KINDS}, got {kind!r}")
-    return _ratio(psi_i, psi_o) ** p * total
-
-
-def symmetric_gain(kind: str, value: ValueOfData, n: int, c: float, m: float, p: float) -> float:
-    """Largest gain of one agent deviating from (m, ..., m): exact upwards, sampled downwards."""
-    u = float(value.v(n * m)) - c * m
-    up, _ = best_aggregate_deviation(value, np.array(c), np.array((n - 1) * m), np.array(m))
-    _, solo_u, _ = solo_contributions(value, np.array([c]))
-    best = max(float(up), float(solo_u[0]))  # leaving to train alone (IR, Definition B) is an option
-    if m > 0:
-        best = max(best, sampled_max(lambda x: deviation_value(kind, value, n, m, p, x) - c * x, 0.0, m))
-    return best - u
-
-
-def sampled_max(f, lo: float, hi: float, points: int = DEVIATION_POINTS) -> float:  # type: ignore[no-untyped-def]
-    """max of f on [lo, hi] found on a grid, then on a finer grid around the best point (sampling)."""
-    x = np.linspace(lo, hi, points)
-    vals = f(x)
-    k = int(np.argmax(vals))
-    fine = np.linspace(x[max(k - 1, 0)], x[min(k + 1, x.size - 1)], 64)
-    return max(float(np.max(vals)), float(np.max(f(fine))))
-
-
-@dataclass(frozen=True)
-class BaselineEquilibrium(Serializable):
-    kind: str
-    mechanism: str
-    p: float
-    per_agent: float
-    """m of the largest symmetric equilibrium on the grid (every deviation x >= 0 checked)."""
-    total: float
-    """n * per_agent."""
-    max_gain: float
-    """Largest deviation gain found there (exact upwards, sampled downwards)."""
-    local_per_agent: float
-    """m of the largest grid point in Theorem VI's local set S (the first-order conditions)."""
-    local_total: float
-    """n * local_per_agent, or 0 when that point violates IR (utility below u*: the agents drop out)."""
-    local_ir: bool
-    grid: int
-
-
-def largest_symmetric_equilibrium(kind: str, value: ValueOfData, n: int, c: float, p: float, *,
-                                  grid: int = 200, tol: float = 1e-9) -> BaselineEquilibrium:
-    """The largest m on a log grid of (0, sup v / c] whose symmetric profile no deviation improves by
-    more than tol * sup v (0 if none, the all-zero profile); and the largest m of Theorem VI's local set
-    with its IR check (the reading under which large p makes agents drop out, Figure 6)."""
-    if not 0 <= p <= 1:
-        raise ValueError(f"p: must lie in [0, 1] ((12)-(14)), got {p!r}")
-    _, u_star, _ = solo_contributions(value, np.array([c]))
-    ms = np.geomspace(value.sup / c, value.sup / c * 1e-9, grid)
-    ms = ms[value.v(n * ms) > 0]  # with v(nm) = 0 every agent gains c m by contributing nothing
-    slack = tol * value.sup
-    m_glob, gain = 0.0, max(symmetric_gain(kind, value, n, c, 0.0, p), 0.0)
-    for k, m in enumerate(ms):
-        g = symmetric_gain(kind, value, n, c, float(m), p)
-        if g <= slack:
-            m_glob, gain = float(m), max(g, 0.0)
-            if k > 0:  # refine between the last grid point that failed and this one
-                m_glob, gain = _refine(lambda x: symmetric_gain(kind, value, n, c, x, p) <= slack, m_glob,
-                                       float(ms[k - 1]), gain, lambda x: max(symmetric_gain(kind, value, n, c, x, p), 0.0))
-            break
-    inside = theorem_six_set(kind, value, n, c, p, ms)
-    m_loc = 0.0
-    if inside.any():
-        k = int(np.argmax(inside))
-        m_loc = float(ms[k])
-        if k > 0:
-            m_loc, _ = _refine(lambda x: bool(theorem_six_set(kind, value, n, c, p, np.array([x]))[0]), m_loc,
-                               float(ms[k - 1]), 0.0, lambda x: 0.0)
-    ir = float(value.v(n * m_loc)) - c * m_loc >= float(u_star[0]) - slack
-    return BaselineEquilibrium("baseline_equilibrium", kind, p, m_glob, n * m_glob, gain, m_loc,
-                               n * m_loc if ir else 0.0, bool(ir), grid)
-
-
-def _refine(ok, good: float, bad: float, value_at_good: float, value_fn, steps: int = REFINE_STEPS
-            ) -> tuple[float, float]:  # type: ignore[no-untyped-def]
-    """Bisection between a grid point where ``ok`` holds and the next larger one where it fails."""
-    for _ in range(steps):
-        mid = float(np.sqrt(good * bad))
-        if ok(mid):
-            good, value_at_good = mid, value_fn(mid)
-        else:
-            bad = mid
-    return good, value_at_good
+def kink_slope(kind: str, value: ValueOfData, n: int, p: float, ms: np.ndarray) -> np.ndarray:
+    """Left slope of an agent's value at each symmetric m: p (psi'/psi)(m) v(nm) + v'(nm)."""
+    return np.array([point_kink(kind, value, n, p, float(m)) for m in np.atleast_1d(np.asarray(ms, float))])
 
 
 def theorem_six_set(kind: str, value: ValueOfData, n: int, c: float, p: float, ms: np.ndarray) -> np.ndarray:
-    """Theorem VI's local conditions on each m of ``ms``: v'(nm) <= c <= v'(nm) + p (psi'/psi)(m) v(nm)."""
+    """Theorem VI's local conditions on each m: v'(nm) <= c <= p (psi'/psi)(m) v(nm) + v'(nm)."""
     ms = np.asarray(ms, float)
-    dv, v = value.dv(n * ms), value.v(n * ms)
-    with np.errstate(all="ignore"):
-        if kind == "PD":
-            log_slope = 1.0 / ms
-        elif kind == "PV":
-            log_slope = value.dv(ms) / value.v(ms)
-        else:
-            h = 1e-6 * ms
-            phi = lambda x: np.array([shapley_c2(value, n, m, np.array([x_]))[0] for m, x_ in zip(ms, x)])  # noqa: E731
-            log_slope = (np.log(phi(ms + h)) - np.log(phi(ms - h))) / (2 * h)
-    log_slope = np.nan_to_num(log_slope, nan=0.0, posinf=np.inf)
-    return (dv <= c) & (c <= dv + p * log_slope * v)
+    return (value.dv(n * ms) <= c) & (c <= kink_slope(kind, value, n, p, ms))
 
+
+def local_set_end(kind: str, value: ValueOfData, n: int, c: float, p: float) -> tuple[float, bool]:
+    """The largest m of Theorem VI's local set S on a log grid of (0, sup v / c] refined by bisection,
+    and whether IR (v(nm) - c m >= u*) holds there (the reading under which large p makes agents drop
+    out, Figure 6)."""
+    _, u, _ = solo_contributions(value, np.array([c]))
+    ms = np.geomspace(value.sup / c, value.sup / c * 10.0**-DECADES, GRID)
+    inside = theorem_six_set(kind, value, n, c, p, ms)
+    if not inside.any():
+        return 0.0, True
+    k = int(np.argmax(inside))
+    m = float(ms[k])
+    if k > 0:
+        m = _boundary(lambda x: bool(theorem_six_set(kind, value, n, c, p, np.array([x]))[0]), m, float(ms[k - 1]))
+    return m, bool(float(value.v(n * m)) - c * m >= float(u[0]) - BASELINE_TOL * value.sup)
+
+
+# --- the symmetric solver ----------------------------------------------------------------------------
+
+def _boundary(ok, good: float, bad: float, steps: int = BISECTIONS) -> float:  # type: ignore[no-untyped-def]
+    """Bisection (on log m) between a point where ``ok`` holds and one where it fails."""
+    for _ in range(steps):
+        mid = float(np.sqrt(good * bad)) if good > 0 else 0.5 * (good + bad)
+        if ok(mid):
+            good = mid
+        else:
+            bad = mid
+    return good
+
+
+def _draft(value: ValueOfData, costs: np.ndarray, mechanism: str, p: float, m: np.ndarray, left: np.ndarray,
+           largest: bool, tol: float, method: str, started: float) -> BaselineResult:
+    types, counts = cost_types(costs)
+    cert, u, u_star = baseline_gap(value, mechanism, p, types, counts, m, left, tol)
+    total = float(np.sum(np.where(left, 0.0, counts * m)))
+    stats = SolveStats(method, Termination.EXHAUSTIVE, 0, time.perf_counter() - started)
+    msg = f"{mechanism} (p = {p:g}): total {total:.6g}, best deviation gain <= {cert.max_gain:.3g}"
+    return BaselineResult("baseline_equilibrium", Status.EQUILIBRIUM, msg, mechanism, float(p), types, counts,
+                          np.where(left, 0.0, m), [bool(x) for x in left], total, u, u_star, largest, cert, stats)
+
+
+def _symmetric(value: ValueOfData, n: int, c: float, mechanism: str, p: float, tol: float
+               ) -> tuple[float, bool, bool]:
+    """(m, left, largest claimed) of the largest verified symmetric equilibrium (module doc)."""
+    _, u, _ = solo_contributions(value, np.array([c]))
+    u_star = float(u[0])
+    top = (value.sup - u_star) / c
+    ms = np.geomspace(top, top * 10.0**-DECADES, GRID)
+    ok = [necessary(value, mechanism, n, p, c, u_star, float(m)) for m in ms]
+    costs, R = np.array([float(c)]), value.sup
+
+    def verified(m: float) -> bool:
+        cert, _, _ = baseline_gap(value, mechanism, p, costs, np.array([n]), np.array([m]), np.array([False]), tol)
+        return cert.verified
+
+    first = next((k for k, good in enumerate(ok) if good), None)
+    if first is not None:
+        m = float(ms[first])
+        if first > 0:
+            m = _boundary(lambda x: necessary(value, mechanism, n, p, c, u_star, x), m, float(ms[first - 1]))
+        if not verified(m):
+            m = next((float(x) for x, good in zip(ms[first + 1:], ok[first + 1:]) if good and verified(float(x))), 0.0)
+        if m > 0:
+            for _ in range(CLIMBS):  # the exclusion above m leaves candidates: climb to the highest verified one
+                if largest_symmetric(value, mechanism, n, p, c, m, u_star):
+                    return m, False, True
+                rest = excluded_above(value, mechanism, n, p, c, m, u_star)
+                up = None if rest is None else next((float(x) for x in rest[::-1] if verified(float(x))), None)
+                if up is None:
+                    return m, False, False
+                m = up
+            return m, False, False
+    zero = u_star <= tol * R and verified(0.0)
+    return 0.0, not zero, largest_symmetric(value, mechanism, n, p, c, 0.0, u_star)
+
+
+def solve_baseline_equilibrium(value: ValueOfData, costs: np.ndarray, mechanism: str, p: float, *,
+                               tol: float = BASELINE_TOL) -> BaselineResult:
+    """The largest-total equilibrium of PD, PV or PS symmetric by cost type (one or two types),
+    certified (module doc)."""
+    started = time.perf_counter()
+    types, counts = cost_types(costs)
+    check_problem(mechanism, p, types)
+    if types.size > 2:
+        raise ValueError(f"cost.slope: the baseline solver enumerates families for one or two cost types, got "
+                         f"{types.size}")
+    if types.size == 1:
+        m, left, largest = _symmetric(value, int(counts[0]), float(types[0]), mechanism, p, tol)
+        draft = _draft(value, costs, mechanism, p, np.array([m]), np.array([left]), largest, tol,
+                       "log-grid scan of the necessary conditions, bisection, exact deviation bounds", started)
+    else:
+        best = max(families(value, costs, mechanism, p, tol=tol), key=lambda f: (f.verified, f.total))
+        draft = _draft(value, costs, mechanism, p, best.contributions, best.left, False, tol,
+                       f"families of equilibria symmetric by type, largest: {best.family}", started)
+    return draft.certified(certify_baseline_equilibrium(value, costs, mechanism, p, draft, tol=tol))
+
+
+# --- two cost types: the families ------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class TwoTypeEquilibrium(Serializable):
-    """The largest-total equilibrium of PD (12) with two cost types, symmetric within each type."""
+class Family(Serializable):
+    """The largest-total member found of one family of equilibria symmetric by type."""
 
-    kind: str
-    p: float
-    n_low: int
-    n_high: int
-    m_low: float
-    m_high: float
+    family: str
+    """"pool", "split (type t at the top)", "leave (type t trains alone)"."""
+    contributions: np.ndarray
+    left: np.ndarray
     total: float
     max_gain: float
-    grid: int
-    high_left: bool = False
-    """The high-cost agents train alone (their data is not collected) and the low-cost ones play PD
-    among themselves: the configuration with the larger collected total was kept."""
+    verified: bool
 
 
-def _pd_type_gain(value: ValueOfData, c: float, p: float, own: float, others_sum: float, others_max: float) -> float:
-    """Largest gain of one agent at ``own`` under PD, the others' total and largest contribution given:
-    exact above max(own, others' max) (concave piece), sampled below."""
-    u_at = _pd_value(value, p, own, others_sum, others_max) - c * own
-    top = max(own, others_max)
-    up, _ = best_aggregate_deviation(value, np.array(c), np.array(others_sum), np.array(top))
-    down = sampled_max(lambda x: _pd_value(value, p, x, others_sum, others_max) - c * x, 0.0, top)
-    _, solo_u, _ = solo_contributions(value, np.array([c]))
-    return max(float(up), down, float(solo_u[0])) - u_at  # leaving to train alone is an option
+def _gap(value: ValueOfData, mechanism: str, p: float, types: np.ndarray, counts: np.ndarray, m: np.ndarray,
+         left: np.ndarray, tol: float) -> tuple[float, bool]:
+    cert, _, _ = baseline_gap(value, mechanism, p, types, counts, m, left, tol)
+    return cert.max_gain, cert.verified
 
 
-def _pd_value(value: ValueOfData, p: float, x, others_sum: float, others_max: float):  # type: ignore[no-untyped-def]
-    x = np.asarray(x, float)
-    return _ratio(x, np.full(x.shape, others_max)) ** p * value.v(x + others_sum)
+def _grid_best(dev: Deviation) -> tuple[float, float]:
+    """(max, argmax) of a deviation utility on [0, x_top] on a grid refined once (a search
+    heuristic: the certificate bounds the true maximum)."""
+    x = np.linspace(0.0, dev.x_top, BR_POINTS)
+    f = dev.utility(x)
+    k = int(np.argmax(f))
+    fine = np.linspace(x[max(k - 1, 0)], x[min(k + 1, x.size - 1)], BR_POINTS)
+    g = dev.utility(fine)
+    j = int(np.argmax(g))
+    return float(g[j]), float(fine[j])
 
 
-def two_type_pd_equilibrium(value: ValueOfData, n: int, n_low: int, c_low: float, c_high: float, p: float, *,
-                            grid: int = 40, decades: float = 5.0, tol: float = 1e-9) -> TwoTypeEquilibrium:
-    """000 Figure 7 (c), (d): n_low agents of cost c_low and n - n_low of cost c_high under PD; the
-    profile (m_low for every low-cost agent, m_high for every high-cost one) with the largest total
-    among the grid points (log grid of [sup v / c_low 10^-decades, sup v / c_low], plus 0) where
-    neither type gains by any deviation (exact upwards, sampled downwards, leaving included); the best
-    pair is then pushed up coordinate-wise by bisection towards the next grid point."""
-    n_high = n - n_low
-    top = value.sup / c_low
-    ms = np.concatenate([np.geomspace(top, top * 10.0 ** -decades, grid), [0.0]])
-    slack = tol * value.sup
+def _dev(value: ValueOfData, mechanism: str, n: int, p: float, c: float, S: float, M: float) -> Deviation:
+    psi = Contribution(mechanism, value, n, M)
+    return Deviation(psi, p, c, S, float(psi.psi(np.array(M))), M)
 
-    def gain(mL: float, mH: float) -> float:
-        total = n_low * mL + n_high * mH
-        if total > 0 and float(value.v(total)) <= 0:
-            return float("inf")
-        gains = [0.0]
-        if n_low:
-            others_max = max(mL if n_low > 1 else 0.0, mH if n_high else 0.0)
-            gains.append(_pd_type_gain(value, c_low, p, mL, total - mL, others_max))
-        if n_high:
-            others_max = max(mL if n_low else 0.0, mH if n_high > 1 else 0.0)
-            gains.append(_pd_type_gain(value, c_high, p, mH, total - mH, others_max))
-        return max(gains)
 
-    best = (0.0, 0.0, 0.0, max(gain(0.0, 0.0), 0.0))
-    for mL in ms if n_low else [0.0]:
-        for mH in ms if n_high else [0.0]:
-            total = n_low * mL + n_high * mH
-            if total > best[0] and gain(float(mL), float(mH)) <= slack:
-                best = (total, float(mL), float(mH), max(gain(float(mL), float(mH)), 0.0))
-    _, mL, mH, g = best
-    step = 10.0 ** (decades / max(grid - 1, 1))
-    for which in (0, 1) if best[0] > 0 else ():
-        if (which == 0 and not n_low) or (which == 1 and not n_high):
-            continue
-        good = mL if which == 0 else mH
-        if good <= 0:
-            continue
-        bad = good * step
-        for _ in range(REFINE_STEPS):
-            mid = float(np.sqrt(good * bad))
-            trial = gain(mid, mH) if which == 0 else gain(mL, mid)
-            if trial <= slack:
-                good, g = mid, max(trial, 0.0)
-            else:
-                bad = mid
-        mL, mH = (good, mH) if which == 0 else (mL, good)
-    total = n_low * mL + n_high * mH
-    left = False
-    if n_low and n_high:  # the high-cost agents train alone and the low-cost ones play PD among themselves
-        alone = largest_symmetric_equilibrium("PD", value, n_low, c_low, p, grid=grid, tol=tol)
-        if alone.total > total:
-            m = alone.per_agent
-            _, u_hi, _ = solo_contributions(value, np.array([c_high]))
-            join = sampled_max(lambda x: _pd_value(value, p, x, n_low * m, m) - c_high * x, 0.0, 3.0 * max(m, 1e-300))
-            up, _ = best_aggregate_deviation(value, np.array(c_high), np.array(n_low * m), np.array(m))
-            if max(join, float(up)) <= float(u_hi[0]) + slack:  # joining does not beat training alone
-                mL, mH, total, g, left = m, 0.0, alone.total, alone.max_gain, True
-    return TwoTypeEquilibrium("two_type_pd_equilibrium", p, n_low, n_high, mL, mH, total, g, grid, left)
+def families(value: ValueOfData, costs: np.ndarray, mechanism: str, p: float, *, tol: float = BASELINE_TOL,
+             grid: int = 120) -> list[Family]:
+    """The largest certified member found of every family of equilibria symmetric by type, two cost
+    types (module doc): everyone alone, pool, split with either type on top, and either type leaving.  Each family is
+    scanned downwards on a log grid with cheap necessary conditions (IR, the kink and the upward
+    condition at the top contribution, the lower type at its best response), refined by bisection,
+    and its first member whose certificate verifies is kept (total 0 when none)."""
+    types, counts = cost_types(costs)
+    check_problem(mechanism, p, types)
+    if types.size != 2:
+        raise ValueError(f"cost.slope: families are enumerated for two cost types, got {types.size}")
+    n = int(counts.sum())
+    _, u_star, _ = solo_contributions(value, types)
+    tops = (value.sup - u_star) / types
+    out: list[Family] = []
+    none = np.array([False, False])
+    alone = np.array([True, True])
+    g, ok = _gap(value, mechanism, p, types, counts, np.zeros(2), alone, tol)
+    out.append(Family("every agent trains alone", np.zeros(2), alone, 0.0, g, ok))
+
+    def at_top(t: int, x: float, N: float, count_top: int) -> bool:
+        """The top type at x: IR, no gain going up, the kink (with another agent at x)."""
+        c = float(types[t])
+        ok = float(value.v(N)) - c * x >= u_star[t] and float(value.dv(N)) <= c
+        return ok and (count_top < 2 or _dev(value, mechanism, n, p, c, N - x, x).value_at(np.array(x)) - c * x
+                       >= _grid_best(_dev(value, mechanism, n, p, c, N - x, x))[0] - RESOLUTION * tol * value.sup)
+
+    def scan(family: str, build, cheap, top: float) -> None:  # type: ignore[no-untyped-def]
+        ms = np.geomspace(top, top * 10.0**-FAMILY_DECADES, grid)
+        ok = [cheap(float(x)) for x in ms]
+        first = next((k for k, good in enumerate(ok) if good), None)
+        tries = [] if first is None else [float(ms[first])] + [float(x) for x, g in zip(ms[first + 1:], ok[first + 1:])
+                                                                 if g][:FAMILY_TRIES]
+        if first is not None and first > 0:
+            tries[0] = _boundary(cheap, tries[0], float(ms[first - 1]), FAMILY_BISECTIONS)
+        for x in tries:
+            m, left = build(x)
+            g, verified = _gap(value, mechanism, p, types, counts, m, left, tol)
+            if verified:
+                out.append(Family(family, m, left, float(np.sum(np.where(left, 0.0, counts * m))), g, True))
+                return
+        out.append(Family(family, np.zeros(2), np.array([True, True]), 0.0, float("nan"), False))
+
+    def pool(x: float) -> tuple[np.ndarray, np.ndarray]:
+        return np.array([x, x]), none
+
+    scan("pool", pool, lambda x: all(at_top(t, x, n * x, n) for t in (0, 1)), float(tops.min()))
+    for t in (0, 1):
+        o = 1 - t
+
+        def split(x: float, t: int = t, o: int = o) -> tuple[np.ndarray, np.ndarray]:
+            m = np.zeros(2)
+            m[t] = x
+            y = 0.5 * x
+            for _ in range(BR_ITERATIONS):
+                S = counts[t] * x + (counts[o] - 1) * y
+                _, z = _grid_best(_dev(value, mechanism, n, p, float(types[o]), S, x))
+                if abs(z - y) <= 1e-9 * x:
+                    break
+                y = z
+            m[o] = y
+            return m, none
+
+        def split_ok(x: float, t: int = t, o: int = o) -> bool:
+            m, _ = split(x)
+            N = float(counts @ m)
+            below = m[o] < x * (1 - 1e-9)  # else the profile is the pool's
+            inside = float(_dev(value, mechanism, n, p, float(types[o]), N - m[o], x).utility(np.array(m[o])))
+            return below and inside >= u_star[o] and at_top(t, x, N, int(counts[t]))
+
+        def leave(x: float, t: int = t, o: int = o) -> tuple[np.ndarray, np.ndarray]:
+            m, left = np.zeros(2), np.array([False, False])
+            m[o], left[t] = x, True
+            return m, left
+
+        def leave_ok(x: float, t: int = t, o: int = o) -> bool:
+            N = float(counts[o] * x)
+            join, _ = _grid_best(_dev(value, mechanism, n, p, float(types[t]), N, x))
+            return at_top(o, x, N, int(counts[o])) and join <= u_star[t]
+
+        scan(f"split (cost {types[t]:g} on top)", split, split_ok, float(tops[t]))
+        scan(f"leave (cost {types[t]:g} trains alone)", leave, leave_ok, float(tops[o]))
+    return out
+
+
+def family_answer(value: ValueOfData, costs: np.ndarray, mechanism: str, p: float, family: Family, *,
+                  tol: float = BASELINE_TOL) -> BaselineResult:
+    """A family's member as a ``baseline_equilibrium`` answer, certified (its ``largest`` is False:
+    with two cost types the certifier proves no maximality)."""
+    draft = _draft(value, costs, mechanism, p, family.contributions, family.left, False, tol,
+                   f"families of equilibria symmetric by type: {family.family}", time.perf_counter())
+    return draft.certified(certify_baseline_equilibrium(value, costs, mechanism, p, draft, tol=tol))

@@ -7,8 +7,7 @@ import pytest
 
 from mechopt.core.status import Status
 from mechopt.data.functions import PACBound, PowerLaw
-from mechopt.valueshaping.baselines import (deviation_value, largest_symmetric_equilibrium, symmetric_gain,
-                                            theorem_six_set)
+from mechopt.valueshaping.baselines import solve_baseline_equilibrium, theorem_six_set
 from mechopt.valueshaping.binary_costs import BinaryCosts
 from mechopt.valueshaping.certify import contract_gap
 from mechopt.valueshaping.contracts import feasible_lower, solve_contract
@@ -78,48 +77,55 @@ FIG4 = ValueOfData(PACBound(a0=0.95, k=10.0))
 def test_p_zero_is_standard_fl_and_collects_nothing():
     """p = 0: every baseline is (8); with m* = 0 (Figure 4 setting) Theorem III gives zero data."""
     for kind in ("PD", "PV"):
-        r = largest_symmetric_equilibrium(kind, FIG4, 1000, 0.1, 0.0, grid=60)
-        assert r.total == 0.0
+        r = solve_baseline_equilibrium(FIG4, np.full(1000, 0.1), kind, 0.0)
+        assert r.success and r.total == 0.0
+
+
+def _pd_utility(value: ValueOfData, n: int, m: float, p: float, c: float, x: np.ndarray) -> np.ndarray:
+    """(12) written out: an agent contributing x while n - 1 others contribute m gets
+    (x / max(x, m))^p v(x + (n - 1) m) - c x."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(x >= m, 1.0, x / m) ** p
+    return share * value.v(x + (n - 1) * m) - c * x
 
 
 def test_pd_never_beats_value_shaping_and_meets_theorem_six():
     """Theorem IV: value shaping is data-maximizing among feasible IR mechanisms, so PD's largest
-    equilibrium collects no more (up to the gain tolerance); no deviation found by a dense search improves on it."""
+    equilibrium collects no more (up to the gain tolerance); no deviation found by a dense search
+    of (12) written out improves on it."""
     n, c = 10_000, 0.1
     vs = solve_value_shaping(FIG4, np.full(n, c)).total_data
     for p in (0.1, 1.0):
-        r = largest_symmetric_equilibrium("PD", FIG4, n, c, p, grid=80)
-        assert r.total <= vs * (1 + 1e-6)  # gains are accepted up to tol * sup v
-        m = r.per_agent
+        r = solve_baseline_equilibrium(FIG4, np.full(n, c), "PD", p)
+        assert r.success and r.total <= vs * (1 + 1e-6)  # gains are accepted up to tol * sup v
+        m = float(r.contributions[0])
         if m > 0:  # an independent dense search over deviations x in [0, 3m]
             x = np.linspace(0.0, 3 * m, 200_001)
-            u = deviation_value("PD", FIG4, n, m, p, x) - c * x
+            u = _pd_utility(FIG4, n, m, p, c, x)
             assert u.max() - (float(FIG4.v(n * m)) - c * m) <= 1e-8 * FIG4.sup
 
 
 def test_pv_degenerates_when_no_agent_alone_has_value():
     """v(m) = 0 for every per-agent m below m0: the ratio is 0/0 (read as 1), PV is (8), zero data."""
-    r = largest_symmetric_equilibrium("PV", FIG4, 1000, 0.1, 0.5, grid=60)
-    assert r.total == 0.0
+    r = solve_baseline_equilibrium(FIG4, np.full(1000, 0.1), "PV", 0.5)
+    assert r.success and r.total == 0.0
 
 
 def test_theorem_six_low_cost_set_contains_m_star_over_n():
     """Theorem VI: with m* > 0, everyone contributing m*/n is an equilibrium of (12)."""
     value, n, c = INV, 5, 0.01  # m* = 10
-    m = np.array([10.0 / n])
-    assert theorem_six_set("PD", value, n, c, 0.5, m)[0]
-    assert symmetric_gain("PD", value, n, c, float(m[0]), 0.5) <= 1e-12
+    m = 10.0 / n
+    assert theorem_six_set("PD", value, n, c, 0.5, np.array([m]))[0]
+    x = np.linspace(0.0, 50.0, 500_001)  # no deviation of (12) written out gains
+    assert _pd_utility(value, n, m, 0.5, c, x).max() - (float(value.v(n * m)) - c * m) <= 1e-12
 
 
-def test_two_type_pd_reduces_to_symmetric_and_never_beats_value_shaping():
-    """One type only: the two-type search finds the symmetric equilibrium (to the grid refinement);
-    mixed types: PD collects no more than value shaping (Theorem IV)."""
-    from mechopt.valueshaping.baselines import two_type_pd_equilibrium
-
+def test_two_types_reduce_to_one_and_never_beat_value_shaping():
+    """One type only: the two-type solver's answer is the symmetric one; mixed types: PD collects
+    no more than value shaping (Theorem IV)."""
     n = 200
-    sym = largest_symmetric_equilibrium("PD", FIG4, n, 0.01, 0.5, grid=60)
-    two = two_type_pd_equilibrium(FIG4, n, n, 0.01, 0.02, 0.5, grid=40)
-    assert two.m_high == 0.0 and two.m_low == pytest.approx(sym.per_agent, rel=1e-3)
-    mixed = two_type_pd_equilibrium(FIG4, n, n // 2, 0.01, 0.02, 1.0, grid=20)
+    sym = solve_baseline_equilibrium(FIG4, np.full(n, 0.01), "PD", 0.5)
     c = np.where(np.arange(n) < n // 2, 0.01, 0.02)
+    mixed = solve_baseline_equilibrium(FIG4, c, "PD", 1.0)
+    assert sym.success and mixed.success
     assert mixed.total <= solve_value_shaping(FIG4, c).total_data * (1 + 1e-6)

@@ -17,14 +17,14 @@ def test_quick_sweeps_and_section_write_every_figure(tmp_path):
     results = json.loads(json.dumps(results))  # the records are JSON: what the runner stores
     section = p000.section(results, tmp_path)
     names = sorted(p.name for p in (tmp_path / "figures").glob("*.png"))
-    assert names == ["000_figure2_solo_vs_cost.png", "000_figure4_total_data.png", "000_figure5c_gpt3.png",
-                     "000_figure6_baselines.png", "000_figure7_two_costs.png"]
+    assert names == ["000_figure2_solo_vs_cost.png", "000_figure4_total_data.png", "000_figure5b_gpt3_solo.png",
+                     "000_figure5c_gpt3.png", "000_figure6_baselines.png", "000_figure7_two_costs.png"]
     assert section.certificates and not section.failed
     answered = [r for rs in results.values() for r in rs if "envelope" in r]
     assert [(c.status, c.verified) for c in section.certificates] == [(r["status"], r["verified"]) for r in answered]
-    assert {r["envelope"]["kind"] for r in answered} == {"value_shaping"}
+    assert {r["envelope"]["kind"] for r in answered} == {"value_shaping", "value_shaping_contract", "baseline_equilibrium"}
     assert not any("status" in r or "verified" in r
-                   for name in ("figure2", "figure6", "figure7_pd") for r in results[name])  # no certifier
+                   for name in ("figure2", "figure5b") for r in results[name])  # no certifier
     at, below = results["gpt3_threshold"][:2]
     assert at["n_min"] == at["n"] == 224  # docs/valueshaping.md: the closed form m0 (1 + beta)^...
     assert below["below"] and below["n"] == 223

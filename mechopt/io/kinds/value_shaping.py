@@ -1,6 +1,7 @@
 """The kinds of paper 000: ``value_shaping`` (solo optima, free riding under (8), the
-data-maximizing equilibrium of (11), every fixed point, viability) and ``value_shaping_contract``
-(program (22) under private binary costs)."""
+data-maximizing equilibrium of (11), every fixed point, viability), ``value_shaping_contract``
+(program (22) under private binary costs) and ``baseline_equilibrium`` (the largest equilibrium of
+PD, PV or PS (12)-(14) symmetric by cost type)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ from mechopt.core.status import Status
 from mechopt.core.verdict import Verdict
 from mechopt.io.kind import Kind
 from mechopt.io.kinds.rows import short
-from mechopt.io.schemas.value_shaping import ValueShapingContractModel, ValueShapingModel, costs, value_of_data
+from mechopt.io.schemas.value_shaping import (BaselineModel, ValueShapingContractModel, ValueShapingModel, costs,
+                                              value_of_data)
+from mechopt.valueshaping.baselines import solve_baseline_equilibrium
 from mechopt.valueshaping.certify import (CONTRACT_TOL, VALUE_TOL, ContractResult, ValueShapingResult,
                                           certify_contract, certify_value_shaping)
 from mechopt.valueshaping.contracts import solve_contract
 from mechopt.valueshaping.equilibrium import solve_value_shaping
+from mechopt.valueshaping.proportional.certify import BASELINE_TOL, BaselineResult, certify_baseline_equilibrium
 
 
 def _solve(model: ValueShapingModel, tol: float) -> ValueShapingResult:
@@ -47,9 +51,26 @@ def contract_summary(r: ContractResult) -> str:
             f"information rent {r.information_rent:.4g}")
 
 
+def _solve_baseline(model: BaselineModel, tol: float) -> BaselineResult:
+    return solve_baseline_equilibrium(value_of_data(model), costs(model), model.mechanism, model.p, tol=tol)  # type: ignore[arg-type]
+
+
+def _certify_baseline(model: BaselineModel, answer: BaselineResult, tol: float) -> Verdict:
+    return certify_baseline_equilibrium(value_of_data(model), costs(model), model.mechanism, model.p,  # type: ignore[arg-type]
+                                        answer, tol=tol)
+
+
+def baseline_summary(r: BaselineResult) -> str:
+    per_type = ", ".join("leaves" if gone else f"{m:.6g}" for m, gone in zip(r.contributions, r.left))
+    proved = "; proved the largest" if r.largest else ""
+    return f"{r.mechanism} (p = {r.p:g}): total {r.total:.6g}, per type [{per_type}]{proved}"
+
+
 KINDS = (
     Kind("value_shaping", ValueShapingModel, ValueShapingResult, _solve, _certify, VALUE_TOL, value_shaping_summary,
          ),
     Kind("value_shaping_contract", ValueShapingContractModel, ContractResult, _solve_contract, _certify_contract,
          CONTRACT_TOL, contract_summary),
+    Kind("baseline_equilibrium", BaselineModel, BaselineResult, _solve_baseline, _certify_baseline, BASELINE_TOL,
+         baseline_summary),
 )

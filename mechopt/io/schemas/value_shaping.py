@@ -118,3 +118,40 @@ class ValueShapingContractModel(Strict):
             raise ValueError("value.family: the program (22) is posed in cvxpy, which needs family 'power_law'")
         value_of_data(self)  # type: ignore[arg-type]
         return self
+
+
+BASELINE_MAX_AGENTS = 10**6
+"""Largest n of a ``baseline_equilibrium`` model (the answer holds one number per cost type; the
+limit matches ``value_shaping``'s)."""
+
+
+class BaselineModel(Strict):
+    """000 (12)-(14), Appendix C.2: the largest equilibrium of PD, PV or PS symmetric by cost type
+    (one or two distinct costs; PS one)."""
+
+    kind: Literal["baseline_equilibrium"]
+    name: str = ""
+    description: str = ""
+    mechanism: Literal["PD", "PV", "PS"]
+    p: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+    n: Annotated[int, Field(ge=1, le=BASELINE_MAX_AGENTS)]
+    value: ValueSpec
+    cost: SlopeSpec
+    tol: Tolerance | None = None
+    """The certifier's tolerance (default :data:`~mechopt.valueshaping.proportional.certify.BASELINE_TOL`)."""
+
+    @model_validator(mode="after")
+    def _check(self) -> BaselineModel:
+        if isinstance(self.cost.slope, list) and len(self.cost.slope) != self.n:
+            raise ValueError(f"cost.slope: expected n = {self.n} per-agent costs, got {len(self.cost.slope)}")
+        distinct = len(set(self.cost.slope)) if isinstance(self.cost.slope, list) else 1
+        if distinct > 2:
+            raise ValueError(f"cost.slope: at most two distinct costs (families are enumerated per type), got {distinct}")
+        if self.mechanism == "PS" and distinct > 1:
+            raise ValueError("cost.slope: PS uses C.2's Shapley value for identical others; give one cost for all agents")
+        fields = ("coefficient", "exponent", "top") if isinstance(self.value, PowerLawSpec) else ("a0", "k")
+        for name in fields:
+            if isinstance(getattr(self.value, name), list):
+                raise ValueError(f"value.{name}: one value of data is shared by all agents (000 (1)); give a number")
+        value_of_data(self)  # type: ignore[arg-type]
+        return self
