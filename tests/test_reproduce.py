@@ -70,6 +70,12 @@ def test_quick_report_has_every_section_figure_and_verified_certificate(quick: P
     assert "NOT verified" not in report
     counts = re.findall(r"### Certificates \((\d+) of (\d+) certificates verified\)", report)
     assert len(counts) == len(PAPERS) and all(a == b and int(b) > 0 for a, b in counts)
+    sections = re.split(r"^## ", report, flags=re.M)[1:]
+    for section in sections:  # each paper's inventory: every item with one of the three outcomes
+        assert "### Every figure, table, theorem and algorithm of the paper" in section, section[:40]
+        rows = re.findall(r"^\| (.+?) \| (.+?) \| .+ \|$", section.split("### Every figure", 1)[1].split("###")[0], re.M)
+        outcomes = {outcome for _, outcome in rows[1:]}  # rows[0]: the header
+        assert rows[1:] and outcomes <= {"reproduced", "reproduced with a difference", "not reproducible here"}, outcomes
     page = (quick / "report.html").read_text()
     assert page.count("<img ") == len(figures) and 'src="data:image/png;base64,' in page
     assert not re.search(r'src="(?!data:)', page), "report.html must be self-contained"
