@@ -90,15 +90,20 @@ class ServerCurve:
     rate: float = 0.5
     seed: int = 0
     cache: dict[int, float] = field(default_factory=dict)
+    pool: Agents = field(init=False)
+    """Every agent's data as one: the server's pool."""
+
+    def __post_init__(self) -> None:
+        def joined(parts: tuple[tuple[np.ndarray, np.ndarray], ...]) -> tuple[np.ndarray, np.ndarray]:
+            return np.vstack([x for x, _ in parts]), np.concatenate([t for _, t in parts])
+
+        self.pool = Agents((joined(self.agents.train),), (joined(self.agents.test),), self.agents.classes)
 
     def __call__(self, total: float) -> float:
         S = int(round(total))
         if S not in self.cache:
-            pool = Agents(((np.vstack([x for x, _ in self.agents.train]), np.concatenate([t for _, t in self.agents.train])),),
-                          ((np.vstack([x for x, _ in self.agents.test]), np.concatenate([t for _, t in self.agents.test])),),
-                          self.agents.classes)
-            self.cache[S] = float(accuracies(pool, fedavg(pool, np.array([min(S, pool.capacity[0])]), self.rounds,
-                                                          rate=self.rate, seed=self.seed))[0])
+            W = fedavg(self.pool, np.array([min(S, self.pool.capacity[0])]), self.rounds, rate=self.rate, seed=self.seed)
+            self.cache[S] = float(accuracies(self.pool, W)[0])
         return self.cache[S]
 
 

@@ -18,12 +18,16 @@ def _solve(model: StackelbergModel, tol: float, method: str = "candidates") -> S
     return solve_stackelberg(symmetric_game(model), sensitivity(model), tol=tol, method=method)
 
 
-def _certify(model: StackelbergModel, answer: StackelbergResult, tol: float) -> Verdict:
+def _model_sensitivity(model: StackelbergModel | StackelbergLevelsModel) -> float:
+    """c of an envelope's model; a missing or bad one makes the file malformed."""
     try:
-        c = sensitivity(model)
+        return sensitivity(model)
     except ValueError as err:
         raise MalformedAnswer(f"model.{err}") from None
-    return certify_stackelberg(symmetric_game(model), c, answer, tol=tol)
+
+
+def _certify(model: StackelbergModel, answer: StackelbergResult, tol: float) -> Verdict:
+    return certify_stackelberg(symmetric_game(model), _model_sensitivity(model), answer, tol=tol)
 
 
 def stackelberg_summary(r: StackelbergResult) -> str:
@@ -37,11 +41,7 @@ def _solve_levels(model: StackelbergLevelsModel, tol: float) -> LevelsStackelber
 
 
 def _certify_levels(model: StackelbergLevelsModel, answer: LevelsStackelbergResult, tol: float) -> Verdict:
-    try:
-        c = sensitivity(model)
-    except ValueError as err:
-        raise MalformedAnswer(f"model.{err}") from None
-    return certify_levels_stackelberg(levels_game(model), c, answer, tol=tol)
+    return certify_levels_stackelberg(levels_game(model), _model_sensitivity(model), answer, tol=tol)
 
 
 def levels_summary(r: LevelsStackelbergResult) -> str:

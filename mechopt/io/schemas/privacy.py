@@ -54,11 +54,11 @@ class TableSpec(Strict):
 GameSpec = Annotated[Union[MeanEstimationSpec, TableSpec], Field(discriminator="utility")]
 
 
-class StackelbergModel(Strict):
-    kind: Literal["stackelberg"]
+class PlatformModel(Strict):
+    """What the platform's programs share: a name, the users' sensitivity c of (18) and the tolerance."""
+
     name: str = ""
     description: str = ""
-    game: GameSpec
     sensitivity: NonNegative | None = None
     tol: Annotated[float, Field(gt=0, lt=1)] | None = None
     """The certifier's tolerance (default 1e-9, relative to the instance's scales)."""
@@ -68,6 +68,11 @@ class StackelbergModel(Strict):
     def _sensitivity(cls, c: float | None) -> float | None:
         """c of (18) in [0, MAX_MAGNITUDE] (the programs multiply it with utilities)."""
         return None if c is None else check_sensitivity(c)
+
+
+class StackelbergModel(PlatformModel):
+    kind: Literal["stackelberg"]
+    game: GameSpec
 
     @model_validator(mode="after")
     def _check(self) -> StackelbergModel:
@@ -144,20 +149,11 @@ class MeanEstimationLevelsSpec(Strict):
 LevelsGameSpec = Annotated[Union[MeanEstimationLevelsSpec, TableSpec], Field(discriminator="utility")]
 
 
-class StackelbergLevelsModel(Strict):
+class StackelbergLevelsModel(PlatformModel):
     kind: Literal["stackelberg_levels"]
-    name: str = ""
-    description: str = ""
     game: LevelsGameSpec
-    sensitivity: NonNegative | None = None
     costs: list[float] | None = None
     """Relative cost of each level (costs[0] = 0); default [0, 1] for two levels, required beyond."""
-    tol: Annotated[float, Field(gt=0, lt=1)] | None = None
-
-    @field_validator("sensitivity")
-    @classmethod
-    def _sensitivity(cls, c: float | None) -> float | None:
-        return None if c is None else check_sensitivity(c)
 
     @model_validator(mode="after")
     def _check(self) -> StackelbergLevelsModel:
