@@ -73,6 +73,8 @@ class Verdict(Serializable):
     unchecked: tuple[str, ...] = ()
     """Fields the answer carries that no evidence binds (timings, free text, solver diagnostics);
     they never change the verdict.  ``[*]`` stands for every index of a list."""
+    why: str = ""
+    """Where the evidence supports less than the solver aimed at: which part of it fell short."""
 
     @property
     def failed(self) -> tuple[Check, ...]:
@@ -81,7 +83,7 @@ class Verdict(Serializable):
     def with_claim(self, claimed: Status) -> Verdict:
         """The verdict on the same evidence for an answer claiming ``claimed`` instead."""
         return judge(self.kind, claimed, self.status, tuple(c for c in self.checks if c.field != "status"),
-                     self.basis, self.rests_on, self.tol, self.unchecked)
+                     self.basis, self.rests_on, self.tol, self.unchecked, why=self.why)
 
     @property
     def message(self) -> str:
@@ -93,17 +95,19 @@ class Verdict(Serializable):
         bad = [c.field for c in self.failed if c.field != "status"]
         if bad:
             line += f"; failed checks: {', '.join(bad[:4])}{', ...' if len(bad) > 4 else ''}"
+        if self.why and not self.established:
+            line += f"; {self.why}"
         return line
 
 
 def judge(kind: str, claimed: Status, supported: Status, checks: tuple[Check, ...] | list[Check], basis: Basis,
-          rests_on: str, tol: float, unchecked: tuple[str, ...] = ()) -> Verdict:
+          rests_on: str, tol: float, unchecked: tuple[str, ...] = (), *, why: str = "") -> Verdict:
     """The verdict from the evidence: adds the status check (claimed against supported) and
-    decides ``established``."""
+    decides ``established``; ``why`` says which evidence fell short when it does."""
     checks = (*checks, Check("status", claimed.value, supported.value, claimed is supported))
     established = (supported in ESTABLISHABLE and basis is not Basis.SAMPLING and all(c.ok for c in checks))
     return Verdict(kind, claimed, supported, bool(established), basis, rests_on, float(tol), tuple(checks),
-                   tuple(unchecked))
+                   tuple(unchecked), why)
 
 
 def prefixed(prefix: str, verdict: Verdict) -> list[Check]:

@@ -475,7 +475,24 @@ def certify_stackelberg(game: SymmetricPrivacyGame, c: float, answer: Stackelber
         *certificate_checks(answer.certificate, cert, tol),
     ]
     supported = Status.OPTIMAL if cert.verified else Status.UNVERIFIED
-    return judge("stackelberg", answer.status, supported, checks, Basis.PROOF, REST, tol, STACKELBERG_UNCHECKED)
+    return judge("stackelberg", answer.status, supported, checks, Basis.PROOF, REST, tol, STACKELBERG_UNCHECKED,
+                 why=_shortfall(cert, (1.0 - alpha) * expected_utility(g, p)))
+
+
+def _shortfall(cert: StackelbergCertificate, value: float) -> str:
+    """The parts of the evidence that fell short at an answer of value ``value`` (none: verified)."""
+    v, parts = cert.scale, []
+    if cert.support_gap > cert.tol * cert.regret_scale:
+        parts.append(f"a level played is not a best response (support gap {cert.support_gap:.3g})")
+    if cert.bound > value + cert.tol * v:
+        parts.append(f"an equilibrium pair may be better (bound {cert.bound:.12g} > value {value:.12g})")
+    elif cert.rival_bound >= value - TIE_RTOL * v:
+        parts.append(f"the smallest-share selection is not separated: a pair smaller by {SHARE_TOL:g} in alpha "
+                     f"or p is within {TIE_RTOL:g} V of the value (rival bound {cert.rival_bound:.15g}), a tie "
+                     "or a near-tie this certificate cannot tell apart")
+    if cert.grid_value > value + cert.tol * v:
+        parts.append(f"the alpha grid found a better pair (value {cert.grid_value:.12g} at {cert.grid_alpha:.6g})")
+    return "; ".join(parts)
 
 
 # --- (25): the answer and its certifier ------------------------------------------------------------
