@@ -12,6 +12,10 @@ skipped at a size where its measured K^3 scaling predicts more than ``--budget``
 table says so with the prediction.  Then (``--figure3``) the whole Figure 3 curve and the push
 of alpha toward -2/3 on the profiles (1, K).
 
+Also side by side: the compiled kernels with and without skipping blocks of reports
+(``own_scan``, the same answers bit for bit), and the first call in a fresh process (numba's
+on-disk cache loaded, no compilation) against a warm call.
+
 Run: .venv/bin/python benchmarks/typegrid_existence.py [--figure3] [--push]
 Writes benchmarks/results/typegrid_existence.md (and docs/figures/typegrid_figure3.png).
 """
@@ -19,6 +23,10 @@ Writes benchmarks/results/typegrid_existence.md (and docs/figures/typegrid_figur
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -101,6 +109,60 @@ def existence_table(budget: float) -> list[str]:
             "numpy / fast | networkx / fast | HiGHS / fast |", "|---|---|---|---|---|---|---|---|", *rows]
 
 
+FRESH = """
+import json, time
+t0 = time.perf_counter()
+from mechopt.typegrid import aggregate, symmetric
+from mechopt.typegrid.existence import solve_existence
+from mechopt.typegrid.market_growth import market_growth_grid
+t1 = time.perf_counter()
+r = solve_existence(market_growth_grid({alpha}, {K}))
+t2 = time.perf_counter()
+r = solve_existence(market_growth_grid({alpha}, {K}))
+t3 = time.perf_counter()
+kernels = (aggregate._solve, symmetric._table, symmetric._check)
+print(json.dumps({{"import": t1 - t0, "first": t2 - t1, "warm": t3 - t2, "status": r.status.value,
+                  "misses": sum(sum(f.stats.cache_misses.values()) for f in kernels)}}))
+"""
+
+
+def compiled_section(K: int = 2000, repeats: int = 3) -> list[str]:
+    """Fresh processes: import, first call (cache loaded) and warm call at K; then the kernels with
+    and without block skipping, side by side in this process."""
+    from mechopt.typegrid.aggregate import _solve
+    from mechopt.typegrid.symmetric import _check, others_sums, power_table
+
+    rows = []
+    for _ in range(repeats):
+        out = subprocess.run([sys.executable, "-c", FRESH.format(alpha=ALPHA, K=K)], capture_output=True, text=True,
+                             check=True)
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        print(rows[-1], flush=True)
+    lines = [f"Fresh process, K = {K} (alpha = {ALPHA}), {repeats} runs: import, first call (certified answer; the "
+             "compiled kernels loaded from numba's cache), warm call, kernels compiled in that process.", "",
+             "| run | import | first call | warm call | first / warm | status | kernels compiled |",
+             "|---|---|---|---|---|---|---|"]
+    for k, r in enumerate(rows):
+        lines.append(f"| {k + 1} | {r['import']:.2f} s | {r['first']:.2f} s | {r['warm']:.2f} s | "
+                     f"{r['first'] / r['warm']:.2f} | {r['status']} | {r['misses']} |")
+    PT, Bs = power_table(ALPHA, 2, K), others_sums(2, K)
+    lines += ["", f"Kernels at K = {K}, plain scan against block skipping (identical output), {repeats} runs:", "",
+              "| kernel | plain | skipping | plain / skipping |", "|---|---|---|---|"]
+    P = _solve(PT, 2, K, Bs, True)[0]
+    for name, call in (("solve (_solve)", lambda prune: _solve(PT, 2, K, Bs, prune)),
+                       ("check (_check)", lambda prune: _check(PT, 2, K, Bs, P, prune))):
+        times = {False: [], True: []}
+        for _ in range(repeats):
+            for prune in (False, True):
+                t0 = time.perf_counter()
+                call(prune)
+                times[prune].append(time.perf_counter() - t0)
+        plain, fast = np.array(times[False]), np.array(times[True])
+        lines.append(f"| {name} | {plain.min():.2f}-{plain.max():.2f} s | {fast.min():.2f}-{fast.max():.2f} s | "
+                     f"{np.min(plain / fast):.1f}-{np.max(plain / fast):.1f}x |")
+    return lines
+
+
 def figure3_section() -> list[str]:
     alphas = figure3_alphas()
     t0 = time.perf_counter()
@@ -150,7 +212,9 @@ def main() -> None:
     text = [f"# Type-grid existence benchmark (2 agents, market growth alpha = {ALPHA})", "",
             f"HiGHS {highspy.Highs().version()}; times include the certification (the witness's table rebuilt "
             "and checked exhaustively).", "",
-            *existence_table(args.budget)]
+            *existence_table(args.budget), "", "## Compiled code: cache and block skipping", "",
+            f"Load average when this ran: {' '.join(f'{x:.1f}' for x in os.getloadavg())} (2 cores).", "",
+            *compiled_section()]
     if args.figure3:
         text += ["", "## Figure 3", "", *figure3_section()]
     if args.push:

@@ -13,14 +13,17 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from mechopt.typegrid.symmetric import balanced, others_sums, pooled, power_table, value
+from mechopt.typegrid.symmetric import (BLOCK, SUPER, balanced, monotone, others_sums, own_scan, pooled,
+                                       power_table, value)
 from mechopt.typegrid.witness import BASE
 
 
 @numba.njit(parallel=True, cache=True)
-def _solve(PT: np.ndarray, n: int, K: int, Bs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _solve(PT: np.ndarray, n: int, K: int, Bs: np.ndarray, prune: bool) -> tuple[np.ndarray, np.ndarray]:
     """The recursion of :mod:`.dag` per B.  Reports r >= t - B give W = pooled(r), free of t, so
-    their best is a sliding-window maximum (monotone deque); only r < t - B are scanned."""
+    their best is a sliding-window maximum (monotone deque); r < t - B are scanned by
+    :func:`~mechopt.typegrid.symmetric.own_scan`, which skips blocks of reports that cannot
+    improve (the same maximum and the same first maximizer as the plain scan)."""
     nb = len(Bs)
     dist = np.empty((K + 1, nb))
     pred = np.empty((K + 1, nb), dtype=np.int64)
@@ -28,6 +31,9 @@ def _solve(PT: np.ndarray, n: int, K: int, Bs: np.ndarray) -> tuple[np.ndarray, 
         b = balanced(j, nb)
         B = Bs[b]
         d = np.empty(K + 1)
+        d[0] = np.inf  # report 0's payment is set last; no own-data edge leaves it here
+        m1 = np.full(K // BLOCK + 1, np.inf)
+        m2 = np.full(K // SUPER + 1, np.inf)
         h = np.empty(K + 1)
         dq = np.empty(K + 1, dtype=np.int64)
         head, tail = 0, 0
@@ -46,13 +52,13 @@ def _solve(PT: np.ndarray, n: int, K: int, Bs: np.ndarray) -> tuple[np.ndarray, 
             if tail > head and h[dq[head]] > best:
                 best = h[dq[head]]
                 arg = dq[head]
-            for r in range(1, min(t - B, t)):
-                val = t * PT[t + (n - 1) * (r + B)] - d[r]
-                if val > best:
-                    best = val
-                    arg = r
+            best, arg = own_scan(PT, n, B, t, 1, min(t - B, t) - 1, d, m1, m2, 0.0, best, arg, prune)
             d[t] = value(PT, n, B, t, t) - best
             pred[t, b] = arg
+            if (t + 1) % BLOCK == 0:  # a block of reports complete: its least payment
+                m1[t // BLOCK] = np.min(d[t + 1 - BLOCK: t + 1])
+                if (t + 1) % SUPER == 0:
+                    m2[t // SUPER] = np.min(m1[(t + 1 - SUPER) // BLOCK: (t + 1) // BLOCK])
         zero = -np.inf  # least p(0) meeting every IC edge 0 -> t
         for t in range(1, K + 1):
             zero = max(zero, value(PT, n, B, 0, t) - value(PT, n, B, t, t) + d[t])
@@ -67,5 +73,6 @@ def aggregate_max_payments(alpha: float, n: int, K: int, eps: float,
     """Maximal payments P[r, k] for the others' sums B = sums[k] (default: all, so k = B - (n-1)),
     reports 0..K (P[0] the least finite one), and predecessors (pred[0] unused)."""
     Bs = others_sums(n, K) if sums is None else np.asarray(sums, dtype=np.int64)
-    dist, pred = _solve(power_table(alpha, n, max(K, int(Bs.max()))), n, K, Bs)
+    PT = power_table(alpha, n, max(K, int(Bs.max())))
+    dist, pred = _solve(PT, n, K, Bs, monotone(PT))
     return dist * eps ** (alpha + 1.0), pred
