@@ -8,10 +8,10 @@ without alpha; (25) then only makes sense with alpha Phi (the values paid at sha
 prints the objective as x'Uy - (1 - alpha) x'Uy; we maximize the platform's share
 (1 - alpha) x'Uy, as in (19).
 
-**All equilibria** of a 2 x 2 game: the four pure profiles checked, and the completely mixed one
-from the two indifference conditions (support enumeration; for nondegenerate games this lists
-every equilibrium, as the Lemke-Howson/LCP family does; in a degenerate game, where a player is
-indifferent against a pure strategy, the continua are represented by their end points).
+**All equilibria** of the game at a share: its extreme equilibria by vertex enumeration of the two
+best-response polytopes (``solvers/bimatrix_enum.py``): every equilibrium of a nondegenerate game,
+and in a degenerate one (a player indifferent, as at the ends of the alpha-intervals) the extreme
+points of the continua, where the bilinear (1 - alpha) x'Uy attains its maximum over them.
 
 **(25) exactly, optimistic selection.**  A pure profile is an equilibrium on an alpha-interval
 (linear inequalities), best at the interval's end that maximizes (1 - alpha) U.  On the mixed
@@ -35,31 +35,16 @@ from mechopt.core.status import Status, Termination
 from mechopt.privacy.certify import STACKELBERG_TOL, TwoGroupAnswer, certify_two_group, two_group_certificate
 from mechopt.privacy.fairvalue import fair_values_users
 from mechopt.privacy.game import PrivacyGame, check_magnitudes, check_sensitivity, optimistic_choice
-from mechopt.privacy.payoffs import bimatrix, check_two_by_two, payoff_matrices, regrets
+from mechopt.privacy.payoffs import bimatrix, check_two_by_two, payoff_matrices, regrets  # noqa: F401 (tests import it here)
 from mechopt.privacy.symmetric import real_roots
+from mechopt.solvers.bimatrix_enum import all_equilibria
 from mechopt.solvers.bimatrix_mip import (affine_pattern, enumerate_patterns, pattern_t_intervals,
                                            pattern_vertices)
 
 
-def bimatrix_equilibria(a: np.ndarray, b: np.ndarray, tol: float = 1e-12) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Every equilibrium (x, y) of the 2 x 2 game (support enumeration), each checked by its regrets."""
-    out = []
-    scale = max(float(np.abs(a).max()), float(np.abs(b).max()), np.finfo(float).tiny)
-    for i in (0, 1):
-        for j in (0, 1):
-            x, y = np.eye(2)[i], np.eye(2)[j]
-            if regrets(a, b, x, y).max() <= tol * scale:
-                out.append((x, y))
-    da = (a[0, 0] - a[1, 0]) - (a[0, 1] - a[1, 1])  # user 1 indifferent: q da + (a01 - a11) = 0
-    db = (b[0, 0] - b[0, 1]) - (b[1, 0] - b[1, 1])
-    if abs(da) > tol * scale and abs(db) > tol * scale:
-        q = -(a[0, 1] - a[1, 1]) / da
-        p = -(b[1, 0] - b[1, 1]) / db
-        if 0 < p < 1 and 0 < q < 1:
-            x, y = np.array([p, 1 - p]), np.array([q, 1 - q])
-            if regrets(a, b, x, y).max() <= 1e3 * tol * scale:
-                out.append((x, y))
-    return out
+def bimatrix_equilibria(a: np.ndarray, b: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Every extreme equilibrium (x, y) of the game (A, B) (vertex enumeration)."""
+    return [(e.x, e.y) for e in all_equilibria(a, b).equilibria]
 
 
 def _candidates(game: PrivacyGame, c1: float, c2: float) -> list[float]:
@@ -113,7 +98,7 @@ def solve_two_group(game: PrivacyGame, c1: float, c2: float, *, tol: float = STA
     elif method == "candidates":
         phi = fair_values_users(game).users
         found = [(alpha, x, y) for alpha in _candidates(game, c1, c2)
-                 for x, y in bimatrix_equilibria(*bimatrix(phi, alpha, c1, c2), 1e-12)]
+                 for x, y in bimatrix_equilibria(*bimatrix(phi, alpha, c1, c2))]
         values = [(1 - alpha) * float(x @ game.table @ y) for alpha, x, y in found]
         alpha, x, y = found[optimistic_choice([f[0] for f in found], values)]
         count, name = len(found), "two-group-candidates"

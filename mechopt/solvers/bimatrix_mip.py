@@ -241,6 +241,31 @@ def all_equilibria_mip(a: np.ndarray, b: np.ndarray, *, rtol: float = 1e-9,
                                time.perf_counter() - t0)
 
 
+def extreme_equilibria_mip(a: np.ndarray, b: np.ndarray, *, rtol: float = 1e-9,
+                           max_solutions: int = 1000) -> BimatrixEnumeration:
+    """Every extreme equilibrium of (A, B) through the MILP: every pattern (:func:`all_equilibria_mip`),
+    then the vertices of each pattern's two polytopes (:func:`pattern_vertices`, brute force: small
+    games).  Each pattern (R, C) is X x Y with X = {x: supp x in R, C best responses to x} a face of
+    the row player's best-response polytope (C is nonempty), so its vertex pairs are extreme
+    equilibria, and the pattern (BR(y), BR(x)) of an extreme equilibrium (x, y) has it as a vertex
+    pair: the union is the set of extreme equilibria, the set vertex enumeration returns (``rows`` /
+    ``cols`` of each: the first pattern it was found in)."""
+    t0 = time.perf_counter()
+    patterns = all_equilibria_mip(a, b, rtol=rtol, max_solutions=max_solutions)
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    zero_a, zero_b = np.zeros(a.shape[0]), np.zeros(a.shape[1])
+    found: list[BimatrixEquilibrium] = []
+    for e in patterns.equilibria:
+        xs, ys = pattern_vertices(a, b, zero_a, zero_b, 0.0, e.rows, e.cols)
+        for x in xs:
+            for y in ys:
+                if not any(np.allclose(x, f.x, atol=1e-9) and np.allclose(y, f.y, atol=1e-9) for f in found):
+                    found.append(BimatrixEquilibrium(x, y, e.rows, e.cols, 0.0, float(bimatrix_regrets(a, b, x, y).max())))
+    tol = patterns.tolerance
+    return BimatrixEnumeration(tuple(found), patterns.complete, all(f.max_regret <= tol for f in found), tol,
+                               patterns.solves, time.perf_counter() - t0)
+
+
 def enumerate_patterns(a: np.ndarray, b: np.ndarray, row_cost: np.ndarray | None, col_cost: np.ndarray | None,
                        t_range: tuple[float, float], max_solutions: int = 1000, *, symmetric: bool = False
                        ) -> tuple[list[BimatrixEquilibrium], bool, int]:
