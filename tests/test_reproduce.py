@@ -101,7 +101,7 @@ def test_stored_envelopes_verify_with_the_status_their_records_state(quick: Path
                                              "000/figure6", "000/figure7_pd",
                                              "000/figure7_value_shaping", "000/gpt3", "000/gpt3_threshold",
                                              "000/theorem3_5", "000/appendix_d",
-                                             "001/example1", "001/theorem41", "001/theorem_a1", "001/theorem32",
+                                             "001/example1", "001/theorem41", "001/theorem_a1", "001/theorem32", "001/table1",
                                              "002/figure3", "002/theorems", "002/theorem6", "002/above_growth"}
     for r in records:
         verdict = verify_envelope(r["result"]["envelope"], r["key"])

@@ -37,7 +37,7 @@ class LearningCurve:
         return self.accuracy.std(axis=0, ddof=1) if len(self.seeds) > 1 else np.zeros(self.sizes.size)
 
 
-def _pool_order(y: np.ndarray, partition: Partition, rng: np.random.Generator, concentration: float) -> np.ndarray:
+def pool_order(y: np.ndarray, partition: Partition, rng: np.random.Generator, concentration: float) -> np.ndarray:
     """An order of the training pool: a permutation (iid), or one that draws from class weights
     (label skew: half the classes weigh 4 times the others; Dirichlet(concentration))."""
     if partition == "iid":
@@ -78,7 +78,7 @@ def learning_curve(make_model: Callable[[], Any], X: np.ndarray, y: np.ndarray, 
         rng = np.random.default_rng(seed)
         order = rng.permutation(y.size)
         test, pool = order[:n_test], order[n_test:]
-        pool = pool[_pool_order(y[pool], partition, rng, concentration)]
+        pool = pool[pool_order(y[pool], partition, rng, concentration)]
         for c, m in enumerate(sizes_):
             chosen = pool[:m]
             if np.unique(y[chosen]).size < 2:  # a classifier needs two classes: chance level

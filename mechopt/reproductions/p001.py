@@ -18,6 +18,7 @@ import numpy as np
 from mechopt.games.data_sharing import DataSharingGame
 from mechopt.io.schemas.game import NashModel, build_game
 from mechopt.reproductions import p001_claims as claims
+from mechopt.reproductions import p001_learning as learning
 from mechopt.reproductions.records import answered, certified, result
 from mechopt.reproductions.report import Claim, Figure, Section, Table, Text
 from mechopt.sweeps.sweep import Sweep
@@ -115,7 +116,7 @@ def sweeps(quick: bool) -> list[Sweep]:
     grid = tuple({"instance": i, "p": p} for i in INSTANCES for p in _ps(quick))
     return [Sweep("example1", example1_point, ({},)), Sweep("theorem41", theorem41_point, grid),
             Sweep("theorem_a2", claims.theorem_a2_point, ({},)), Sweep("theorem_a1", claims.theorem_a1_point, ({},)),
-            Sweep("theorem32", claims.theorem32_point, ({"eps": THEOREM32_EPS},))]
+            Sweep("theorem32", claims.theorem32_point, ({"eps": THEOREM32_EPS},)), *learning.sweeps(quick)]
 
 
 def _num(x: float | None, digits: int = 4) -> str:
@@ -227,7 +228,9 @@ def section(results: dict[str, list[dict[str, Any]]], folder: Path) -> Section:
     _plot_theorem32(t32, folder / "figures" / f"{PAPER}_theorem32.png")
     certs += [certified("Theorem A.1: NE of the separable game", a1),
               certified("Theorem 3.2: the instance's NE (the dynamics' end point is compared with it)", t32)]
-    blocks = (text, ex_table, ex_fig, t41, fig) + _nash_blocks(a2, a1, t32)
+    learned_blocks, learned_certs, learned_diffs, learned_claims = learning.parts(results, folder)
+    blocks = (text, ex_table, ex_fig, t41, fig) + _nash_blocks(a2, a1, t32) + learned_blocks
+    certs += learned_certs
     lemma1 = [r for r in rows if not 0 <= r["beta"] <= 1 - 1 / INSTANCES[r["instance"]][1]["n"] + 1e-12]
     kkt = [r for r in held if not r.get("ne_kkt_verified")]
     n_games = 1 + sum(1 for r in rows if r.get("verified")) + 2
@@ -261,13 +264,8 @@ def section(results: dict[str, list[dict[str, Any]]], folder: Path) -> Section:
               "reproduced" if not kkt else "reproduced with a difference",
               f"Theorem 4.1 table, 'NE passes KKT': {len(held) - len(kkt)} of {len(held)} points with s* > 0"),
         Claim("Proposition 2 (concave composition)", "not reproducible here", "a general rule with no instance or number"),
-        Claim("Algorithm 1 (FedBR-BG), Algorithm 2 (FedBR)", "not reproducible here",
-              "they estimate the accuracy function by training models (MNIST, CIFAR-10) inside the loop; the "
-              "closed-form part, dynamics (4), is Theorem 3.2 above; learning in the loop is a separate issue"),
-        Claim("Table 1 (p-mean welfare on MNIST and CIFAR-10)", "not reproducible here",
-              "needs the trained models of Algorithms 1-2 (learning in the loop, a separate issue)"),
-    )
-    return Section(PAPER, TITLE, blocks, tuple(certs), diffs, inventory)
+    ) + learned_claims
+    return Section(PAPER, TITLE, blocks, tuple(certs), diffs + learned_diffs, inventory)
 
 
 def _nash_blocks(a2: dict[str, Any], a1: dict[str, Any], t32: dict[str, Any]) -> tuple[Any, ...]:

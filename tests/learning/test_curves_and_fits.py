@@ -10,7 +10,7 @@ from sklearn.datasets import load_digits
 from sklearn.naive_bayes import GaussianNB
 
 import mechopt as mo
-from mechopt.learning.curves import _pool_order, learning_curve
+from mechopt.learning.curves import pool_order, learning_curve
 from mechopt.learning.fit import fit_curve
 
 SIZES = np.array([10, 20, 40, 80, 160, 320, 640, 1280], dtype=float)
@@ -69,8 +69,8 @@ def test_digits_curve_is_deterministic_and_learns(digits) -> None:
 def test_skewed_pools_draw_from_fewer_classes(digits) -> None:
     _, y = digits
     rng = np.random.default_rng(0)
-    iid = np.unique(y[_pool_order(y, "iid", rng, 0.5)[:30]]).size
-    skewed = np.unique(y[_pool_order(y, "dirichlet", np.random.default_rng(0), 0.05)[:30]]).size
+    iid = np.unique(y[pool_order(y, "iid", rng, 0.5)[:30]]).size
+    skewed = np.unique(y[pool_order(y, "dirichlet", np.random.default_rng(0), 0.05)[:30]]).size
     assert skewed < iid
 
 
