@@ -30,6 +30,11 @@ _PUBLIC: dict[str, str] = {
     "nash_certificate": "mechopt.certificates.nash", "certify_nash": "mechopt.certificates.nash",
     "solve_nash": "mechopt.solvers.nash", "newton_nash": "mechopt.solvers.nash", "br_nash": "mechopt.solvers.nash",
     "stochastic_br_nash": "mechopt.solvers.nash", "pyomo_mip_nash": "mechopt.solvers.nash",
+    # generalized equilibria: vector strategies and shared constraints
+    "GeneralizedGame": "mechopt.games.generalized", "CallableGeneralizedGame": "mechopt.games.generalized",
+    "QuadraticGame": "mechopt.games.gnep_families", "VectorDataSharingGame": "mechopt.games.gnep_families",
+    "GNEPResult": "mechopt.certificates.gnep", "GNEPCertificate": "mechopt.certificates.gnep",
+    "certify_generalized_nash": "mechopt.certificates.gnep", "solve_gnep": "mechopt.solvers.gnep",
     # M_beta and the p-mean welfare program (001)
     "BudgetUtility": "mechopt.data.utilities", "CobbDouglas": "mechopt.data.utilities",
     "QuasiLinear": "mechopt.data.utilities", "WelfareProgram": "mechopt.programs.welfare",

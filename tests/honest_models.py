@@ -50,4 +50,5 @@ HONEST_MODELS = {
     "mechanism_shapley": _model("mechanism_example4_shapley.toml"),
     "mechanism_budget_balanced": _model("mechanism_example4_budget_balanced.toml"),
     "mechanism_none": _model("mechanism_example3_none.toml"),
+    "generalized_nash": _model("gnep_data_sharing_capacity.toml"),
 }

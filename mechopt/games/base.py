@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
 from mechopt.core.structured import Jacobian
+from mechopt.games.differences import (CENTRAL_STENCIL, FD_STEP, FORWARD_STENCIL, JACOBIAN_STEP,
+                                       JACOBIAN_STEP_EXACT, VALUE_NOISE)
 
 
 def validate_bounds(lower: np.ndarray, upper: np.ndarray, name: str = "bounds") -> tuple[np.ndarray, np.ndarray]:
@@ -114,8 +117,17 @@ class ContinuousGame(ABC):
         hessians: Sequence[Callable[[np.ndarray], float]] | None = None,
         concave: bool = False,
         lipschitz: float | Sequence[float] | np.ndarray | None = None,
-    ) -> ContinuousGame:
+        shared_constraints: Sequence[Callable[[Any], float]] | None = None,
+        constraint_gradients: Sequence[Callable[[Any], Any]] | None = None,
+    ) -> Any:
         """A game from plain callables: ``utilities[i](s)`` is u_i at the whole profile s.
+
+        With vector strategies (some ``bounds[i]`` a list of (lower, upper) pairs) or
+        ``shared_constraints`` (callables g_k(x), meaning g_k(x) <= 0, jointly convex), the game is
+        a :class:`~mechopt.games.generalized.CallableGeneralizedGame` instead: every callable then
+        takes the profile as a list of 1-D arrays, one per player, ``gradients[i](x)`` returns
+        grad_{x_i} u_i and ``constraint_gradients[k](x)`` the full gradient of g_k as such a list
+        (docs/gnep.md); ``hessians`` and ``lipschitz`` do not apply.
 
         ``bounds[i] = (lower_i, upper_i)``.  ``gradients[i](s)`` (du_i/ds_i) and ``hessians[i](s)``
         (d^2 u_i/ds_i^2) are used where given and taken as exact.  Without them the own
@@ -132,19 +144,24 @@ class ContinuousGame(ABC):
         if it holds there, bound the gains rigorously under it.  Without either, a certificate
         rests on sampling only and is not verified (docs/certificates.md).
         """
-        return CallableGame(utilities, bounds, gradients=gradients, hessians=hessians, concave=concave,
+        try:
+            pairs = np.asarray(bounds, dtype=float)
+        except ValueError:  # ragged: players with strategies of different lengths
+            pairs = None
+        if shared_constraints is not None or pairs is None or pairs.ndim == 3:
+            from mechopt.games.generalized import CallableGeneralizedGame
+
+            for name, given in (("hessians", hessians), ("lipschitz", lipschitz)):
+                if given is not None:
+                    raise ValueError(f"{name}: not taken by a game with vector strategies or shared constraints")
+            return CallableGeneralizedGame(utilities, bounds, gradients=gradients,
+                                           shared_constraints=shared_constraints or (),
+                                           constraint_gradients=constraint_gradients, concave=concave)
+        if constraint_gradients is not None:
+            raise ValueError("constraint_gradients: given without shared_constraints")
+        return CallableGame(utilities, pairs, gradients=gradients, hessians=hessians, concave=concave,
                             lipschitz=lipschitz)
 
-FD_STEP = float(np.finfo(float).eps ** 0.2)
-"""Relative step of the fourth-order difference (balances h^4 truncation and eps/h rounding)."""
-JACOBIAN_STEP = 1e-4
-"""Relative step of the Jacobian's central difference of a difference-quotient gradient."""
-JACOBIAN_STEP_EXACT = float(np.finfo(float).eps ** (1.0 / 3.0))
-"""Relative step of the Jacobian's central difference of user-supplied gradients."""
-VALUE_NOISE = 4.0
-"""Rounding error of one utility value taken as VALUE_NOISE * eps * |u| in the error estimates."""
-CENTRAL_STENCIL = (np.array([-2.0, -1.0, 1.0, 2.0]), np.array([1.0, -8.0, 8.0, -1.0]) / 12.0)
-FORWARD_STENCIL = (np.arange(5.0), np.array([-25.0, 48.0, -36.0, 16.0, -3.0]) / 12.0)
 
 
 class DeclaredGame(ContinuousGame):

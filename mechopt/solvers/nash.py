@@ -34,6 +34,7 @@ from mechopt.core.stats import SolveStats
 from mechopt.core.status import Status, Termination
 from mechopt.core.tolerances import NASH_GAIN_TOL, RESIDUAL_TOL
 from mechopt.games.base import ContinuousGame
+from mechopt.games.generalized import GeneralizedGame
 from mechopt.solvers.br_dynamics import br_dynamics_solve
 from mechopt.solvers.newton import newton_solve
 from mechopt.solvers.outcome import MethodOutcome, starting_point
@@ -351,7 +352,16 @@ def solve_nash(
     error.  ``tol`` bounds the certified best-response gain; ``residual_tol`` is where the method
     stops.  When the method's point does not verify, further methods and starts are tried before
     anything else is reported (module doc; ``stats.parameters["attempts"]`` lists them).
+    A generalized game (vector strategies, shared constraints) goes to
+    :func:`~mechopt.solvers.gnep.solve_gnep` (methods ``newton``, ``br``, ``pyomo-mip``) and
+    returns its :class:`~mechopt.certificates.gnep.GNEPResult`.
     """
+    if isinstance(game, GeneralizedGame):  # vector strategies or shared constraints: docs/gnep.md
+        from mechopt.solvers.gnep import solve_gnep
+
+        if residual_tol != RESIDUAL_TOL or step is not None or batch is not None or seed is not None:
+            raise ValueError("residual_tol, step, batch, seed: not options of a generalized game's methods")
+        return solve_gnep(game, method=method, tol=tol, start=start, max_iter=max_iter)  # type: ignore[arg-type,return-value]
     if method not in METHOD_OPTIONS:
         raise ValueError(f"method: expected one of {sorted(METHOD_OPTIONS)}, got {method!r}")
     given = {"start": start, "max_iter": max_iter, "step": step, "batch": batch, "seed": seed}

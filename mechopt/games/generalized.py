@@ -1,0 +1,325 @@
+"""Games with vector strategies and shared constraints: generalized Nash equilibrium problems.
+
+Player i chooses a vector x_i in a box [lower_i, upper_i] (``dims[i]`` coordinates) and
+maximizes u_i(x) subject to the shared constraints g_k(x) <= 0, k = 1..m, jointly convex in the
+whole profile x (Facchinei and Kanzow 2010, "Generalized Nash equilibrium problems", Ann. Oper.
+Res. 175, (1)-(2)).  A profile x* is a generalized Nash equilibrium (GNE) when every x*_i is a
+best response over {y in box_i : g(y, x*_-i) <= 0}.  The *variational* equilibria are the GNEs
+whose KKT multipliers of the shared constraints are equal across players (ibid., Theorem 3.9):
+with F(x) = (grad_{x_i} u_i(x))_i the pseudo-gradient, the mixed complementarity problem
+
+    x in box  _|_  -(F(x) - J_g(x)^T mu),      mu >= 0  _|_  -g(x) >= 0.
+
+Profiles are held flat (all players' coordinates in order, ``offsets`` mark the blocks);
+:meth:`GeneralizedGame.split` gives the list of per-player arrays the public API shows.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from mechopt.games.differences import (CENTRAL_STENCIL, FD_STEP, FORWARD_STENCIL, JACOBIAN_STEP, JACOBIAN_STEP_EXACT,
+                                       VALUE_NOISE)
+
+Profile = list[np.ndarray]
+Utility = Callable[[Profile], float]
+Gradient = Callable[[Profile], Any]
+
+
+class GeneralizedGame(ABC):
+    """n players with box strategy sets of dimensions ``dims``, utilities u_i and shared
+    constraints g(x) <= 0 (module doc).  ``own_concave``: every u_i concave in x_i and every g_k
+    convex (declared or, with ``concavity_proven``, known in closed form)."""
+
+    dims: tuple[int, ...]
+    lower: np.ndarray
+    upper: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return len(self.dims)
+
+    @property
+    def size(self) -> int:
+        return int(sum(self.dims))
+
+    @property
+    def offsets(self) -> np.ndarray:
+        return np.concatenate([[0], np.cumsum(self.dims)]).astype(int)
+
+    def block(self, i: int) -> slice:
+        o = self.offsets
+        return slice(int(o[i]), int(o[i + 1]))
+
+    def split(self, x: np.ndarray) -> Profile:
+        return [np.array(x[self.block(i)], dtype=float) for i in range(self.n)]
+
+    def join(self, profile: Sequence[Any], field: str = "profile") -> np.ndarray:
+        """A profile given per player as one flat array; a clear error naming ``field`` when a
+        player's part has the wrong shape."""
+        if len(profile) != self.n:
+            raise ValueError(f"{field}: expected {self.n} strategies (one per player), got {len(profile)}")
+        parts = []
+        for i, xi in enumerate(profile):
+            a = np.atleast_1d(np.asarray(xi, dtype=float))
+            if a.shape != (self.dims[i],):
+                raise ValueError(f"{field}[{i}]: expected {self.dims[i]} coordinates, got shape {a.shape}")
+            parts.append(a)
+        return np.concatenate(parts) if parts else np.zeros(0)
+
+    @property
+    def m(self) -> int:
+        """Number of shared constraints."""
+        return int(self.constraints(0.5 * (self.lower + self.upper)).size)
+
+    @property
+    @abstractmethod
+    def own_concave(self) -> bool: ...
+
+    @property
+    def concavity_proven(self) -> bool:
+        return False
+
+    @abstractmethod
+    def utilities(self, x: np.ndarray) -> np.ndarray:
+        """u(x), shape (n,), at a flat profile."""
+
+    def utility_magnitudes(self, x: np.ndarray) -> np.ndarray:
+        """The magnitude of each u_i's terms at x (default |u_i(x)|): with |u_i| at the point and
+        at a best response, the scale a certificate's tolerance is relative to."""
+        return np.abs(self.utilities(x))
+
+    @abstractmethod
+    def pseudo_gradient(self, x: np.ndarray) -> np.ndarray:
+        """F(x) = (grad_{x_i} u_i(x))_i, flat, shape (size,)."""
+
+    def pseudo_gradient_error(self, x: np.ndarray) -> np.ndarray:
+        """Estimated absolute error of :meth:`pseudo_gradient` (zero for closed forms)."""
+        return np.zeros(self.size)
+
+    @abstractmethod
+    def pseudo_jacobian(self, x: np.ndarray) -> np.ndarray:
+        """dF/dx, shape (size, size)."""
+
+    @abstractmethod
+    def constraints(self, x: np.ndarray) -> np.ndarray:
+        """g(x), shape (m,), feasible when <= 0."""
+
+    @abstractmethod
+    def constraint_jacobian(self, x: np.ndarray) -> np.ndarray:
+        """dg/dx, shape (m, size)."""
+
+    def constraint_curvature(self, x: np.ndarray, mu: np.ndarray) -> np.ndarray:
+        """sum_k mu_k Hess g_k(x), shape (size, size); zero for linear constraints (default)."""
+        return np.zeros((self.size, self.size))
+
+    def constraint_magnitudes(self, x: np.ndarray) -> np.ndarray:
+        """The magnitude of each g_k's terms at x (violations are judged relative to it)."""
+        g = self.constraints(x)
+        return np.abs(g) + np.abs(self.constraint_jacobian(x)) @ np.abs(x)
+
+    def deviation_utility(self, i: int, x: np.ndarray, y: np.ndarray) -> float:
+        """u_i(y, x_-i)."""
+        t = np.array(x, dtype=float)
+        t[self.block(i)] = y
+        return float(self.utilities(t)[i])
+
+    def program(self, i: int, x: np.ndarray) -> tuple[Any, Any, list[Any]] | None:
+        """Player i's best-response problem given x_-i as a cvxpy program, (variable, concave
+        objective, constraints), when the game's families are DCP-expressible; None otherwise."""
+        return None
+
+    def affine_form(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+        """(M, q, A, b) with F(x) = M x + q and g(x) = A x - b when both are affine in closed
+        form; None otherwise."""
+        return None
+
+
+def scale_of(lower: np.ndarray, upper: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """The scale of each coordinate that difference steps are relative to."""
+    width = upper - lower
+    return np.clip(np.abs(x), 1e-3 * width, width)
+
+
+def difference(f: Callable[[np.ndarray], float], x: np.ndarray, j: int, h: float, lo: float,
+               hi: float) -> tuple[float, float, float]:
+    """Fourth-order difference quotient of f in coordinate j (central where the stencil fits in
+    [lo, hi], one-sided towards the larger room otherwise): the quotient, the step used and its
+    rounding error (as :meth:`mechopt.games.base.CallableGame._difference`)."""
+    xj = x[j]
+    if xj - 2.0 * h >= lo and xj + 2.0 * h <= hi:
+        offsets, weights = CENTRAL_STENCIL
+    else:
+        direction = 1.0 if hi - xj >= xj - lo else -1.0
+        h = direction * min(h, 0.25 * max(hi - xj, xj - lo))
+        offsets, weights = FORWARD_STENCIL
+    values = np.empty(offsets.size)
+    t = np.array(x, dtype=float)
+    for k, o in enumerate(offsets):
+        t[j] = xj + o * h
+        values[k] = f(t)
+    rounding = VALUE_NOISE * np.finfo(float).eps * float(np.max(np.abs(values))) * float(np.sum(np.abs(weights)))
+    return float(weights @ values) / h, abs(h), rounding / abs(h)
+
+
+class CallableGeneralizedGame(GeneralizedGame):
+    """A generalized game given by callables of the profile (a list of 1-D arrays, one per player):
+    ``utilities[i](x)``, optional ``gradients[i](x)`` (grad_{x_i} u_i, exact), shared constraints
+    ``shared_constraints[k](x)`` (<= 0) with optional ``constraint_gradients[k](x)`` (the full
+    gradient, a list of per-player arrays).  Missing derivatives are fourth-order differences
+    whose error is estimated (:meth:`pseudo_gradient_error`)."""
+
+    def __init__(self, utilities: Sequence[Utility], bounds: Sequence[Any], *, gradients: Sequence[Gradient] | None = None,
+                 shared_constraints: Sequence[Utility] = (), constraint_gradients: Sequence[Gradient] | None = None,
+                 concave: bool = False) -> None:
+        if len(utilities) != len(bounds):
+            raise ValueError(f"utilities: got {len(utilities)} callables for {len(bounds)} players' bounds")
+        lows, highs, dims = [], [], []
+        for i, b in enumerate(bounds):
+            a = np.asarray(b, dtype=float)
+            if a.ndim == 1:
+                a = a[None, :]
+            if a.ndim != 2 or a.shape[1] != 2 or a.shape[0] < 1:
+                raise ValueError(f"bounds[{i}]: expected a (lower, upper) pair or a list of them, got shape {np.shape(b)}")
+            if not np.all(np.isfinite(a)):
+                raise ValueError(f"bounds[{i}]: bounds must be finite numbers")
+            if np.any(a[:, 1] <= a[:, 0]):
+                j = int(np.argmax(a[:, 1] <= a[:, 0]))
+                raise ValueError(f"bounds[{i}][{j}]: upper bound {a[j, 1]:g} <= lower bound {a[j, 0]:g}")
+            lows.append(a[:, 0])
+            highs.append(a[:, 1])
+            dims.append(a.shape[0])
+        for name, given, count in (("gradients", gradients, len(utilities)),
+                                   ("constraint_gradients", constraint_gradients, len(shared_constraints))):
+            if given is not None and len(given) != count:
+                raise ValueError(f"{name}: got {len(given)} callables for {count}")
+        self.dims = tuple(dims)
+        self.lower, self.upper = np.concatenate(lows), np.concatenate(highs)
+        self._u, self._g = list(utilities), list(shared_constraints)
+        self._du = None if gradients is None else list(gradients)
+        self._dg = None if constraint_gradients is None else list(constraint_gradients)
+        self._concave = bool(concave)
+        check_values(self)
+
+    @property
+    def own_concave(self) -> bool:
+        return self._concave
+
+    def utilities(self, x: np.ndarray) -> np.ndarray:
+        p = self.split(x)
+        return np.array([float(u(p)) for u in self._u])
+
+    def _player_value(self, i: int) -> Callable[[np.ndarray], float]:
+        return lambda t: float(self._u[i](self.split(t)))
+
+    def _coordinate_derivatives(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Difference quotients of u_i in each of its coordinates, and their error estimates
+        (2 |D(h) - D(2h)| plus rounding)."""
+        h = FD_STEP * scale_of(self.lower, self.upper, x)
+        grad, err = np.empty(self.size), np.empty(self.size)
+        for i in range(self.n):
+            f = self._player_value(i)
+            for j in range(*self.block(i).indices(self.size)):
+                d1, used, rounding = difference(f, x, j, h[j], self.lower[j], self.upper[j])
+                d2, _, _ = difference(f, x, j, 2.0 * used, self.lower[j], self.upper[j])
+                grad[j], err[j] = d1, 2.0 * abs(d1 - d2) + rounding
+        return grad, err
+
+    def pseudo_gradient(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        if self._du is not None:
+            p = self.split(x)
+            return self.join([g(p) for g in self._du], "gradients")
+        return self._coordinate_derivatives(x)[0]
+
+    def pseudo_gradient_error(self, x: np.ndarray) -> np.ndarray:
+        if self._du is not None:
+            return np.zeros(self.size)
+        return self._coordinate_derivatives(np.asarray(x, dtype=float))[1]
+
+    def pseudo_jacobian(self, x: np.ndarray) -> np.ndarray:
+        return _jacobian(self.pseudo_gradient, x, self.lower, self.upper,
+                         JACOBIAN_STEP if self._du is None else JACOBIAN_STEP_EXACT)
+
+    def constraints(self, x: np.ndarray) -> np.ndarray:
+        p = self.split(np.asarray(x, dtype=float))
+        return np.array([float(g(p)) for g in self._g])
+
+    def constraint_jacobian(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        if not self._g:
+            return np.zeros((0, self.size))
+        if self._dg is not None:
+            p = self.split(x)
+            return np.array([self.join(dg(p), f"constraint_gradients[{k}]") for k, dg in enumerate(self._dg)])
+        h = FD_STEP * scale_of(self.lower, self.upper, x)
+        J = np.empty((len(self._g), self.size))
+        for k, g in enumerate(self._g):
+            f = lambda t, g=g: float(g(self.split(t)))  # noqa: E731
+            for j in range(self.size):
+                J[k, j] = difference(f, x, j, h[j], self.lower[j], self.upper[j])[0]
+        return J
+
+    def constraint_curvature(self, x: np.ndarray, mu: np.ndarray) -> np.ndarray:
+        if not self._g or not np.any(mu):
+            return np.zeros((self.size, self.size))
+        return _jacobian(lambda t: self.constraint_jacobian(t).T @ mu, x, self.lower, self.upper,
+                         JACOBIAN_STEP if self._dg is None else JACOBIAN_STEP_EXACT)
+
+
+def _jacobian(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+              rel: float) -> np.ndarray:
+    """Central difference (one-sided at a bound) of a vector map, column by column."""
+    x = np.asarray(x, dtype=float)
+    h = rel * scale_of(lower, upper, x)
+    J = np.empty((x.size, x.size))
+    for j in range(x.size):
+        lo, hi = np.array(x), np.array(x)
+        lo[j], hi[j] = max(x[j] - h[j], lower[j]), min(x[j] + h[j], upper[j])
+        J[:, j] = (f(hi) - f(lo)) / (hi[j] - lo[j])
+    return J
+
+
+def check_values(game: GeneralizedGame) -> None:
+    """The callables at the box midpoint return one finite number each (else an error naming
+    the callable), and the shared constraints admit a profile in the boxes
+    (:func:`check_feasible`)."""
+    mid = 0.5 * (game.lower + game.upper)
+    with np.errstate(all="ignore"):
+        u, g = game.utilities(mid), game.constraints(mid)
+    if u.shape != (game.n,):
+        raise ValueError(f"utilities: expected one number per player, got shape {u.shape}")
+    if g.ndim != 1:
+        raise ValueError(f"shared_constraints: expected one number per constraint, got shape {g.shape}")
+    check_feasible(game)
+
+
+def check_feasible(game: GeneralizedGame, rtol: float = 1e-9) -> None:
+    """Some profile in the boxes satisfies every shared constraint: the smallest max_k g_k over
+    the boxes (a convex program for jointly convex g; SLSQP on (x, t) with g_k(x) <= t) must be
+    <= 0 up to ``rtol`` of the constraints' magnitude.  Else a ValueError naming the field."""
+    from scipy.optimize import minimize
+
+    if game.m == 0:
+        return
+    mid = 0.5 * (game.lower + game.upper)
+    g0 = game.constraints(mid)
+    if np.all(g0 <= 0):
+        return
+    N = game.size
+    start = np.concatenate([mid, [float(np.max(g0))]])
+    cons = {"type": "ineq", "fun": lambda z: z[N] - game.constraints(z[:N]),
+            "jac": lambda z: np.hstack([-game.constraint_jacobian(z[:N]), np.ones((game.m, 1))])}
+    bounds = [*zip(game.lower, game.upper), (None, None)]
+    res = minimize(lambda z: z[N], start, jac=lambda z: np.eye(N + 1)[N], bounds=bounds, constraints=[cons],
+                   method="SLSQP", options={"maxiter": 500, "ftol": 1e-14})
+    x = np.clip(res.x[:N], game.lower, game.upper)
+    g = game.constraints(x)
+    worst = int(np.argmax(g))
+    if g[worst] > rtol * max(float(game.constraint_magnitudes(x)[worst]), np.finfo(float).tiny):
+        raise ValueError(f"shared_constraints: no profile in the players' boxes satisfies every shared constraint "
+                         f"(the smallest max_k g_k(x) found is {float(np.max(g)):.6g} > 0, at constraint {worst})")

@@ -1,0 +1,229 @@
+"""Built-in generalized games whose concavity, derivatives and best-response programs are known
+in closed form: quadratic games with linear shared constraints (the classic test problems of
+Facchinei and Kanzow 2010, Section 5) and vector data-sharing games with a shared capacity
+(001 Section 2 with several data types per agent)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from mechopt.games.generalized import GeneralizedGame, check_feasible
+
+
+def _boxes(bounds: list[Any], field: str = "bounds") -> tuple[tuple[int, ...], np.ndarray, np.ndarray]:
+    dims, lo, hi = [], [], []
+    for i, b in enumerate(bounds):
+        a = np.asarray(b, dtype=float).reshape(-1, 2) if np.size(b) else np.zeros((0, 2))
+        if a.shape[0] < 1 or not np.all(np.isfinite(a)) or np.any(a[:, 1] <= a[:, 0]):
+            raise ValueError(f"{field}[{i}]: expected finite (lower, upper) pairs with lower < upper, got {b!r}")
+        dims.append(a.shape[0])
+        lo.append(a[:, 0])
+        hi.append(a[:, 1])
+    return tuple(dims), np.concatenate(lo), np.concatenate(hi)
+
+
+class QuadraticGame(GeneralizedGame):
+    """Player i minimizes the cost theta_i(x) = x^T Q_i x / 2 + c_i^T x + d_i (u_i = -theta_i)
+    over its box subject to A x <= b.  Concave in x_i in closed form iff the own block of Q_i is
+    positive semidefinite (checked); the best response is then a convex QP."""
+
+    def __init__(self, Q: list[Any], c: list[Any], bounds: list[Any], A: Any = None, b: Any = None,
+                 d: Any = None) -> None:
+        self.dims, self.lower, self.upper = _boxes(bounds)
+        N = self.size
+        self.Q = np.asarray(Q, dtype=float)
+        self.c = np.asarray(c, dtype=float)
+        if self.Q.shape != (self.n, N, N):
+            raise ValueError(f"Q: expected {self.n} matrices of shape ({N}, {N}), got shape {self.Q.shape}")
+        if self.c.shape != (self.n, N):
+            raise ValueError(f"c: expected {self.n} vectors of length {N}, got shape {self.c.shape}")
+        self.Q = 0.5 * (self.Q + self.Q.transpose(0, 2, 1))
+        self.d = np.zeros(self.n) if d is None else np.asarray(d, dtype=float)
+        self.A = np.zeros((0, N)) if A is None else np.atleast_2d(np.asarray(A, dtype=float))
+        self.b = np.zeros(0) if b is None else np.atleast_1d(np.asarray(b, dtype=float))
+        if self.A.shape[1:] != (N,) or self.b.shape != (self.A.shape[0],):
+            raise ValueError(f"shared_constraints: expected A of shape (m, {N}) and b of length m, got "
+                             f"{self.A.shape} and {self.b.shape}")
+        for name, v in (("Q", self.Q), ("c", self.c), ("d", self.d), ("A", self.A), ("b", self.b)):
+            if not np.all(np.isfinite(v)):
+                raise ValueError(f"{name}: must be finite numbers")
+        self._proven = all(
+            float(np.min(np.linalg.eigvalsh(self.Q[i][self.block(i), self.block(i)]), initial=0.0))
+            >= -1e-12 * max(1.0, float(np.max(np.abs(self.Q[i])))) for i in range(self.n))
+        check_feasible(self)
+
+    @property
+    def own_concave(self) -> bool:
+        return self._proven
+
+    @property
+    def concavity_proven(self) -> bool:
+        return self._proven
+
+    def utilities(self, x: np.ndarray) -> np.ndarray:
+        return -(0.5 * np.einsum("j,ijk,k->i", x, self.Q, x) + self.c @ x + self.d)
+
+    def utility_magnitudes(self, x: np.ndarray) -> np.ndarray:
+        ax = np.abs(x)
+        return 0.5 * np.einsum("j,ijk,k->i", ax, np.abs(self.Q), ax) + np.abs(self.c) @ ax + np.abs(self.d)
+
+    def pseudo_gradient(self, x: np.ndarray) -> np.ndarray:
+        full = -(self.Q @ x + self.c)  # (n, N): grad of u_i in every coordinate
+        return np.concatenate([full[i, self.block(i)] for i in range(self.n)])
+
+    def pseudo_jacobian(self, x: np.ndarray) -> np.ndarray:
+        return np.vstack([-self.Q[i][self.block(i), :] for i in range(self.n)])
+
+    def constraints(self, x: np.ndarray) -> np.ndarray:
+        return self.A @ x - self.b
+
+    def constraint_jacobian(self, x: np.ndarray) -> np.ndarray:
+        return self.A
+
+    def constraint_magnitudes(self, x: np.ndarray) -> np.ndarray:
+        return np.abs(self.A) @ np.abs(x) + np.abs(self.b)
+
+    def program(self, i: int, x: np.ndarray) -> tuple[Any, Any, list[Any]] | None:
+        if not self._proven:
+            return None
+        import cvxpy as cp
+
+        own = self.block(i)
+        y = cp.Variable(self.dims[i])
+        rest = np.array(x, dtype=float)
+        rest[own] = 0.0
+        linear = self.Q[i][own, :] @ rest + self.c[i][own]
+        objective = -(0.5 * cp.quad_form(y, self.Q[i][own, own], assume_PSD=True) + linear @ y)
+        constraints = [y >= self.lower[own], y <= self.upper[own]]
+        if self.A.shape[0]:
+            constraints.append(self.A[:, own] @ y + self.A @ rest <= self.b)
+        return y, objective, constraints
+
+    def affine_form(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        M = self.pseudo_jacobian(np.zeros(self.size))
+        q = self.pseudo_gradient(np.zeros(self.size))
+        return M, q, self.A, self.b
+
+
+class VectorDataSharingGame(GeneralizedGame):
+    """Agent i contributes x_it in [0, tau_it] of each data type t = 1..T and gets
+    u_i = sum_t [top_it - coefficient_it (S_t + shift)^-exponent_it]
+          - sum_t [slope_it x_it + curvature_it x_it^2 / 2 + intercept_it],
+    S_t = sum_j x_jt the federation's data of type t (001 (3) per type), subject to the shared
+    capacity sum_it x_it <= capacity (when given).  Every parameter is an (n, T) array.  Concave
+    in x_i in closed form (coefficient, exponent > 0, curvature >= 0); T = 1 without a capacity
+    is 001's scalar game (:class:`~mechopt.games.data_sharing.DataSharingGame` with a power law)."""
+
+    def __init__(self, tau: np.ndarray, coefficient: np.ndarray, exponent: np.ndarray, top: np.ndarray,
+                 slope: np.ndarray, curvature: np.ndarray, intercept: np.ndarray, *, shift: float = 0.0,
+                 capacity: float | None = None) -> None:
+        tau = np.asarray(tau, dtype=float)
+        if tau.ndim != 2 or tau.size == 0:
+            raise ValueError(f"tau: expected an (n, T) array of bounds, got shape {tau.shape}")
+        n, T = tau.shape
+        params = {}
+        for name, v in (("coefficient", coefficient), ("exponent", exponent), ("top", top), ("slope", slope),
+                        ("curvature", curvature), ("intercept", intercept)):
+            a = np.asarray(v, dtype=float)
+            if a.shape != (n, T):
+                raise ValueError(f"{name}: expected shape ({n}, {T}), got {a.shape}")
+            if not np.all(np.isfinite(a)):
+                raise ValueError(f"{name}: must be finite numbers")
+            params[name] = a
+        for name in ("coefficient", "exponent"):
+            if np.any(params[name] <= 0):
+                raise ValueError(f"payoff.{name}: must be > 0")
+        for name in ("slope", "curvature"):
+            if np.any(params[name] < 0):
+                raise ValueError(f"cost.{name}: must be >= 0")
+        if not (np.all(np.isfinite(tau)) and np.all(tau > 0)):
+            raise ValueError("tau: every bound must be a finite number > 0")
+        if not (np.isfinite(shift) and shift >= 0):
+            raise ValueError(f"payoff.shift: must be a finite number >= 0, got {shift!r}")
+        if capacity is not None and not (np.isfinite(capacity) and capacity > 0):
+            raise ValueError(f"capacity: must be a finite number > 0, got {capacity!r}")
+        self.types = T
+        self.dims = (T,) * n
+        self.lower, self.upper = np.zeros(n * T), tau.ravel().copy()
+        self.tau, self.shift, self.capacity = tau, float(shift), capacity
+        self.coefficient, self.exponent, self.top = params["coefficient"], params["exponent"], params["top"]
+        self.slope, self.curvature, self.intercept = params["slope"], params["curvature"], params["intercept"]
+
+    @property
+    def own_concave(self) -> bool:
+        return True
+
+    @property
+    def concavity_proven(self) -> bool:
+        return True
+
+    def _parts(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        X = np.asarray(x, dtype=float).reshape(-1, self.types)
+        base = X.sum(axis=0) + self.shift
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            power = base[None, :] ** -self.exponent
+        return X, base, power
+
+    def _payoffs(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        X, _, power = self._parts(x)
+        a = self.top - self.coefficient * power
+        cost = self.slope * X + 0.5 * self.curvature * X**2 + self.intercept
+        return a, cost
+
+    def utilities(self, x: np.ndarray) -> np.ndarray:
+        a, cost = self._payoffs(x)
+        return (a - cost).sum(axis=1)
+
+    def utility_magnitudes(self, x: np.ndarray) -> np.ndarray:
+        a, cost = self._payoffs(x)
+        return (np.abs(a) + np.abs(cost)).sum(axis=1)
+
+    def pseudo_gradient(self, x: np.ndarray) -> np.ndarray:
+        X, base, power = self._parts(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            marginal = self.coefficient * self.exponent * power / base[None, :]
+        return (marginal - self.slope - self.curvature * X).ravel()
+
+    def pseudo_jacobian(self, x: np.ndarray) -> np.ndarray:
+        X, base, power = self._parts(x)
+        n, T = X.shape
+        with np.errstate(divide="ignore", invalid="ignore"):
+            second = -self.coefficient * self.exponent * (self.exponent + 1.0) * power / base[None, :] ** 2  # (n, T)
+        J = np.zeros((n, T, n, T))
+        for t in range(T):
+            J[:, t, :, t] = second[:, t][:, None]
+        J = J.reshape(n * T, n * T)
+        J[np.diag_indices(n * T)] -= self.curvature.ravel()
+        return J
+
+    def constraints(self, x: np.ndarray) -> np.ndarray:
+        if self.capacity is None:
+            return np.zeros(0)
+        return np.array([float(np.sum(x)) - self.capacity])
+
+    def constraint_jacobian(self, x: np.ndarray) -> np.ndarray:
+        return np.ones((0 if self.capacity is None else 1, self.size))
+
+    def constraint_magnitudes(self, x: np.ndarray) -> np.ndarray:
+        if self.capacity is None:
+            return np.zeros(0)
+        return np.array([float(np.sum(np.abs(x))) + self.capacity])
+
+    def program(self, i: int, x: np.ndarray) -> tuple[Any, Any, list[Any]]:
+        import cvxpy as cp
+
+        X = np.asarray(x, dtype=float).reshape(-1, self.types)
+        others = X.sum(axis=0) - X[i]
+        y = cp.Variable(self.types)
+        objective = 0
+        for t in range(self.types):
+            objective = objective + (self.top[i, t] - self.coefficient[i, t]
+                                     * cp.power(y[t] + others[t] + self.shift, -self.exponent[i, t], approx=False)
+                                     - self.slope[i, t] * y[t] - 0.5 * self.curvature[i, t] * cp.square(y[t])
+                                     - self.intercept[i, t])
+        constraints = [y >= 0, y <= self.tau[i]]
+        if self.capacity is not None:
+            constraints.append(cp.sum(y) + float(np.sum(X)) - float(np.sum(X[i])) <= self.capacity)
+        return y, objective, constraints

@@ -1,0 +1,308 @@
+"""Generalized Nash equilibria (issue 22): vector strategies, shared constraints, the variational
+equilibrium by semismooth Newton, its certificate, model files, forgeries and bad inputs.
+
+Reference solutions:
+- Facchinei and Kanzow (2007), "Generalized Nash equilibrium problems", 4OR 5, 173-210, the
+  two-player example of Section 1 (also 2010, Ann. Oper. Res. 175, 177-211): player 1 minimizes
+  (x1 - 1)^2, player 2 (x2 - 1/2)^2, s.t. x1 + x2 <= 1.  Every (a, 1 - a), a in [1/2, 1], is a
+  GNE; the variational equilibrium is (3/4, 1/4) with multiplier 1/2 (closed form: equal
+  multipliers give 2(1 - x1) = 2(1/2 - x2) = mu and x1 + x2 = 1).
+- Harker (1991), "Generalized Nash games and quasi-variational inequalities", EJOR 54, 81-94,
+  Section 5: player 1 minimizes x1^2 + 8/3 x1 x2 - 34 x1, player 2 x2^2 + 5/4 x1 x2 - 24.25 x2,
+  x in [0, 10]^2, x1 + x2 <= 15; the variational equilibrium is (5, 9) (closed form: the
+  unconstrained Nash equilibrium solves 2 x1 + 8/3 x2 = 34, 5/4 x1 + 2 x2 = 24.25 and satisfies
+  x1 + x2 = 14 < 15, so mu = 0).
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mechopt import ContinuousGame, Status, solve_nash
+from mechopt.certificates.gnep import GNEPBasis, certify_generalized_nash, gnep_certificate
+from mechopt.core.verdict import Basis
+from mechopt.games.base import CallableGame
+from mechopt.games.data_sharing import DataSharingGame
+from mechopt.games.generalized import CallableGeneralizedGame
+from mechopt.games.gnep_families import QuadraticGame, VectorDataSharingGame
+from mechopt.io.files import ModelFileError, load_model_file
+from mechopt.io.registry import answer_model, solve_model, verify_envelope
+from mechopt.solvers.gnep import solve_gnep
+
+MODELS = Path(__file__).resolve().parents[1] / "models"
+
+
+def fk_quadratic(scale: float = 1.0) -> QuadraticGame:
+    return QuadraticGame(Q=scale * np.array([np.diag([2.0, 0.0]), np.diag([0.0, 2.0])]),
+                         c=scale * np.array([[-2.0, 0.0], [0.0, -1.0]]), bounds=[[(0.0, 2.0)], [(0.0, 2.0)]],
+                         A=[[1.0, 1.0]], b=[1.0], d=scale * np.array([1.0, 0.25]))
+
+
+def harker() -> QuadraticGame:
+    return QuadraticGame(Q=[[[2.0, 8 / 3], [8 / 3, 0.0]], [[0.0, 5 / 4], [5 / 4, 2.0]]], c=[[-34.0, 0.0], [0.0, -24.25]],
+                         bounds=[[(0.0, 10.0)], [(0.0, 10.0)]], A=[[1.0, 1.0]], b=[15.0])
+
+
+# --- the classic games -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("derivatives", [False, True])
+def test_facchinei_kanzow_from_callables_is_the_variational_equilibrium(derivatives: bool) -> None:
+    given = {"gradients": [lambda x: -2.0 * (x[0] - 1.0), lambda x: -2.0 * (x[1] - 0.5)],
+             "constraint_gradients": [lambda x: [np.ones(1), np.ones(1)]]} if derivatives else {}
+    game = ContinuousGame.from_utilities(
+        [lambda x: -(x[0][0] - 1.0) ** 2, lambda x: -(x[1][0] - 0.5) ** 2], [[(0.0, 2.0)], [(0.0, 2.0)]],
+        concave=True, shared_constraints=[lambda x: x[0][0] + x[1][0] - 1.0], **given)
+    assert isinstance(game, CallableGeneralizedGame)
+    r = solve_nash(game)
+    assert r.status is Status.EQUILIBRIUM and r.success
+    assert r.verdict.basis is Basis.DECLARED_ASSUMPTION
+    np.testing.assert_allclose(np.concatenate(r.profile), [0.75, 0.25], atol=1e-9)
+    np.testing.assert_allclose(r.multipliers, [0.5], atol=1e-9)
+    assert isinstance(r.profile, list) and r.profile[0].shape == (1,)
+
+
+@pytest.mark.parametrize("method", ["newton", "pyomo-mip", "br"])
+def test_facchinei_kanzow_every_method_gives_the_variational_equilibrium(method: str) -> None:
+    r = solve_gnep(fk_quadratic(), method=method, max_iter=None if method != "br" else 40)
+    assert r.status is Status.EQUILIBRIUM and r.verdict.basis is Basis.PROOF
+    np.testing.assert_allclose(np.concatenate(r.profile), [0.75, 0.25], atol=1e-9)
+    np.testing.assert_allclose(r.multipliers, [0.5], atol=1e-9)
+    assert r.certificate.basis is GNEPBasis.CLOSED_FORM_CONCAVITY
+
+
+def test_a_non_variational_generalized_equilibrium_is_not_certified_as_variational() -> None:
+    """(1/2, 1/2) is a GNE of the Facchinei-Kanzow game (each player's best response to the other)
+    but no common multiplier fits both players' KKT conditions: never certified."""
+    game = fk_quadratic()
+    honest = solve_gnep(game)
+    for mu in (0.0, 0.5, 1.0):
+        forged = dataclasses.replace(honest, profile=[np.array([0.5]), np.array([0.5])], multipliers=np.array([mu]),
+                                     status=Status.EQUILIBRIUM)
+        verdict = certify_generalized_nash(game, forged)
+        assert not verdict.established and verdict.status is not Status.EQUILIBRIUM
+        assert np.max(gnep_certificate(game, game.join(forged.profile), forged.multipliers).kkt_gaps) > 1e-3
+
+
+@pytest.mark.parametrize("method", ["newton", "pyomo-mip"])
+def test_harker(method: str) -> None:
+    r = solve_gnep(harker(), method=method)
+    assert r.status is Status.EQUILIBRIUM
+    np.testing.assert_allclose(np.concatenate(r.profile), [5.0, 9.0], atol=1e-9)
+    np.testing.assert_allclose(r.multipliers, [0.0], atol=1e-9)
+
+
+@pytest.mark.parametrize("scale", [1e-9, 1e-3, 1e3, 1e9])
+def test_scaling_the_utilities_changes_no_answer_and_no_verdict(scale: float) -> None:
+    r = solve_gnep(fk_quadratic(scale))
+    assert r.status is Status.EQUILIBRIUM and r.success
+    np.testing.assert_allclose(np.concatenate(r.profile), [0.75, 0.25], atol=1e-9)
+    np.testing.assert_allclose(r.multipliers, [0.5 * scale], rtol=1e-8)
+
+
+# --- vector data sharing -----------------------------------------------------------------------------
+
+def _gnep_model(name: str) -> dict:
+    return load_model_file(MODELS / name)
+
+
+def test_vector_data_sharing_with_capacity_is_solved_certified_and_verified() -> None:
+    raw = _gnep_model("gnep_data_sharing_capacity.toml")
+    envelope = json.loads(json.dumps(answer_model(raw)))
+    result = envelope["result"]
+    assert result["status"] == "equilibrium"
+    total = sum(map(sum, result["profile"]))
+    assert total == pytest.approx(12.0, rel=1e-9)  # the capacity binds
+    assert result["multipliers"][0] > 0
+    verdict = verify_envelope(envelope)
+    assert verdict.established and verdict.basis is Basis.PROOF
+
+
+def test_one_type_with_capacity_is_todays_game_at_the_shadow_price() -> None:
+    """Independent check of the variational equilibrium: with one data type and a binding
+    capacity, (x, mu) is variational iff x is the Nash equilibrium of today's scalar game whose
+    unit costs are raised by mu (each agent's KKT conditions with the common multiplier), and
+    sum x = C.  Today's certified solver gives that equilibrium."""
+    tau = np.array([10.0, 10.0, 10.0, 3.0, 10.0])
+    coef, expo, slope = np.array([1.0, 0.8, 1.5, 1.2, 0.6]), np.array([0.5, 0.9, 0.4, 0.7, 1.0]), \
+        np.array([0.02, 0.03, 0.05, 0.02, 0.04])
+    col = lambda v: np.asarray(v, dtype=float)[:, None]  # noqa: E731
+    game = VectorDataSharingGame(col(tau), col(coef), col(expo), col(np.ones(5)), col(slope), col(np.zeros(5)),
+                                 col(np.zeros(5)), shift=1.0, capacity=5.0)
+    r = solve_gnep(game)
+    assert r.status is Status.EQUILIBRIUM
+    x, mu = np.concatenate(r.profile), float(r.multipliers[0])
+    assert x.sum() == pytest.approx(5.0, rel=1e-10) and mu > 0
+    from mechopt.data.functions import PowerLaw, Quadratic
+    from mechopt.data.payoffs import LinearIndexPayoff
+
+    priced = DataSharingGame(LinearIndexPayoff.aggregate(PowerLaw(alpha=coef, beta=expo, shift=1.0, top=1.0), 5),
+                             Quadratic(slope=slope + mu), tau)
+    ref = solve_nash(priced)
+    assert ref.status is Status.EQUILIBRIUM
+    np.testing.assert_allclose(x, ref.profile, atol=1e-8)
+
+
+def test_scalar_special_case_equals_todays_answer() -> None:
+    """One data type and no capacity: the generalized kind's answer is the nash kind's."""
+    nash = load_model_file(MODELS / "nash_heterogeneous_power_law.toml")
+    g = nash["game"]
+    per_agent = lambda v: [[float(a)] for a in v]  # noqa: E731
+    raw = {"kind": "generalized_nash", "game": {
+        "family": "data_sharing", "n": g["n"], "types": 1, "tau": per_agent(g["tau"]),
+        "payoff": {"coefficient": per_agent(g["payoff"]["coefficient"]), "exponent": per_agent(g["payoff"]["exponent"]),
+                   "shift": g["payoff"]["shift"]},
+        "cost": {"slope": per_agent(g["cost"]["slope"])}}}
+    vector, scalar = solve_model(raw), solve_model(nash)
+    assert vector.status is Status.EQUILIBRIUM and scalar.status is Status.EQUILIBRIUM
+    np.testing.assert_allclose(np.concatenate(vector.profile), scalar.profile, atol=1e-9)
+    np.testing.assert_allclose(vector.utilities, scalar.utilities, rtol=1e-9)  # both solved to the 1e-9 gain tolerance
+    assert vector.multipliers.shape == (0,)
+
+
+def test_data_sharing_scale_invariance() -> None:
+    raw = _gnep_model("gnep_data_sharing_capacity.toml")
+    base = solve_model(copy.deepcopy(raw))
+    for scale in (1e-9, 1e9):
+        scaled = copy.deepcopy(raw)
+        p = scaled["game"]["payoff"]
+        p["coefficient"] = (np.asarray(p["coefficient"]) * scale).tolist()
+        p["top"] = scale
+        scaled["game"]["cost"]["slope"] = (np.asarray(scaled["game"]["cost"]["slope"]) * scale).tolist()
+        r = solve_model(scaled)
+        assert (r.status, r.success) == (base.status, base.success)
+        np.testing.assert_allclose(np.concatenate(r.profile), np.concatenate(base.profile), atol=1e-8)
+        np.testing.assert_allclose(r.multipliers, base.multipliers * scale, rtol=1e-6)
+
+
+# --- forgeries ------------------------------------------------------------------------------------
+
+def _honest(name: str) -> dict:
+    return json.loads(json.dumps(answer_model(_gnep_model(name))))
+
+
+@pytest.mark.parametrize("name", ["gnep_facchinei_kanzow.toml", "gnep_data_sharing_capacity.toml"])
+def test_forged_generalized_results_are_rejected(name: str) -> None:
+    honest = _honest(name)
+    assert verify_envelope(honest).established
+
+    def forged(edit) -> dict:  # type: ignore[no-untyped-def]
+        env = copy.deepcopy(honest)
+        edit(env["result"])
+        return env
+
+    edits = {
+        "profile moved": lambda r: r["profile"][0].__setitem__(0, r["profile"][0][0] * 0.9),
+        "multiplier doubled": lambda r: r["multipliers"].__setitem__(0, 2 * r["multipliers"][0] + 1e-3),
+        "multiplier negative": lambda r: r["multipliers"].__setitem__(0, -1.0),
+        "profile moved, its gains kept": lambda r: r["profile"][1].__setitem__(-1, r["profile"][1][-1] * 0.5),
+        "gains raised": lambda r: r["certificate"].__setitem__("gains", [g + 0.01 for g in r["certificate"]["gains"]]),
+        "kkt gaps raised": lambda r: r["certificate"].__setitem__("kkt_gaps", [g + 0.01 for g in r["certificate"]["kkt_gaps"]]),
+        "claimed unverified": lambda r: r.__setitem__("status", "unverified"),
+        "looser tolerance": lambda r: r["certificate"].__setitem__("tol", 1e-3),
+        "basis claimed sampling": lambda r: r["certificate"].__setitem__("basis", "sampling"),
+        "best response moved": lambda r: r["certificate"]["best_responses"][0].__setitem__(0, 0.0),
+    }
+    for label, edit in edits.items():
+        try:
+            verdict = verify_envelope(forged(edit))
+        except ModelFileError:
+            continue
+        assert not verdict.established, label
+
+
+def test_a_refuted_profile_claiming_equilibrium_is_rejected() -> None:
+    honest = _honest("gnep_facchinei_kanzow.toml")
+    env = copy.deepcopy(honest)
+    env["result"]["profile"] = [[0.25], [0.25]]  # feasible, far from any equilibrium
+    verdict = verify_envelope(env)
+    assert not verdict.established and verdict.status is not Status.EQUILIBRIUM
+
+
+def test_wrong_shapes_in_a_result_are_malformed_naming_the_field() -> None:
+    honest = _honest("gnep_data_sharing_capacity.toml")
+    env = copy.deepcopy(honest)
+    env["result"]["profile"][1] = [1.0, 2.0, 3.0]
+    with pytest.raises(ModelFileError, match=r"profile\[1\]"):
+        verify_envelope(env)
+    env = copy.deepcopy(honest)
+    env["result"]["multipliers"] = [0.1, 0.2]
+    with pytest.raises(ModelFileError, match="multipliers"):
+        verify_envelope(env)
+
+
+# --- bad inputs ------------------------------------------------------------------------------------
+
+def test_scalar_bounds_without_shared_constraints_keep_todays_game() -> None:
+    game = ContinuousGame.from_utilities([lambda s: -s[0] ** 2, lambda s: -s[1] ** 2], [(0.0, 1.0), (0.0, 1.0)])
+    assert isinstance(game, CallableGame)
+
+
+def test_bad_shapes_and_infeasible_shared_constraints_are_clear_errors() -> None:
+    u = [lambda x: -float(np.sum(x[0] ** 2)), lambda x: -float(np.sum(x[1] ** 2))]
+    with pytest.raises(ValueError, match=r"bounds\[1\]\[0\]"):
+        ContinuousGame.from_utilities(u, [[(0.0, 1.0)], [(1.0, 0.0)]], shared_constraints=[])
+    with pytest.raises(ValueError, match=r"bounds\[0\]"):
+        ContinuousGame.from_utilities(u, [[(0.0, 1.0, 2.0)], [(0.0, 1.0)]], shared_constraints=[])
+    with pytest.raises(ValueError, match="shared_constraints"):
+        ContinuousGame.from_utilities(u, [[(0.0, 1.0), (0.0, 1.0)], [(0.0, 1.0)]],
+                                      shared_constraints=[lambda x: float(np.sum(x[0]) + np.sum(x[1])) + 5.0])
+    with pytest.raises(ValueError, match="hessians"):
+        ContinuousGame.from_utilities(u, [[(0.0, 1.0)], [(0.0, 1.0)]], hessians=[lambda s: 0.0] * 2,
+                                      shared_constraints=[])
+    game = ContinuousGame.from_utilities(u, [[(0.0, 1.0), (0.0, 1.0)], [(0.0, 1.0)]], concave=True)
+    with pytest.raises(ValueError, match=r"start\[0\]"):
+        solve_nash(game, start=[np.zeros(3), np.zeros(1)])
+    with pytest.raises(ValueError, match="pyomo-mip"):
+        solve_nash(game, method="pyomo-mip")
+
+
+def test_bad_model_files_name_the_field() -> None:
+    raw = _gnep_model("gnep_facchinei_kanzow.toml")
+    infeasible = copy.deepcopy(raw)
+    infeasible["game"]["b"] = [-1.0]  # x1 + x2 <= -1 with x >= 0
+    with pytest.raises(ModelFileError, match="shared_constraints"):
+        solve_model(infeasible)
+    bad_q = copy.deepcopy(raw)
+    bad_q["game"]["Q"] = [[[2.0]], [[2.0]]]
+    with pytest.raises(ModelFileError, match="Q"):
+        solve_model(bad_q)
+    data = _gnep_model("gnep_data_sharing_capacity.toml")
+    bad_tau = copy.deepcopy(data)
+    bad_tau["game"]["tau"] = [[1.0, 2.0, 3.0]]
+    with pytest.raises(ModelFileError, match="tau"):
+        solve_model(bad_tau)
+    bad_capacity = copy.deepcopy(data)
+    bad_capacity["game"]["capacity"] = 0.0
+    with pytest.raises(ModelFileError, match="capacity"):
+        solve_model(bad_capacity)
+
+
+# --- what a callable game's verdict rests on ------------------------------------------------------
+
+def _fk_callables(concave: bool, sign: float = -1.0) -> CallableGeneralizedGame:
+    return ContinuousGame.from_utilities(
+        [lambda x: sign * (x[0][0] - 1.0) ** 2, lambda x: -(x[1][0] - 0.5) ** 2], [[(0.0, 2.0)], [(0.0, 2.0)]],
+        concave=concave, shared_constraints=[lambda x: x[0][0] + x[1][0] - 1.0])
+
+
+def test_without_declared_concavity_the_answer_is_sampled_and_not_established() -> None:
+    r = solve_nash(_fk_callables(concave=False))
+    assert r.certificate.basis is GNEPBasis.SAMPLING and r.status is Status.UNVERIFIED and not r.success
+    np.testing.assert_allclose(np.concatenate(r.profile), [0.75, 0.25], atol=1e-7)  # the point is still reported
+
+
+def test_a_declared_concavity_the_utilities_contradict_is_assumption_violated() -> None:
+    r = solve_nash(_fk_callables(concave=True, sign=1.0))  # u_1 = +(x1 - 1)^2 is convex in x1
+    assert r.status is Status.ASSUMPTION_VIOLATED and r.certificate.concavity_contradicted
+
+
+def test_jacobi_best_responses_reach_the_variational_equilibrium_with_newton_behind() -> None:
+    r = solve_gnep(harker(), method="br", order="jacobi", max_iter=30)
+    assert r.status is Status.EQUILIBRIUM
+    np.testing.assert_allclose(np.concatenate(r.profile), [5.0, 9.0], atol=1e-9)
