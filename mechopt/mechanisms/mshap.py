@@ -19,7 +19,7 @@ from mechopt.data.functions import PowerLaw, Quadratic, ScalarFunction
 from mechopt.data.payoffs import LinearIndexPayoff
 from mechopt.games.base import ContinuousGame, validate_bounds
 from mechopt.mechanisms.quasilinear import QuasiLinearMechanism
-from mechopt.valuation.shapley import (EXACT_ENGINES, ShapleyResult, _index_matrix, deviation_values, payoff_magnitudes,
+from mechopt.valuation.shapley import (EXACT_ENGINES, DeviationFrames, ShapleyResult, _index_matrix, payoff_magnitudes,
                                        shapley_engine, shapley_values)
 
 
@@ -56,6 +56,7 @@ class ShapleyGame(ContinuousGame):
         tau = np.broadcast_to(np.asarray(tau, dtype=float), (payoff.n,)).copy()
         self.lower, self.upper = validate_bounds(np.zeros(payoff.n), tau, name="tau")
         self.payoff, self.cost, self.engine = payoff, cost, engine
+        self._frames: tuple[tuple[bytes, tuple[int, ...], str], DeviationFrames] | None = None
 
     @property
     def own_concave(self) -> bool:
@@ -88,9 +89,18 @@ class ShapleyGame(ContinuousGame):
         return H
 
     def deviation_utilities(self, s: np.ndarray, x: np.ndarray) -> np.ndarray:
-        s = np.asarray(s, dtype=float)
         x = np.asarray(x, dtype=float)
-        return deviation_values(self.payoff, s, x, method=shapley_engine(self.payoff, s, self.engine)) - self.cost.value(x)
+        return self.frames(s).values(x) - self.cost.value(x)
+
+    def frames(self, s: np.ndarray) -> DeviationFrames:
+        """The agents' marginal frames at ``s``, kept for the last profile asked (a certificate's
+        searches evaluate one profile many times)."""
+        s = np.asarray(s, dtype=float)
+        method = shapley_engine(self.payoff, s, self.engine)
+        key = (s.tobytes(), s.shape, method)
+        if self._frames is None or self._frames[0] != key:
+            self._frames = (key, DeviationFrames(self.payoff, s, method=method))
+        return self._frames[1]
 
 
 class ShapleyMechanism(QuasiLinearMechanism):

@@ -25,7 +25,7 @@ from mechopt.reproductions.records import answered, certified
 from mechopt.reproductions.report import Claim, Figure, Section, Table, Text, save_figure
 from mechopt.sweeps.sweep import Sweep
 from mechopt.io.envelope import wrap
-from mechopt.valueshaping.baselines import KINDS, families, family_answer, local_set_end
+from mechopt.valueshaping.baselines import KINDS, families, family_answer, local_set_end, solve_baseline_equilibrium
 from mechopt.valueshaping.certify import ValueShapingResult
 from mechopt.valueshaping.equilibrium import viability_threshold
 from mechopt.valueshaping.solo import solo_contributions
@@ -157,16 +157,19 @@ def two_cost_pd_point(q: float, p: float, n: int) -> Record:
         return {"q": q, "p": p, "n": n, "total": float(r.total), "low": m_low, "high": m_high, "high_left": high_left,
                 "family": r.stats.method.rsplit(": ", 1)[-1] if 0 < low < n else "pool"}
 
-    record = answered(model, extra)
+    if not 0 < low < n:
+        return answered(model, extra) | {"families": []}
+    value, c = pac_value(10.0), np.asarray(costs, float)
+    found = families(value, c, "PD", p)  # once: the model's answer is the largest of them
+    largest = solve_baseline_equilibrium(value, c, "PD", p, found=found)
+    record = _family_record(model, largest) | extra(largest)
     fams: list[Record] = []
-    if 0 < low < n:
-        value, c = pac_value(10.0), np.asarray(costs, float)
-        for f in families(value, c, "PD", p):
-            if f.verified:
-                answer = family_answer(value, c, "PD", p, f)
-                fams.append({"family": f.family, "total": float(f.total), "low": float(f.contributions[0]),
-                             "high": float(f.contributions[1]), "low_left": bool(f.left[0]), "high_left": bool(f.left[1]),
-                             "record": _family_record(model, answer)})
+    for f in found:
+        if f.verified:
+            answer = family_answer(value, c, "PD", p, f)
+            fams.append({"family": f.family, "total": float(f.total), "low": float(f.contributions[0]),
+                         "high": float(f.contributions[1]), "low_left": bool(f.left[0]), "high_left": bool(f.left[1]),
+                         "record": _family_record(model, answer)})
     return record | {"families": fams}
 
 

@@ -34,6 +34,7 @@ proof) or a failed check.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Callable
@@ -59,6 +60,8 @@ SAMPLING_BATCH = 256
 """Permutations per batch of the sampling engine (an even number: antithetic pairs)."""
 EFFICIENCY_TOL = 1e-9
 """Default tolerance of the efficiency check, relative to :attr:`ShapleyCertificate.scale`."""
+FRAMES_MAX_BYTES = 2**28
+"""Memory the marginal frames kept at one profile may take (:class:`DeviationFrames`)."""
 MULTILINEAR_MAX_BYTES = 2**30
 """Memory the multilinear engine may take for its largest arrays (:func:`multilinear_bytes`); it
 refuses a larger problem before allocating anything."""
@@ -583,17 +586,24 @@ class MarginalFrame:
     """phi_i(x, s_-i) = sum_c weights[c] (A(z_c + x k_i) - A(z_c)) for every own action x.
 
     ``index`` holds the index z_c = K s[X_c] of each coalition (or count vector) X_c of the
-    others, ``own`` the column k_i = K[:, i]; exact (enumeration or type counts)."""
+    others, ``own`` the column k_i = K[:, i]; exact (enumeration or type counts).  The rows of K
+    may be its distinct rows, each counted ``rows`` times in A = sum_l f(z_l)."""
 
     f: object
     index: np.ndarray
     weights: np.ndarray
     own: np.ndarray
+    rows: np.ndarray
+    """How many rows of K each row of ``index`` stands for."""
+
+    def _payoff(self, Z: np.ndarray) -> np.ndarray:
+        """A = sum_l rows[l] f(z_l) for indices Z with the rows first."""
+        return np.tensordot(self.rows, self.f.value(Z), axes=1)
 
     @cached_property
     def base(self) -> np.ndarray:
         """A(z_c) of every cell, once per frame."""
-        return np.sum(self.f.value(self.index.T), axis=0)  # (cells,)
+        return self._payoff(self.index.T)  # (cells,)
 
     def values(self, x: np.ndarray) -> np.ndarray:
         """phi_i at own actions x (any shape)."""
@@ -605,7 +615,7 @@ class MarginalFrame:
         for a in range(0, flat.size, step):
             xs = flat[a:a + step]
             Z = self.index[:, None, :] + xs[None, :, None] * self.own[None, None, :]  # (cells, m, n_l)
-            A = np.sum(self.f.value(np.moveaxis(Z, 2, 0)), axis=0)  # (cells, m)
+            A = self._payoff(np.moveaxis(Z, 2, 0))  # (cells, m)
             out[a:a + step] = self.weights @ (A - base[:, None])
         return out.reshape(x.shape)
 
@@ -617,7 +627,7 @@ def marginal_frame(payoff: LinearIndexPayoff, s: np.ndarray, i: int, *, method: 
         raise ValueError(f"payoff: marginal frames need a LinearIndexPayoff, got {type(payoff).__name__}")
     n = payoff.n
     s = _check_profile(s, n)
-    K = _index_matrix(payoff)
+    K, rows = _frame_rows(payoff)
     others = np.delete(np.arange(n), i)
     w = _weights(n)
     if method == "exact":
@@ -626,9 +636,9 @@ def marginal_frame(payoff: LinearIndexPayoff, s: np.ndarray, i: int, *, method: 
         codes = np.arange(2 ** (n - 1), dtype=np.int64)
         masks = ((codes[:, None] >> np.arange(n - 1)) & 1).astype(bool)
         S = np.where(masks, s[others], 0.0)
-        return MarginalFrame(payoff.f, S @ K[:, others].T, w[masks.sum(axis=1)], K[:, i].copy())
+        return MarginalFrame(payoff.f, S @ K[:, others].T, w[masks.sum(axis=1)], K[:, i].copy(), rows)
     if method == "structured":
-        agent_type, rep = _types(K[:, others], s[others])
+        agent_type, rep = _types(_index_matrix(payoff)[:, others], s[others])
         m = np.bincount(agent_type, minlength=rep.size)
         cells = int(np.prod(m + 1.0))
         if cells > max_cells:
@@ -639,8 +649,19 @@ def marginal_frame(payoff: LinearIndexPayoff, s: np.ndarray, i: int, *, method: 
         V = (K[:, others[rep]] * s[others[rep]]).T
         logw = np.log(w[C.sum(axis=1).astype(int)])
         weights = np.exp(_log_binom(m[None, :].astype(float), C).sum(axis=1) + logw)
-        return MarginalFrame(payoff.f, C @ V, weights, K[:, i].copy())
+        return MarginalFrame(payoff.f, C @ V, weights, K[:, i].copy(), rows)
     raise ValueError(f"method: expected 'exact' or 'structured', got {method!r}")
+
+
+def _frame_rows(payoff: LinearIndexPayoff) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of K a frame evaluates f on and how many rows of K each stands for: the distinct
+    rows (:func:`_index_rows`) when f is one function for every row (scalar parameters; 003
+    Section 5.1's groups share rows), else every row once."""
+    f = payoff.f
+    if dataclasses.is_dataclass(f) and all(np.ndim(getattr(f, x.name)) == 0 for x in dataclasses.fields(f)):
+        return _index_rows(payoff)
+    K = _index_matrix(payoff)
+    return K, np.ones(K.shape[0])
 
 
 # ----------------------------------------------------------------------------- multilinear extension
@@ -784,16 +805,41 @@ def multilinear_applies(payoff: Payoff) -> bool:
 def deviation_values(payoff: LinearIndexPayoff, s: np.ndarray, x: np.ndarray, *, method: str = "exact") -> np.ndarray:
     """``out[i, j] = phi_i(x[i, j], s_-i)``: each agent's Shapley value at candidate own actions, the
     others fixed at s (exact engines: ``"exact"``, ``"structured"`` or ``"multilinear"``)."""
-    s = _check_profile(s, payoff.n)
-    x = np.asarray(x, dtype=float)
-    if x.ndim != 2 or x.shape[0] != payoff.n:
-        raise ValueError(f"x: expected candidate actions of shape (n, m) with n = {payoff.n}, got {x.shape}")
-    out = np.empty(x.shape)
-    if method == "multilinear":
-        m = _Multilinear(payoff, s)
-        for i in range(payoff.n):
-            out[i] = m.value_at(i, x[i])
+    return DeviationFrames(payoff, s, method=method).values(x)
+
+
+class DeviationFrames:
+    """Each agent's Shapley value as a function of its own action, the others fixed at one profile
+    s: agent i's :class:`MarginalFrame` (or the multilinear engine's factors at s), built the
+    first time agent i is asked for and kept, so that the many evaluations a Nash certificate
+    makes at one profile build n frames, not n per evaluation.  Frames are kept up to
+    ``FRAMES_MAX_BYTES`` in all (n = 20 agents of distinct rows would hold gigabytes); past it the
+    rest are built at each evaluation, one at a time, as before."""
+
+    def __init__(self, payoff: LinearIndexPayoff, s: np.ndarray, *, method: str = "exact") -> None:
+        self.payoff, self.s, self.method = payoff, _check_profile(s, payoff.n), method
+        self._multilinear = _Multilinear(payoff, self.s) if method == "multilinear" else None
+        self._frames: dict[int, MarginalFrame] = {}
+        self._bytes = 0
+
+    def agent(self, i: int, x: np.ndarray) -> np.ndarray:
+        """phi_i(x, s_-i) at own actions x (1-d)."""
+        if self._multilinear is not None:
+            return self._multilinear.value_at(i, x)
+        frame = self._frames.get(i)
+        if frame is None:
+            frame = marginal_frame(self.payoff, self.s, i, method=self.method)
+            size = frame.index.nbytes + frame.weights.nbytes * 2  # the indices, weights and base values
+            if self._bytes + size <= FRAMES_MAX_BYTES:
+                self._frames[i], self._bytes = frame, self._bytes + size
+        return frame.values(x)
+
+    def values(self, x: np.ndarray) -> np.ndarray:
+        """``out[i, j] = phi_i(x[i, j], s_-i)``."""
+        x = np.asarray(x, dtype=float)
+        if x.ndim != 2 or x.shape[0] != self.payoff.n:
+            raise ValueError(f"x: expected candidate actions of shape (n, m) with n = {self.payoff.n}, got {x.shape}")
+        out = np.empty(x.shape)
+        for i in range(self.payoff.n):
+            out[i] = self.agent(i, x[i])
         return out
-    for i in range(payoff.n):
-        out[i] = marginal_frame(payoff, s, i, method=method).values(x[i])
-    return out

@@ -146,9 +146,11 @@ def _symmetric(value: ValueOfData, n: int, c: float, mechanism: str, p: float, t
 
 
 def solve_baseline_equilibrium(value: ValueOfData, costs: np.ndarray, mechanism: str, p: float, *,
-                               tol: float = BASELINE_TOL) -> BaselineResult:
+                               tol: float = BASELINE_TOL, found: list[Family] | None = None) -> BaselineResult:
     """The largest-total equilibrium of PD, PV or PS symmetric by cost type (one or two types),
-    certified (module doc)."""
+    certified (module doc).  ``found``: two cost types' :func:`families` at the same arguments,
+    when the caller already enumerated them (the largest is taken from them, not enumerated
+    again; the certificate is recomputed either way)."""
     started = time.perf_counter()
     types, counts = cost_types(costs)
     check_problem(mechanism, p, types)
@@ -160,7 +162,8 @@ def solve_baseline_equilibrium(value: ValueOfData, costs: np.ndarray, mechanism:
         draft = _draft(value, costs, mechanism, p, np.array([m]), np.array([left]), largest, tol,
                        "log-grid scan of the necessary conditions, bisection, exact deviation bounds", started)
     else:
-        best = max(families(value, costs, mechanism, p, tol=tol), key=lambda f: (f.verified, f.total))
+        found = families(value, costs, mechanism, p, tol=tol) if found is None else found
+        best = max(found, key=lambda f: (f.verified, f.total))
         draft = _draft(value, costs, mechanism, p, best.contributions, best.left, False, tol,
                        f"families of equilibria symmetric by type, largest: {best.family}", started)
     return draft.certified(certify_baseline_equilibrium(value, costs, mechanism, p, draft, tol=tol))

@@ -5,23 +5,56 @@
 :class:`~mechopt.data.functions.ScalarFunction` with scalar parameters) and gives, vectorized over
 agents: v, b', the viability point m0 (the largest m with b(m) <= 0), the supremum of v, and the
 inverse of b' on [m0, inf) (closed form for the power law, a bracketed bisection otherwise, whose
-bracket width is the certificate of the solve).  Inputs the theorems cannot use (b not increasing,
+bracket width is the certificate of the solve).  The PAC bound, evaluated on large arrays by
+every 000 certificate, runs as compiled one-pass functions equal to its numpy form to the last bit
+(tests/valueshaping/test_compiled_value.py).  Inputs the theorems cannot use (b not increasing,
 not concave where v > 0, sup v <= 0) are errors naming the field.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
+import numba
 import numpy as np
 
 from mechopt.data.functions import PACBound, PowerLaw, ScalarFunction
 
 BISECTION_STEPS = 200
 """Bisection steps on log m (each halves the bracket; 200 reach the spacing of doubles)."""
+INVERSE_CACHE = 64
+"""Bisections of :meth:`ValueOfData.inverse_slope` kept per value of data (by their costs)."""
 CONCAVITY_SAMPLES = 400
 """Log-spaced points on [m0, 1e12 (m0 + 1)] where the concavity of b is checked for families
 without a closed-form proof."""
+
+
+@numba.vectorize(["float64(float64, float64, float64)"], cache=True)
+def _pac_b(m: float, k: float, a0: float) -> float:  # pragma: no cover (compiled)
+    """:class:`~mechopt.data.functions.PACBound`'s value in one pass, the same operations in the
+    same order (equal to the last bit): a0 - (4 + sqrt(2k(2 + log(m/k)))) / sqrt(m), 0 where it is
+    not a positive number."""
+    inner = 2.0 * k * (2.0 + math.log(m / k))
+    if not inner > 0.0:
+        return 0.0
+    raw = a0 - (4.0 + math.sqrt(inner)) / math.sqrt(m)
+    return raw if raw > 0.0 and math.isfinite(raw) else 0.0
+
+
+@numba.vectorize(["float64(float64, float64, float64)"], cache=True)
+def _pac_db(m: float, k: float, a0: float) -> float:  # pragma: no cover (compiled)
+    """:class:`~mechopt.data.functions.PACBound`'s first derivative in one pass (equal to the last
+    bit), 0 where the value is 0."""
+    inner = 2.0 * k * (2.0 + math.log(m / k))
+    if not inner > 0.0:
+        return 0.0
+    h = math.sqrt(inner)
+    raw = a0 - (4.0 + h) / math.sqrt(m)
+    if not (raw > 0.0 and math.isfinite(raw)):
+        return 0.0
+    hp = k / (m * h)
+    return -(hp * m**-0.5 - 0.5 * (4.0 + h) * m**-1.5)
 
 
 def _scalar(name: str, value: np.ndarray) -> float:
@@ -60,12 +93,13 @@ class ValueOfData:
         else:
             if isinstance(b, PACBound):
                 sup = _scalar("a0", b.a0)
-                _scalar("k", b.k)
+                object.__setattr__(self, "_pac", (_scalar("k", b.k), sup))
             else:
                 sup = float(np.asarray(b.value(1e300)))
             if not (np.isfinite(sup) and sup > 0):
                 raise ValueError(f"value: lim v(m) must be a finite number > 0 (000 (1)), got {sup:g}")
             m0, closed = self._bisect_m0(), False
+        object.__setattr__(self, "_inverse", {})  # inverse_slope's bisections, by their costs
         object.__setattr__(self, "m0", float(m0))
         object.__setattr__(self, "sup", float(sup))
         object.__setattr__(self, "closed_form", closed)
@@ -79,12 +113,14 @@ class ValueOfData:
             if hasattr(self, "_pl"):  # in logs: alpha m^-beta is finite where alpha and m^-beta overflow apart
                 log_alpha, _, beta, shift, top = self._pl
                 return top - np.exp(log_alpha - beta * np.log(m + shift))
+            if hasattr(self, "_pac"):  # the PAC bound's many evaluations, compiled (the same numbers)
+                return np.asarray(_pac_b(m, *self._pac), dtype=float)
             return np.asarray(self.b.value(m), dtype=float)
 
     def v(self, m: np.ndarray | float) -> np.ndarray:
         """v(m) = max(0, b(m)) (nan-free: b = -inf at m = 0 for the power law without shift)."""
         out = self.b_of(m)
-        return np.where(out > 0, out, 0.0)
+        return out if hasattr(self, "_pac") else np.where(out > 0, out, 0.0)  # the PAC bound is floored at 0
 
     def db(self, m: np.ndarray | float) -> np.ndarray:
         """b'(m) (the value's slope where v > 0)."""
@@ -93,11 +129,15 @@ class ValueOfData:
             if hasattr(self, "_pl"):
                 _, log_slope, beta, shift, _ = self._pl
                 return np.exp(log_slope - (beta + 1.0) * np.log(m + shift))
+            if hasattr(self, "_pac"):
+                return np.asarray(_pac_db(m, *self._pac), dtype=float)
             return np.asarray(self.b.d1(m), dtype=float)
 
     def dv(self, m: np.ndarray | float) -> np.ndarray:
         """v'(m): b'(m) where b(m) > 0, else 0."""
         m = np.asarray(m, dtype=float)
+        if hasattr(self, "_pac"):  # the PAC bound's b' is already 0 where b is
+            return self.db(m)
         return np.where(self.b_of(m) > 0, self.db(m), 0.0)
 
     def inverse_slope(self, c: np.ndarray | float) -> np.ndarray:
@@ -112,6 +152,9 @@ class ValueOfData:
             distinct, where = np.unique(c, return_inverse=True)
             if distinct.size < c.size:
                 return self.inverse_slope(distinct)[where].reshape(c.shape)
+        key = (c.shape, c.tobytes())
+        if key in self._inverse:  # the same costs come back at every profile of a model
+            return self._inverse[key].copy()
         lo = np.full(c.shape, max(self.m0, 1e-300))
         hi = np.full(c.shape, 2.0 * (self.m0 + 1.0))
         for _ in range(2000):  # grow the bracket until b'(hi) <= c
@@ -119,7 +162,11 @@ class ValueOfData:
             if not grow.any():
                 break
             hi = np.where(grow, hi * 4.0, hi)
-        return self._bisect(lambda m: self.db(m) > c, lo, hi)
+        out = self._bisect(lambda m: self.db(m) > c, lo, hi)
+        if len(self._inverse) >= INVERSE_CACHE:
+            self._inverse.clear()
+        self._inverse[key] = out.copy()
+        return out
 
     # --- solves ------------------------------------------------------------------------------
     @staticmethod

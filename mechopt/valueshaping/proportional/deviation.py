@@ -27,6 +27,7 @@ law, sampled for the PAC bound (:attr:`~mechopt.valueshaping.value.ValueOfData.p
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -45,6 +46,14 @@ MAX_INTERVALS = 4096
 """Intervals kept per round (the ones with the largest bounds; the others are split later)."""
 
 
+@lru_cache(maxsize=16)
+def _ks(n: int) -> np.ndarray:
+    """The k of C.2's sum that are evaluated (read-only: shared by every call for this n)."""
+    ks = np.arange(n, dtype=float) if n <= SHAPLEY_TERMS else np.linspace(0.0, n - 1.0, SHAPLEY_TERMS)
+    ks.setflags(write=False)
+    return ks
+
+
 @dataclass(frozen=True)
 class Contribution:
     """psi of one mechanism for an agent whose n - 1 others contribute ``m`` each (PS uses m)."""
@@ -59,8 +68,7 @@ class Contribution:
             raise ValueError(f"mechanism: expected one of {MECHANISMS}, got {self.mechanism!r}")
 
     def ks(self) -> np.ndarray:
-        n = self.n
-        return np.arange(n, dtype=float) if n <= SHAPLEY_TERMS else np.linspace(0.0, n - 1.0, SHAPLEY_TERMS)
+        return _ks(self.n)
 
     def psi(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, float)
