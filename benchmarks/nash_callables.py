@@ -11,6 +11,7 @@ Run:  .venv/bin/python benchmarks/nash_callables.py [--n 10 100 1000] [--out PAT
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from pathlib import Path
 
@@ -45,6 +46,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, nargs="*", default=[10, 100, 1000])
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "nash_callables.md")
     args = ap.parse_args()
+    load_start = os.getloadavg()[0]
     lines = ["| n | aggregative s | status | distance to closed form | per-player callables s | status | ratio |",
              "|---|---|---|---|---|---|---|"]
     for n in args.n:
@@ -59,8 +61,11 @@ def main() -> None:
         lines.append(row)
         print(row, flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text("# Games given by callables (benchmarks/nash_callables.py)\n\n2 shared cores; Newton and "
-                        "the Nash certificate, median of 3 runs (per-player callables: 1 run).\n\n"
+    args.out.write_text("# Games given by callables (benchmarks/nash_callables.py)\n\n"
+                        f"{os.cpu_count()} shared cores, load average {load_start:.1f} at the start and "
+                        f"{os.getloadavg()[0]:.1f} at the end (other work ran beside it); Newton and "
+                        "the Nash certificate, median of 3 runs (per-player callables: 1 run).  nashopt beside "
+                        "mechopt on Cournot-5 and the power-law game: benchmarks/results/nash_peers.md.\n\n"
                         + "\n".join(lines) + "\n")
 
 

@@ -14,6 +14,14 @@ gap certified so far.  Each entry is the median of several runs (5 for Newton, 3
 up to n = 1 000, 3 for Newton at n = 1 000 000, one BR run at n = 100 000): millisecond timings on a
 shared machine are noisy.
 
+Beside each Newton time, the physical limit the issue names: 23 Newton steps (the count before
+the linearized steps) times one pass of the work a step cannot avoid, measured here in the same run
+with numpy on preallocated vectors of n numbers: one exp (the power law (S + 1)^-beta_i of the
+players' own exponents) and four multiply-adds (gradient, merit, step, projection).
+
+The ratio BR / Newton at n = 1 000 is measured again in pairs (one Newton run, one BR run, one
+after the other), ``RATIO_REPEATS`` pairs: the median and the spread of the pairs' ratios.
+
 A second table is ``solve_nash`` at scale, n = 10^5, 10^6, 10^7, on 1 - (S + 1)^-1/2 of the
 total data S with cost slopes drawn in [0.01, 0.2] (seed 0) and tau = 10 (many agents within
 1e-7 of the marginal agent's cost, which is what made the certificate's long ladder run on every
@@ -52,6 +60,8 @@ GAP = 1e-9
 SIZES_BOTH = (10, 100, 1000, 100_000)
 SIZES_NEWTON = (1_000_000,)
 SIZES_SCALE = (100_000, 1_000_000, 10_000_000)
+LIMIT_STEPS = 23
+RATIO_REPEATS = 9
 
 
 def instance(n: int, seed: int = 0) -> DataSharingGame:
@@ -94,6 +104,33 @@ def median_run(game: DataSharingGame, method: str, budget: float, repeats: int) 
     """The run with the median time among ``repeats`` runs (all deterministic: same iterates)."""
     runs = sorted((time_to_certificate(game, method, budget) for _ in range(repeats)), key=lambda r: r.seconds)
     return runs[len(runs) // 2], repeats
+
+
+def step_pass_seconds(n: int, repeats: int = 7) -> float:
+    """Median time of one exp and four multiply-adds over preallocated vectors of n numbers."""
+    rng = np.random.default_rng(1)
+    x, y, out = rng.uniform(0.3, 1.0, n), rng.uniform(size=n), np.empty(n)
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        np.exp(x, out=out)
+        for _ in range(4):
+            np.multiply(x, y, out=out)
+            np.add(out, y, out=out)
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
+def ratio_pairs(n: int, budget: float, repeats: int) -> list[float]:
+    """BR / Newton time ratios of ``repeats`` pairs of runs, each pair back to back."""
+    game = instance(n)
+    ratios = []
+    for _ in range(repeats):
+        newton = time_to_certificate(game, "newton", budget)
+        br = time_to_certificate(game, "br", budget)
+        if newton.certified and br.certified:
+            ratios.append(br.seconds / newton.seconds)
+    return ratios
 
 
 def _fmt_run(result: tuple[Run, int] | None) -> str:
@@ -156,10 +193,13 @@ def main() -> None:
     if args.one is not None:
         print(json.dumps(scale_run(args.one)))
         return
+    load_start = os.getloadavg()[0]
     rows = []
     for n in SIZES_BOTH + SIZES_NEWTON:
         game = instance(n)
+        newton_solve(instance(10), tol=1e-8)  # compiled code loaded before any timing
         newton = median_run(game, "newton", args.budget, 3 if n >= 1_000_000 else 5)
+        limit = LIMIT_STEPS * step_pass_seconds(n)
         br = median_run(game, "br", args.budget, 3 if n <= 1000 else 1) if n in SIZES_BOTH else None
         if br is not None and br[0].certified and newton[0].certified:
             ratio = f"{br[0].seconds / newton[0].seconds:.0f}x"
@@ -167,21 +207,30 @@ def main() -> None:
             ratio = f"> {br[0].seconds / newton[0].seconds:.0f}x (BR not certified)"
         else:
             ratio = "-"
-        rows.append((n, _fmt_run(newton), _fmt_run(br), ratio))
-        print(f"n = {n:>9,}: Newton {rows[-1][1]} | BR {rows[-1][2]} | BR / Newton {ratio}", flush=True)
+        over = f"{newton[0].seconds / limit:.1f}x ({limit:.2g} s)"
+        rows.append((n, _fmt_run(newton), over, _fmt_run(br), ratio))
+        print(f"n = {n:>9,}: Newton {rows[-1][1]} | / limit {over} | BR {rows[-1][3]} | BR / Newton {ratio}", flush=True)
+    pairs = ratio_pairs(1000, args.budget, RATIO_REPEATS)
+    print(f"BR / Newton at n = 1 000, {len(pairs)} pairs: {[round(r) for r in pairs]}", flush=True)
     lines = [
         "# Time to a certified Nash gap of 1e-9: Newton vs projected BR dynamics",
         "",
         f"Produced by `benchmarks/nash_newton_vs_br.py` on {platform.processor() or platform.machine()}, "
         f"Python {platform.python_version()}, numpy {np.__version__}, "
         f"OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}; BR budget {args.budget:.0f} s per run; "
-        f"{os.cpu_count()} cores, load average at start {os.getloadavg()[0]:.1f} (other work on the machine slows both).",
+        f"{os.cpu_count()} cores, load average {load_start:.1f} at the start and {os.getloadavg()[0]:.1f} at the end of the "
+        "Newton and BR runs (other work on the machine slows every column).",
         "Power-law payoff 1 - alpha_i (S + 1)^-beta_i, linear costs, heterogeneous seeded parameters; "
-        "times include every certificate computation.",
+        "times include every certificate computation.  Newton / limit: the Newton time over "
+        f"{LIMIT_STEPS} steps x (one exp + four multiply-adds over n numbers), measured in this run (in brackets).",
         "",
-        "| n | Newton (semismooth) | BR dynamics (001 (4)) | BR / Newton |",
-        "|---:|---|---|---|",
-        *[f"| {n:,} | {a} | {b} | {c} |" for n, a, b, c in rows],
+        "| n | Newton (semismooth, linearized steps) | Newton / limit | BR dynamics (001 (4)) | BR / Newton |",
+        "|---:|---|---|---|---|",
+        *[f"| {n:,} | {a} | {o} | {b} | {c} |" for n, a, o, b, c in rows],
+        "",
+        f"BR / Newton at n = 1 000 in {len(pairs)} back-to-back pairs of runs: median "
+        + (f"{np.median(pairs):.0f}x, spread {min(pairs):.0f}x-{max(pairs):.0f}x "
+           f"(pairs: {', '.join(f'{r:.0f}' for r in pairs)})." if pairs else "- (no pair certified)."),
         "",
         "## `solve_nash` at scale",
         "",

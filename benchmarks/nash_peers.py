@@ -10,11 +10,13 @@ libraries and the checks):
 
 - heterogeneous power-law games, 003 (12): u_i = 1 - alpha_i (S + 1)^-beta_i - c_i s_i on
   [0, tau_i], seeded parameters as in benchmarks/nash_newton_vs_br.py, n = 10, 100, 1 000;
-  mechopt's own aggregate model (DataSharingGame) and, at n <= 100, the same utilities as plain
-  callables (``ContinuousGame.from_utilities``, difference-quotient derivatives);
+  mechopt's own aggregate model (DataSharingGame), the same utilities as one vectorized callable
+  f_i(s_i, S) with its exact gradient declared (``AggregativeGame``: the structure and the
+  derivatives a user can state, as nashopt gets exact derivatives from JAX), and at n <= 100 as
+  plain per-player callables (``ContinuousGame.from_utilities``, difference-quotient derivatives);
 - the 5-firm Cournot oligopoly of Murphy, Sherali and Soyster (1982), as callables on [0, 500]^5
-  (the writing that stalled before issue 12);
-- 001 Example 1: a(s) = 8 - 1/(s1 + s2), costs 5 s1 and 4 s2 on [0, 2]^2, NE (0, 0.5).
+  (the writing that stalled before issue 12), per player and aggregative;
+- 001 Example 1: a(s) = 8 - 1/(s1 + s2), costs 5 s1 and 4 s2 on [0, 2]^2, NE (0, 0.5), likewise.
 
 Both start at the box midpoint.  nashopt runs its default solver (``hybr``, MINPACK's Powell
 hybrid on the square KKT system) and its least-squares solvers ``trf`` and ``dogbox`` (only ``trf``
@@ -79,6 +81,21 @@ class Instance:
             return 8.0 - 1.0 / (own + rest) - p["c"][i] * own
         raise ValueError(self.kind)
 
+    def gradient(self, i, own, total):  # type: ignore[no-untyped-def]
+        """d/dt u_i(own + t, total + t) at t = 0 in closed form (numpy): the exact derivative a
+        user declares to ``AggregativeGame``."""
+        p = self.params
+        if self.kind == "power_law":
+            b = p["beta"][i]
+            return p["alpha"][i] * b * (total + 1.0) ** (-b - 1.0) - p["cost"][i]
+        if self.kind == "cournot":
+            b, k = p["beta"][i], 5000.0 ** (1.0 / 1.1)
+            return (k * total ** (-1.0 / 1.1) - k / 1.1 * own * total ** (-1.0 / 1.1 - 1.0) - p["c"][i]
+                    - p["L"][i] ** (-1.0 / b) * own ** (1.0 / b))
+        if self.kind == "example1":
+            return total ** -2.0 - p["c"][i]
+        raise ValueError(self.kind)
+
 
 def power_law(n: int, seed: int = 0) -> Instance:
     rng = np.random.default_rng(seed)
@@ -141,10 +158,20 @@ def accuracy(inst: Instance, x: np.ndarray, game) -> dict:  # type: ignore[no-un
 # --- mechopt ----------------------------------------------------------------------------------------
 
 
-def mechopt_game(inst: Instance, native: bool):  # type: ignore[no-untyped-def]
-    from mechopt import ContinuousGame, DataSharingGame, LinearIndexPayoff, PowerLaw, linear_cost
+VARIANTS = {"aggregate model": "native", "aggregative callable": "aggregative", "callables": "callables"}
+"""mechopt's ways to state an instance: its own aggregate model (power law only), one vectorized
+callable u_i = f_i(s_i, S) with its declared exact gradient (``AggregativeGame``), and per-player
+callables of the whole profile (``ContinuousGame.from_utilities``, difference quotients)."""
 
-    if native:
+
+def mechopt_game(inst: Instance, native: bool | str):  # type: ignore[no-untyped-def]
+    from mechopt import AggregativeGame, ContinuousGame, DataSharingGame, LinearIndexPayoff, PowerLaw, linear_cost
+
+    if native == "aggregative":
+        players = np.arange(inst.n)
+        return AggregativeGame(lambda x, S: inst.utility(players, x, S - x, np), np.stack([inst.lower, inst.upper], axis=1),
+                               gradient=lambda x, S: inst.gradient(players, x, S), concave=True)
+    if native is True or native == "native":
         p = inst.params
         return DataSharingGame(LinearIndexPayoff.aggregate(PowerLaw(p["alpha"], p["beta"], shift=1.0), inst.n),
                                linear_cost(p["cost"]), inst.upper)
@@ -238,9 +265,10 @@ def main() -> None:
     rows = []
     for name, n in cases:
         inst = build(name, n)
-        variants = [("aggregate model", True)] if name == "power_law" else []
+        variants = [("aggregate model", "native")] if name == "power_law" else []
+        variants.append(("aggregative callable", "aggregative"))
         if name != "power_law" or n <= 100:
-            variants.append(("callables", False))
+            variants.append(("callables", "callables"))
         mech = {label: run_mechopt(inst, native) for label, native in variants}
         best_label = min(mech, key=lambda k: mech[k]["seconds"])
         for solver in ("hybr", "trf", "dogbox") if n <= 100 else ("trf",):

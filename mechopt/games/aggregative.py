@@ -46,9 +46,10 @@ class AggregativeGame(DeclaredGame):
         self._f, self._g = utility, gradient
         self._concave, self._step = bool(concave), float(step)
         self._lipschitz = None if lipschitz is None else lipschitz_constants(lipschitz, self.lower.size)
-        probe = self._call(utility, self.lower.copy(), np.full(self.lower.size, self.lower.sum()), "utility")
-        if not np.all(np.isfinite(probe)):
-            raise ValueError("utility: not finite at the lower bounds of the actions")
+        # the shape is checked at once; values need not be finite there (001 Example 1's a(s) = 8 -
+        # 1/(s1 + s2) is not at 0): the methods start inside the utilities' domain
+        with np.errstate(all="ignore"):
+            self._call(utility, self.lower.copy(), np.full(self.lower.size, self.lower.sum()), "utility")
 
     def _call(self, fn: Vectorized, x: np.ndarray, S: np.ndarray, name: str) -> np.ndarray:
         out = np.asarray(fn(x, S), dtype=float)

@@ -16,6 +16,13 @@ ab = 0) they are Phi(s) = 0 for two reformulations, used together:
   descent direction whenever it exists and -grad Psi = -H^T Phi is the last resort.  An element
   of the generalized Jacobian is H = diag(a) - diag(b) G with a, b >= 0.
 
+Where G is diagonal plus rank one with substitutes (a payoff of the total data, an aggregative
+game), each iteration first tries the exact Josephy-Newton step of :mod:`.aggregate_step`: the
+linearized complementarity problem solved exactly, so the players' bounds are chosen with the
+aggregate's feedback (the min-map step's own-curvature guess moves the marginal players one at a
+time: 23 iterations instead of 8 at 10^6 players); its line search is on the Fischer-Burmeister
+merit.
+
 G_ij = d^2 u_i / ds_i ds_j is diagonal plus low rank for aggregate payoffs (G = diag + U V^T), so
 both steps cost O(n k^2) (:func:`~mechopt.core.structured.solve_diag_plus_low_rank`).  Convergence is
 declared on the natural residual ||s - proj(s + F(s))||_inf, the quantity every method reports,
@@ -37,6 +44,7 @@ from mechopt.games.base import ContinuousGame
 from mechopt.core.status import Termination
 from mechopt.core.structured import DiagPlusLowRank, Jacobian, block_matvec, solve_diag_plus_low_rank, tall_matmul
 from mechopt.core.tolerances import RESIDUAL_TOL
+from mechopt.solvers import aggregate_step
 from mechopt.solvers.outcome import DOMAIN_ERRORS, MethodOutcome, domain_start, jacobian_finite, max_norm
 
 ARMIJO = 1e-4
@@ -286,6 +294,18 @@ def _start(game: ContinuousGame, start: np.ndarray | None) -> tuple[np.ndarray, 
     return s, F
 
 
+def _linearized_step(J: Jacobian, s: np.ndarray, F: np.ndarray, box: Box, work: np.ndarray) -> np.ndarray | None:
+    """The Josephy-Newton step x - s of :mod:`.aggregate_step` where it applies (a rank-one
+    aggregate with substitutes), else None.  ``work``: its scratch (the step is written there)."""
+    if not isinstance(J, DiagPlusLowRank):
+        return None
+    x = aggregate_step.linearized_solution(J, s, F, *box, work=work)
+    if x is None:
+        return None
+    d = np.subtract(x, s, out=x)
+    return d if np.all(np.isfinite(d)) else None
+
+
 def _merit_gradient(J: Jacobian, a: np.ndarray, b: np.ndarray, phi: np.ndarray) -> np.ndarray:
     """grad Psi = H^T phi = a phi - J^T (b phi)."""
     bp = b * phi
@@ -353,7 +373,9 @@ def newton_solve(
     The start is moved into the utilities' domain first (:func:`_start`: halfway towards the box
     midpoint, then down a ladder from the midpoint towards the lower bounds, until u, F and G are
     finite), and trial points where F is not finite (or cannot be evaluated) are stepped back from.
-    Each iteration backtracks along the scaled min-map Newton step on ||s - proj(s + D F(s))||_2
+    Each iteration backtracks along the linearized step of :mod:`.aggregate_step` on
+    ||Phi_FB||_2 where it applies (rank-one aggregates with substitutes); else, or if that fails,
+    along the scaled min-map Newton step on ||s - proj(s + D F(s))||_2
     (D fixed at the current point, at most ``MINMAP_TRIES`` halvings, with extrapolation); if
     that fails, along the Fischer-Burmeister Newton step, then the steepest descent direction of
     ||Phi_FB||^2, both on ||Phi_FB||_2.  ``parameters`` counts the steps of each kind.  With
@@ -362,9 +384,10 @@ def newton_solve(
     """
     t0 = time.perf_counter()
     s, F = _start(game, start)
-    counts = {"minmap_steps": 0, "fb_newton_steps": 0, "fb_gradient_steps": 0}
+    counts = {"linearized_steps": 0, "minmap_steps": 0, "fb_newton_steps": 0, "fb_gradient_steps": 0}
     work = np.empty((3, s.size))  # scratch of the merits and residuals (no fresh n-vector per evaluation)
     box = (_uniform(game.lower), _uniform(game.upper))
+    step_work = np.empty((aggregate_step.WORK_ROWS, s.size))  # scratch of the linearized step
 
     def fb_norm(x: np.ndarray, Fx: np.ndarray) -> float:
         return _fb_norm(box, x, Fx, work)
@@ -387,8 +410,6 @@ def newton_solve(
         if reason is not None:
             return MethodOutcome(s, Termination.STALLED, it, time.perf_counter() - t0, residual,
                                  {**counts, **progress.report(s, reason)})
-        with np.errstate(all="ignore"):
-            d_mm = _minmap_step(game, s, F, J, D)
 
         def mm_merit(x: np.ndarray, Fx: np.ndarray) -> float:
             lo, hi = box
@@ -409,10 +430,17 @@ def newton_solve(
             ok = d is not None and np.all(np.isfinite(d)) and float(grad @ d) < 0
             return (d if ok else None), float(np.linalg.norm(phi)), grad
 
-        found, kind = None, "minmap_steps"
-        if d_mm is not None and np.all(np.isfinite(d_mm)):
-            norm = mm_merit(s, F)
-            found = _search(game, box, s, d_mm, mm_merit, norm, 1.0, MINMAP_TRIES, extrapolate=True)
+        found, kind = None, "linearized_steps"
+        d_lin = _linearized_step(J, s, F, box, step_work)
+        if d_lin is not None:
+            found = _search(game, box, s, d_lin, fb_norm, fb_norm(s, F), 1.0, MINMAP_TRIES, extrapolate=True)
+        if found is None:
+            with np.errstate(all="ignore"):
+                d_mm = _minmap_step(game, s, F, J, D)
+            if d_mm is not None and np.all(np.isfinite(d_mm)):
+                kind = "minmap_steps"
+                norm = mm_merit(s, F)
+                found = _search(game, box, s, d_mm, mm_merit, norm, 1.0, MINMAP_TRIES, extrapolate=True)
         if found is None:
             fb_d, norm, grad = fb_candidate()
             if fb_d is not None:
