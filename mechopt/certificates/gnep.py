@@ -25,9 +25,14 @@ constraint, common to all players (docs/gnep.md).  Its evidence, recomputed from
 proven in closed form (basis ``proof``), (B) at x* under declared concavity (basis
 ``declared_assumption``: checked at the point's own-coordinate curvature and against every found
 gain, which may not exceed its bound), the found gains otherwise (``sampling``, never verified).
-The tolerance is relative to each player's utility scale (max of |u_i| at x* and at the best
-response and the magnitude of u_i's terms), shared-constraint violations to the constraints'
-own magnitude: multiplying every utility by a constant changes no verdict.
+The tolerance is relative to the smaller of each player's utility variation over its box with
+x*_-i fixed (:meth:`~mechopt.games.generalized.GeneralizedGame.utility_variation`, unchanged by
+adding constants to u_i or translating the boxes) and the magnitude of u_i at x* itself
+(:meth:`~mechopt.games.generalized.GeneralizedGame.answer_magnitudes`, free of the boxes): so
+neither a wider box, nor a translation, nor an added constant loosens it; 128 eps times the magnitude of the terms the gains are
+computed from (and mu*^T the constraints' terms) is a rounding allowance only.  Shared-constraint
+violations are relative to the constraints' own magnitude: multiplying every utility by a
+constant changes no verdict.
 """
 
 from __future__ import annotations
@@ -47,7 +52,7 @@ from mechopt.core.verdict import Basis, Check, Verdict, bind, equal, judge, show
 from mechopt.games.generalized import GeneralizedGame, scale_of
 
 ROUNDING = 128.0 * np.finfo(float).eps
-"""Rounding allowance of a gain bound, relative to the player's utility scale (as the Nash kind)."""
+"""Rounding allowance of a gain bound, relative to the magnitude of the terms it is computed from."""
 SEGMENT_STEPS = 60
 """Bisection steps moving a found best response back towards x*_i until it is feasible."""
 
@@ -143,7 +148,7 @@ def _feasible_towards(game: GeneralizedGame, x: np.ndarray, i: int, y: np.ndarra
 def _convex_program_response(game: GeneralizedGame, x: np.ndarray, i: int,
                              scale: float) -> tuple[np.ndarray, np.ndarray] | None:
     """Player i's best response and the duals of its shared constraints from the cvxpy program,
-    its objective divided by the player's utility scale (None when the game has no program for
+    its objective divided by the player's utility variation (None when the game has no program for
     this player or the solver fails).  An inaccurate solution is still a deviation to evaluate
     and a point to bound at: both are rigorous whatever its accuracy."""
     built = game.program(i, x)
@@ -172,8 +177,8 @@ def _convex_program_response(game: GeneralizedGame, x: np.ndarray, i: int,
 
 
 def _local_response(game: GeneralizedGame, x: np.ndarray, i: int, scale: float) -> np.ndarray:
-    """Player i's best response by SLSQP (objective divided by the player's utility scale) from
-    x*_i and from its box midpoint; the better of the two."""
+    """Player i's best response by SLSQP (gain divided by the player's utility variation) from
+    x*_i, its box midpoint and its box's two extreme corners; the best of them."""
     from scipy.optimize import minimize
 
     b = game.block(i)
@@ -186,13 +191,13 @@ def _local_response(game: GeneralizedGame, x: np.ndarray, i: int, scale: float) 
 
     def value(y: np.ndarray) -> float:
         with np.errstate(all="ignore"):
-            v = float(game.utilities(profile(y))[i]) / scale
+            v = game.gain(i, x, np.clip(y, lo, hi)) / scale
         return -v if np.isfinite(v) else 1e300
 
     cons = [{"type": "ineq", "fun": lambda y: -game.constraints(profile(y)) /
              np.maximum(game.constraint_magnitudes(profile(y)), np.finfo(float).tiny)}] if game.m else []
     best, best_value = x[b].copy(), value(x[b])
-    for start in (x[b], 0.5 * (lo + hi)):
+    for start in (x[b], 0.5 * (lo + hi), lo, hi):
         try:
             res = minimize(value, start, bounds=list(zip(lo, hi)), constraints=cons, method="SLSQP",
                            options={"maxiter": 300, "ftol": 1e-15})
@@ -204,11 +209,13 @@ def _local_response(game: GeneralizedGame, x: np.ndarray, i: int, scale: float) 
     return best
 
 
-def own_curvature(game: GeneralizedGame, x: np.ndarray, rel_step: float = 1e-3) -> float:
+def own_curvature(game: GeneralizedGame, x: np.ndarray, variation: np.ndarray, rel_step: float = 1e-3) -> float:
     """Largest second difference of u_i in one of its own coordinates at x, minus the rounding
-    noise of that difference (64 eps |u| / h^2) and CONCAVITY_TOL of max(1, |u_i|): > 0
-    contradicts concavity in x_i."""
+    noise of that difference (64 eps |u| / h^2) and CONCAVITY_TOL of the curvature that would move
+    u_i by its variation over the box (variation_i / w_j^2): > 0 contradicts concavity in x_i, at
+    every scale of the utilities."""
     h = rel_step * scale_of(game.lower, game.upper, x)
+    w = game.upper - game.lower
     worst = -np.inf
     for i in range(game.n):
         for j in range(*game.block(i).indices(game.size)):
@@ -221,7 +228,7 @@ def own_curvature(game: GeneralizedGame, x: np.ndarray, rel_step: float = 1e-3) 
                     v.append(float(game.utilities(t)[i]))
             noise = 64.0 * np.finfo(float).eps * max(abs(a) for a in v) / h[j] ** 2
             second = (v[0] - 2.0 * v[1] + v[2]) / h[j] ** 2
-            worst = max(worst, second - noise - CONCAVITY_TOL * max(1.0, abs(v[1])))
+            worst = max(worst, second - noise - CONCAVITY_TOL * float(variation[i]) / w[j] ** 2)
     return float(worst) if np.isfinite(worst) else float("nan")
 
 
@@ -242,47 +249,63 @@ def gnep_certificate(game: GeneralizedGame, x: np.ndarray, mu: np.ndarray, *, to
     """The evidence at a flat profile x with common multipliers mu (module doc)."""
     x, mu = np.asarray(x, dtype=float), np.asarray(mu, dtype=float)
     mu_plus = np.maximum(mu, 0.0)
+    tiny = np.finfo(float).tiny
     with np.errstate(all="ignore"):
         current = game.utilities(x)
-        magnitude = game.utility_magnitudes(x)
+        variation = game.utility_variation(x)
+        terms = game.utility_magnitudes(x)
         g = game.constraints(x)
-        violations = np.maximum(g, 0.0) / np.maximum(game.constraint_magnitudes(x), np.finfo(float).tiny)
+        g_terms = game.constraint_magnitudes(x)
+        violations = np.maximum(g, 0.0) / np.maximum(g_terms, tiny)
+    variation = np.where(np.isfinite(variation), variation, np.inf)
     declared = game.own_concave and not game.concavity_proven
-    curvature = own_curvature(game, x) if declared else float("nan")
+    curvature = own_curvature(game, x, variation) if declared else float("nan")
     kkt = np.array([lagrangian_bound(game, x, i, x[game.block(i)], mu_plus) for i in range(game.n)])
-    gains, found, responses, reached = np.empty(game.n), np.empty(game.n), [], np.empty(game.n)
+    gains, found, responses = np.empty(game.n), np.empty(game.n), []
+    beyond, reached_terms = np.zeros(game.n), np.zeros(game.n)
     search = "convex_program"
     for i in range(game.n):
         b = game.block(i)
-        pre_scale = max(abs(float(current[i])), float(magnitude[i]), np.finfo(float).tiny)
-        program = _convex_program_response(game, x, i, pre_scale) if game.concavity_proven else None
+        unit = float(variation[i]) if 0.0 < variation[i] < np.inf else max(abs(float(current[i])), 1.0)
+        program = _convex_program_response(game, x, i, unit) if game.concavity_proven else None
         if program is None:
             search = "slsqp"
-            y, bound = _local_response(game, x, i, pre_scale), kkt[i]
+            y, bound = _local_response(game, x, i, unit), kkt[i]
         else:
             y, mu_i = program
             with np.errstate(all="ignore"):
-                at_y = game.deviation_utility(i, x, y) - current[i]
+                at_y = game.gain(i, x, y)
             bound = min(kkt[i], float(at_y + lagrangian_bound(game, x, i, y, mu_i)))
         y = _feasible_towards(game, x, i, y, tol)
         with np.errstate(all="ignore"):
-            reached[i] = game.deviation_utility(i, x, y)
-        if not reached[i] > current[i]:  # nothing better found: x*_i itself, gain 0
-            y, reached[i] = x[b].copy(), current[i]
-        found[i] = float(reached[i] - current[i]) if np.isfinite(reached[i]) else float("inf")
+            gain = game.gain(i, x, y)
+        if not gain > 0:  # nothing better found: x*_i itself, gain 0
+            y, gain = x[b].copy(), 0.0
+        found[i] = float(gain) if np.isfinite(gain) else float("inf")
+        t = np.array(x)
+        t[b] = y
+        with np.errstate(all="ignore"):
+            reached_terms[i] = float(game.utility_magnitudes(t)[i])
+            # (B) bounds the gains of feasible deviations; a response feasible to tol may gain up
+            # to mu^T g(response) more
+            beyond[i] = float(mu_plus @ np.maximum(game.constraints(t), 0.0)) if game.m else 0.0
         responses.append(y)
         gains[i] = bound
-    scales = np.maximum.reduce([np.abs(current), np.where(np.isfinite(reached), np.abs(reached), 0.0), magnitude])
-    rounding = ROUNDING * scales
+    with np.errstate(all="ignore"):
+        scales = np.minimum(variation, np.abs(game.answer_magnitudes(x)))
+    scales = np.where(np.isfinite(scales), scales, variation)
+    rounding = ROUNDING * (np.maximum(terms, np.where(np.isfinite(reached_terms), reached_terms, 0.0)) + scales
+                           + (mu_plus @ g_terms if game.m else 0.0))
     slack = tol * scales + rounding
-    contradicted = bool(declared and ((np.isfinite(curvature) and curvature > 0) or np.any(found > gains + slack)))
+    contradicted = bool(declared and ((np.isfinite(curvature) and curvature > 0)
+                                      or np.any(found > gains + beyond + slack)))
     if game.concavity_proven:
         basis = GNEPBasis.CLOSED_FORM_CONCAVITY
     elif game.own_concave and not contradicted:
         basis = GNEPBasis.DECLARED_CONCAVITY
     else:
         basis, gains = GNEPBasis.SAMPLING, found.copy()
-    finite = bool(np.all(np.isfinite(current)) and np.all(np.isfinite(gains)))
+    finite = bool(np.all(np.isfinite(current)) and np.all(np.isfinite(gains)) and np.all(np.isfinite(slack)))
     verified = bool(basis is not GNEPBasis.SAMPLING and finite and multipliers_signed(game, x, mu, scales, tol)
                     and np.all(violations <= tol) and np.all(gains <= slack) and np.all(kkt <= slack))
     slackness = mu * np.maximum(-g, 0.0) if g.size else np.zeros(0)
@@ -371,7 +394,7 @@ def _response_check(game: GeneralizedGame, x: np.ndarray, claimed: list[np.ndarr
         t[b] = y
         with np.errstate(all="ignore"):
             feasible = np.all(game.constraints(t) <= cert.tol * game.constraint_magnitudes(t))
-            gain = game.deviation_utility(i, x, y) - float(game.utilities(x)[i])
+            gain = game.gain(i, x, y)
         stays = bool(np.array_equal(y, x[b]))  # "no better deviation found": x*_i itself, feasible or not
         ok = ok and (bool(feasible) or stays) and abs(gain - float(found[i])) <= 1e-9 * max(cert.scales[i], 1e-300)
     return Check(field, [shown(np.asarray(y)) for y in claimed[:4]], "feasible, reaching the found gains", ok)

@@ -89,9 +89,36 @@ class GeneralizedGame(ABC):
         """u(x), shape (n,), at a flat profile."""
 
     def utility_magnitudes(self, x: np.ndarray) -> np.ndarray:
-        """The magnitude of each u_i's terms at x (default |u_i(x)|): with |u_i| at the point and
-        at a best response, the scale a certificate's tolerance is relative to."""
+        """The magnitude of the terms :meth:`gain` is computed from at x (default |u_i(x)|): a
+        certificate's rounding allowance is relative to it, never its tolerance."""
         return np.abs(self.utilities(x))
+
+    def answer_magnitudes(self, x: np.ndarray) -> np.ndarray:
+        """The magnitude of each u_i at x itself, free of the boxes (default |u_i(x)|; the families
+        leave their constants out).  A certificate's tolerance is relative to the smaller of this
+        and :meth:`utility_variation`, so that neither a wider box nor a translated box nor an
+        added constant loosens it."""
+        return np.abs(self.utilities(x))
+
+    def utility_variation(self, x: np.ndarray) -> np.ndarray:
+        """How much each u_i varies over player i's box with x_-i fixed: the spread of u_i over
+        x_i, the block's two extreme corners and each own coordinate moved to either bound
+        (finite values only).  A certificate's tolerance is relative to it: adding a constant to
+        u_i or translating the boxes changes nothing, multiplying u_i by s multiplies it by s."""
+        out = np.zeros(self.n)
+        for i in range(self.n):
+            b = self.block(i)
+            tries = [x[b], self.lower[b], self.upper[b]]
+            for j in range(self.dims[i]):
+                for end in (self.lower[b][j], self.upper[b][j]):
+                    y = np.array(x[b], dtype=float)
+                    y[j] = end
+                    tries.append(y)
+            with np.errstate(all="ignore"):
+                gains = np.array([self.gain(i, x, y) for y in tries])
+            gains = gains[np.isfinite(gains)]
+            out[i] = float(np.max(gains) - np.min(gains)) if gains.size else 0.0
+        return out
 
     @abstractmethod
     def pseudo_gradient(self, x: np.ndarray) -> np.ndarray:
@@ -127,6 +154,10 @@ class GeneralizedGame(ABC):
         t = np.array(x, dtype=float)
         t[self.block(i)] = y
         return float(self.utilities(t)[i])
+
+    def gain(self, i: int, x: np.ndarray, y: np.ndarray) -> float:
+        """u_i(y, x_-i) - u_i(x) (families override it with a form free of u_i's constants)."""
+        return self.deviation_utility(i, x, y) - float(self.utilities(x)[i])
 
     def program(self, i: int, x: np.ndarray) -> tuple[Any, Any, list[Any]] | None:
         """Player i's best-response problem given x_-i as a cvxpy program, (variable, concave
@@ -176,11 +207,27 @@ class CallableGeneralizedGame(GeneralizedGame):
     def __init__(self, utilities: Sequence[Utility], bounds: Sequence[Any], *, gradients: Sequence[Gradient] | None = None,
                  shared_constraints: Sequence[Utility] = (), constraint_gradients: Sequence[Gradient] | None = None,
                  concave: bool = False) -> None:
+        for name, given in (("utilities", utilities), ("bounds", bounds), ("shared_constraints", shared_constraints),
+                            ("gradients", gradients), ("constraint_gradients", constraint_gradients)):
+            if given is not None and not isinstance(given, (list, tuple)):
+                raise ValueError(f"{name}: expected a list, got {type(given).__name__}")
+        for name, given in (("utilities", utilities), ("shared_constraints", shared_constraints),
+                            ("gradients", gradients or ()), ("constraint_gradients", constraint_gradients or ())):
+            for k, f in enumerate(given):
+                if not callable(f):
+                    raise ValueError(f"{name}[{k}]: expected a callable of the profile, got {type(f).__name__}")
+        if not isinstance(concave, (bool, np.bool_)):
+            raise ValueError(f"concave: expected True or False, got {concave!r}")
+        if len(utilities) < 1:
+            raise ValueError("utilities: expected one callable per player, got none")
         if len(utilities) != len(bounds):
             raise ValueError(f"utilities: got {len(utilities)} callables for {len(bounds)} players' bounds")
         lows, highs, dims = [], [], []
         for i, b in enumerate(bounds):
-            a = np.asarray(b, dtype=float)
+            try:
+                a = np.asarray(b, dtype=float)
+            except (TypeError, ValueError):
+                raise ValueError(f"bounds[{i}]: expected (lower, upper) pairs of numbers, got {b!r}") from None
             if a.ndim == 1:
                 a = a[None, :]
             if a.ndim != 2 or a.shape[1] != 2 or a.shape[0] < 1:
@@ -284,11 +331,32 @@ def _jacobian(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, lower: np.nd
     return J
 
 
+def _one_number(f: Callable[[Profile], Any], p: Profile, field: str) -> float:
+    """f(p) as one finite number, else a ValueError naming ``field``."""
+    try:
+        v = f(p)
+        a = np.asarray(v, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{field}: expected one finite number, got {type(err).__name__}: {err}") from None
+    if v is None or a.size != 1 or a.ndim > 1:
+        raise ValueError(f"{field}: expected one finite number, got {v!r}")
+    value = float(a.reshape(-1)[0])
+    if not np.isfinite(value):
+        raise ValueError(f"{field}: expected one finite number, got {value!r}")
+    return value
+
+
 def check_values(game: GeneralizedGame) -> None:
-    """The callables at the box midpoint return one finite number each (else an error naming
-    the callable), and the shared constraints admit a profile in the boxes
-    (:func:`check_feasible`)."""
+    """Each callable at the box midpoint returns one finite number (else an error naming it:
+    ``utilities[i]``, ``shared_constraints[k]``), and the shared constraints admit a profile in
+    the boxes (:func:`check_feasible`)."""
     mid = 0.5 * (game.lower + game.upper)
+    if isinstance(game, CallableGeneralizedGame):
+        p = game.split(mid)
+        for name, fs in (("utilities", game._u), ("shared_constraints", game._g)):
+            for k, f in enumerate(fs):
+                with np.errstate(all="ignore"):
+                    _one_number(f, p, f"{name}[{k}]")
     with np.errstate(all="ignore"):
         u, g = game.utilities(mid), game.constraints(mid)
     if u.shape != (game.n,):

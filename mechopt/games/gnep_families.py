@@ -65,9 +65,45 @@ class QuadraticGame(GeneralizedGame):
     def utilities(self, x: np.ndarray) -> np.ndarray:
         return -(0.5 * np.einsum("j,ijk,k->i", x, self.Q, x) + self.c @ x + self.d)
 
-    def utility_magnitudes(self, x: np.ndarray) -> np.ndarray:
+    def _own_terms(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per player: |r_i| w_i (r_i = grad_{x_i} u_i(x)) and w_i^T |Q_ii| w_i / 2, the two
+        terms of a gain over the box (w the box widths)."""
+        w, r = self.upper - self.lower, np.abs(self.pseudo_gradient(x))
+        linear, curved = np.empty(self.n), np.empty(self.n)
+        for i in range(self.n):
+            b = self.block(i)
+            linear[i] = float(r[b] @ w[b])
+            curved[i] = 0.5 * float(w[b] @ np.abs(self.Q[i][b, b]) @ w[b])
+        return linear, curved
+
+    def utility_variation(self, x: np.ndarray) -> np.ndarray:
+        """|r_i| w_i + w_i^T |Q_ii| w_i / 2: bounds u_i's spread over the box, free of d_i and of
+        a translation of the boxes (the data of u_i enter through the gradient only)."""
+        linear, curved = self._own_terms(x)
+        return linear + curved
+
+    def answer_magnitudes(self, x: np.ndarray) -> np.ndarray:
+        """|x^T Q_i x| / 2 + |c_i^T x| in term magnitudes (d_i left out)."""
         ax = np.abs(x)
-        return 0.5 * np.einsum("j,ijk,k->i", ax, np.abs(self.Q), ax) + np.abs(self.c) @ ax + np.abs(self.d)
+        return 0.5 * np.einsum("j,ijk,k->i", ax, np.abs(self.Q), ax) + np.abs(self.c) @ ax
+
+    def utility_magnitudes(self, x: np.ndarray) -> np.ndarray:
+        """The terms :meth:`gain` is computed from: the gradient's own terms (|Q_i x| and |c_i|,
+        rounded as they are summed) times the widths, and the curvature term."""
+        w, ax = self.upper - self.lower, np.abs(x)
+        out = self.utility_variation(x)
+        for i in range(self.n):
+            b = self.block(i)
+            out[i] += float((np.abs(self.Q[i][b, :]) @ ax + np.abs(self.c[i][b])) @ w[b])
+        return out
+
+    def gain(self, i: int, x: np.ndarray, y: np.ndarray) -> float:
+        """r_i^T e - e^T Q_ii e / 2 with e = y - x_i: exact for a quadratic, and free of d_i and of
+        the cancellation of u_i's large terms in a translated game."""
+        b = self.block(i)
+        e = np.asarray(y, dtype=float) - x[b]
+        r = -(self.Q[i][b, :] @ x + self.c[i][b])
+        return float(r @ e - 0.5 * e @ self.Q[i][b, b] @ e)
 
     def pseudo_gradient(self, x: np.ndarray) -> np.ndarray:
         full = -(self.Q @ x + self.c)  # (n, N): grad of u_i in every coordinate
@@ -176,9 +212,24 @@ class VectorDataSharingGame(GeneralizedGame):
         a, cost = self._payoffs(x)
         return (a - cost).sum(axis=1)
 
+    def answer_magnitudes(self, x: np.ndarray) -> np.ndarray:
+        """The terms of u_i at x, top and intercept (constants) left out: free of the boxes."""
+        return self.utility_magnitudes(x)
+
     def utility_magnitudes(self, x: np.ndarray) -> np.ndarray:
-        a, cost = self._payoffs(x)
-        return (np.abs(a) + np.abs(cost)).sum(axis=1)
+        """The terms :meth:`gain` is computed from (top and intercept, constants, excluded)."""
+        X, _, power = self._parts(x)
+        return (self.coefficient * power + self.slope * X + 0.5 * self.curvature * X**2).sum(axis=1)
+
+    def gain(self, i: int, x: np.ndarray, y: np.ndarray) -> float:
+        """u_i(y, x_-i) - u_i(x) without the constants top and intercept."""
+        X, base, power = self._parts(x)
+        y = np.asarray(y, dtype=float)
+        moved = base + y - X[i]
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            payoff = -self.coefficient[i] * (moved ** -self.exponent[i] - power[i])
+        cost = self.slope[i] * (y - X[i]) + 0.5 * self.curvature[i] * (y**2 - X[i] ** 2)
+        return float(np.sum(payoff - cost))
 
     def pseudo_gradient(self, x: np.ndarray) -> np.ndarray:
         X, base, power = self._parts(x)

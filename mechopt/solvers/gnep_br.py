@@ -26,7 +26,8 @@ def best_response(game: GeneralizedGame, x: np.ndarray, i: int) -> np.ndarray:
     """Player i's best response to x_-i under the shared constraints."""
     b = game.block(i)
     with np.errstate(all="ignore"):
-        scale = max(float(np.abs(game.utility_magnitudes(x)[i])), np.finfo(float).tiny)
+        scale = float(game.utility_variation(x)[i])
+    scale = scale if 0.0 < scale < np.inf else 1.0
     built = game.program(i, x)
     if built is not None:
         import cvxpy as cp
@@ -50,7 +51,7 @@ def best_response(game: GeneralizedGame, x: np.ndarray, i: int) -> np.ndarray:
 
     def negative(yi: np.ndarray) -> float:
         with np.errstate(all="ignore"):
-            v = float(game.utilities(profile(yi))[i]) / scale
+            v = game.gain(i, x, np.clip(yi, lo, hi)) / scale
         return -v if np.isfinite(v) else 1e300
 
     cons = [{"type": "ineq", "fun": lambda yi: -game.constraints(profile(yi)) /

@@ -2,9 +2,10 @@
 conditions with common multipliers of the shared constraints, one mixed complementarity problem
 (Facchinei and Kanzow 2010, Section 4.1; the Fischer-Burmeister reformulation of their (13)).
 
-In normalized units (y = (x - lower) / width in [0, 1]^N, utilities divided by a scale sigma
-taken at the start, each constraint divided by its magnitude there, so that multiplying every
-utility by a constant changes nothing but the reported multipliers), with the Lagrangian's
+In normalized units (y = (x - lower) / width in [0, 1]^N, utilities divided by their variation
+sigma over the boxes at the start, each constraint divided by its variation |J_g| width there, so
+that multiplying every utility by a constant, adding constants or translating the boxes changes
+nothing but the reported multipliers), with the Lagrangian's
 ascent direction G_j = width_j (F_j(x) / sigma - (J_h(x)^T nu)_j):
 
     Phi_j = phi(y_j, -phi(1 - y_j, G_j))   (box MCP, as in mechopt.solvers.newton)
@@ -115,9 +116,9 @@ def gnep_newton_solve(game: GeneralizedGame, *, start: np.ndarray | None = None,
     x0 = 0.5 * (game.lower + game.upper) if start is None else np.clip(start, game.lower, game.upper)
     with np.errstate(all="ignore"):
         F0 = game.pseudo_gradient(x0)
-        sigma = float(np.nanmax(np.concatenate([np.abs(game.utilities(x0)), game.utility_magnitudes(x0),
-                                                np.abs(F0 * w)]), initial=0.0))
-        gscale = np.maximum(game.constraint_magnitudes(x0), np.finfo(float).tiny)
+        sigma = float(np.nanmax(np.concatenate([game.utility_variation(x0), np.abs(F0 * w)]), initial=0.0))
+        spread = np.abs(game.constraint_jacobian(x0)) @ w if game.m else np.zeros(0)
+        gscale = np.where(spread > 0, spread, np.maximum(game.constraint_magnitudes(x0), np.finfo(float).tiny))
     if not np.isfinite(sigma) or sigma <= 0:
         sigma = 1.0
     system = _System(game, sigma, gscale)

@@ -106,12 +106,17 @@ class QuadraticSpec(Strict):
     @model_validator(mode="after")
     def _shapes(self) -> QuadraticSpec:
         n = len(self.bounds)
+        if n < 1:
+            raise ValueError("bounds: expected one list of (lower, upper) pairs per player, got no players")
         for i, b in enumerate(self.bounds):
             if not b or any(len(pair) != 2 or pair[1] <= pair[0] for pair in b):
-                raise ValueError(f"bounds[{i}]: expected one or more [lower, upper] pairs with lower < upper")
+                raise ValueError(f"bounds[{i}]: expected one or more (lower, upper) pairs with lower < upper")
         N = sum(len(b) for b in self.bounds)
         if N > MAX_COORDINATES:
             raise ValueError(f"bounds: at most {MAX_COORDINATES} coordinates in all, got {N}")
+        for name, rows in (("Q", [r for m in self.Q for r in m]), ("Q", self.Q), ("c", self.c), ("A", self.A or [])):
+            if len({len(r) for r in rows}) > 1:
+                raise ValueError(f"{name}: rows of different lengths (expected {N} numbers in each)")
         if np.shape(self.Q) != (n, N, N):
             raise ValueError(f"Q: expected {n} matrices (one per player) of {N} x {N}, got shape {np.shape(self.Q)}")
         if np.shape(self.c) != (n, N):
@@ -121,6 +126,8 @@ class QuadraticSpec(Strict):
         if (self.A is None) != (self.b is None):
             raise ValueError("A, b: give both (the shared constraints A x <= b) or neither")
         if self.A is not None and self.b is not None:
+            if len(self.b) == 0:
+                raise ValueError("A, b: empty; give at least one shared constraint or omit both")
             if len(self.A) == 0 or np.shape(self.A) != (len(self.b), N):
                 raise ValueError(f"A: expected {len(self.b)} rows (one per entry of b) of {N} numbers, got shape "
                                  f"{np.shape(self.A)}")
@@ -130,9 +137,15 @@ class QuadraticSpec(Strict):
 GNEPGameSpec = Annotated[Union[DataSharingSpec, QuadraticSpec], Field(discriminator="family")]
 
 
+MAX_TOL = 1e-3
+"""Largest tolerance a model file may ask for: a gain of 0.1% of a player's utility variation over
+its box (beyond it "equilibrium" would say little; ``--tol`` is refused outside (0, 1) too)."""
+
+
 class GNEPSolverSpec(Strict):
     method: Literal["newton", "br", "pyomo-mip"] = "newton"
-    tol: Positive = 1e-9
+    tol: Annotated[float, Field(gt=0, le=MAX_TOL)] = 1e-9
+    """The certifier's tolerance, relative to each player's utility variation over its box."""
 
 
 class GNEPModel(Strict):
