@@ -47,10 +47,51 @@ def bimatrix_equilibria(a: np.ndarray, b: np.ndarray) -> list[tuple[np.ndarray, 
     return [(e.x, e.y) for e in all_equilibria(a, b).equilibria]
 
 
-def _candidates(game: PrivacyGame, c1: float, c2: float) -> list[float]:
+def _trim(c: np.ndarray) -> np.ndarray:
+    """``c`` without trailing zero coefficients (at least one kept), as numpy.polynomial trims."""
+    if len(c) == 1 or c[-1] != 0:
+        return c
+    nz = np.flatnonzero(c)
+    return c[: nz[-1] + 1] if nz.size else c[:1]
+
+
+def _mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The product of two coefficient series (``polymul``: the same convolution, the same trim)."""
+    return _trim(np.convolve(_trim(a), _trim(b)))
+
+
+def _add(a: np.ndarray, b: np.ndarray, sign: float = 1.0) -> np.ndarray:
+    """a + sign b on coefficient series (``polyadd`` / ``polysub``: the shorter added into the longer)."""
+    a, b = _trim(a), sign * _trim(b)
+    out = a.copy() if len(a) > len(b) else b
+    out[: min(len(a), len(b))] += b if len(a) > len(b) else a
+    return _trim(out)
+
+
+def _affine(c: float, a: float, b: float) -> tuple[np.ndarray, np.ndarray]:
+    """(c t - a) / b and the same minus 1 (coefficient series, low degree first)."""
+    line = _add(_mul(np.array([c]), np.array([0.0, 1.0])), np.array([a]), -1.0) / b
+    return line, _add(line, np.array([1.0]), -1.0)
+
+
+def _line_roots(c: np.ndarray, lo: float, hi: float) -> list[float]:
+    """``real_roots`` of the series c of degree <= 1, by its arithmetic: -c[0] / c[1] once
+    trailing zeros are trimmed, kept in [lo, hi] to 1e-9 and clipped to it."""
+    nz = np.flatnonzero(np.abs(c) > 0)
+    if nz.size == 0 or nz[-1] < 1:
+        return []
+    with np.errstate(all="ignore"):
+        r = -c[0] / c[1]
+    return [min(max(r, lo), hi)] if lo - 1e-9 <= r <= hi + 1e-9 else []
+
+
+def _candidates(phi: np.ndarray, u: np.ndarray, c1: float, c2: float) -> list[float]:
     """alpha values where the optimum of (25) can sit: pure-profile interval ends, mixed-branch
-    stationary points and ends, 0 and 1."""
-    phi = fair_values_users(game).users
+    stationary points and ends, 0 and 1.  ``phi``: the users' fair values at alpha = 1, ``u``:
+    the utility table.  The polynomials in t are plain coefficient arrays combined in the order
+    and with the operations of ``numpy.polynomial.Polynomial``, and the ends' roots are taken as
+    ``real_roots`` takes a line's: the same numbers, without the per-operation overhead (tests
+    compare them to the last bit)."""
     alphas = {0.0, 1.0}
     # pure profiles: each deviation condition alpha * d <= e is linear in alpha: its root is an end
     for i in (0, 1):
@@ -68,14 +109,17 @@ def _candidates(game: PrivacyGame, c1: float, c2: float) -> list[float]:
     a1, b1 = g1[1], g1[0] - g1[1]  # gain(q) = a1 + b1 q = c1 t
     a2, b2 = g2[1], g2[0] - g2[1]
     if b1 != 0 and b2 != 0:
-        t = Polynomial([0.0, 1.0])
-        q = (c1 * t - a1) / b1
-        p = (c2 * t - a2) / b2
-        u = game.table
-        P = u[0, 0] * p * q + u[0, 1] * p * (1 - q) + u[1, 0] * (1 - p) * q + u[1, 1] * (1 - p) * (1 - q)
-        stationary = P + t * (t - 1) * P.deriv()
-        ends = [r for poly in (q, q - 1, p, p - 1) for r in real_roots(poly, 1.0, 1e12)]
-        for r in list(real_roots(stationary, 1.0, 1e12)) + ends:
+        q, q_1 = _affine(c1, a1, b1)
+        p, p_1 = _affine(c2, a2, b2)
+        one = np.array([1.0])
+        not_q, not_p = _add(one, q, -1.0), _add(one, p, -1.0)
+        P = _mul(_mul(np.array([u[0, 0]]), p), q)
+        for w, left, right in ((u[0, 1], p, not_q), (u[1, 0], not_p, q), (u[1, 1], not_p, not_q)):
+            P = _add(P, _mul(_mul(np.array([w]), left), right))
+        dP = np.arange(1, len(P)) * P[1:] if len(P) > 1 else P[:1] * 0
+        stationary = _add(P, _mul(np.array([-0.0, -1.0, 1.0]), dP))  # t (t - 1) P'
+        ends = [r for line in (q, q_1, p, p_1) for r in _line_roots(line, 1.0, 1e12)]
+        for r in list(real_roots(Polynomial(stationary), 1.0, 1e12)) + ends:
             if r >= 1.0:
                 alphas.add(float(1.0 / r))
     return sorted(alphas)
@@ -91,20 +135,19 @@ def solve_two_group(game: PrivacyGame, c1: float, c2: float, *, tol: float = STA
     c1, c2 = check_sensitivity(c1), check_sensitivity(c2)
     check_two_by_two(game)
     check_magnitudes(game.table)
+    phi = fair_values_users(game).users
     if method == "mip":
         pieces = two_group_pieces(game, c1, c2)
         top = pieces[optimistic_choice([p.alpha for p in pieces], [p.value for p in pieces])]
         alpha, x, y, count, name = top.alpha, top.x, top.y, len(pieces), "two-group-milp-highs"
     elif method == "candidates":
-        phi = fair_values_users(game).users
-        found = [(alpha, x, y) for alpha in _candidates(game, c1, c2)
+        found = [(alpha, x, y) for alpha in _candidates(phi, game.table, c1, c2)
                  for x, y in bimatrix_equilibria(*bimatrix(phi, alpha, c1, c2))]
         values = [(1 - alpha) * float(x @ game.table @ y) for alpha, x, y in found]
         alpha, x, y = found[optimistic_choice([f[0] for f in found], values)]
         count, name = len(found), "two-group-candidates"
     else:
         raise ValueError(f"method: must be 'candidates' or 'mip', got {method!r}")
-    phi = fair_values_users(game).users
     a, b = bimatrix(phi, alpha, c1, c2)
     pay = np.array([alpha * x @ phi[0] @ y, alpha * x @ phi[1] @ y])
     util = np.array([x @ a @ y, x @ b @ y])

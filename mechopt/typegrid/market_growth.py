@@ -43,18 +43,56 @@ FULL_LIMIT = {1: 4096, 2: 4096, 3: 256, 4: 32}
 """Default largest K solved on the full grid, by number of agents (K^n profiles are checked)."""
 
 
-def _first_violation(alpha: float, n: int, K: int, tol: float) -> tuple[np.ndarray | None, np.ndarray]:
-    """Solve the full grid at K (eps = 1/K): the violating profile with the smallest largest type
-    (None if none), and the predecessors."""
-    P, pred = aggregate_max_payments(alpha, n, K, 1.0 / K)
+def _stages(n: int, full_limit: int) -> list[int]:
+    """The full grids searched in turn: K = 16, 32, ... (4, 8, ... for n != 2) up to ``full_limit``."""
+    K, out = min(8 if n == 2 else 2, full_limit // 2), []
+    while K < full_limit:
+        K = min(2 * K, full_limit)
+        out.append(K)
+    return out
+
+
+def _first_violation(alpha: float, n: int, K: int, units: np.ndarray, tol: float) -> np.ndarray | None:
+    """The violating profile with the smallest largest type on the full grid at K (eps = 1/K; None
+    if none), from ``units``, the maximal payments in units of eps^(alpha+1) solved on a grid
+    K_big >= K: their rows 1..K and columns B <= (n-1)K are this grid's (module doc)."""
+    P = units[: K + 1, : (n - 1) * (K - 1) + 1] * (1.0 / K) ** (alpha + 1.0)
     rev = symmetric_revenues(P, n, K)
     bad = np.flatnonzero(rev.ravel() < -tol * market_growth_grid(alpha, K, n).value_scale)
     if bad.size == 0:
-        return None, pred
+        return None
     prof = np.stack(np.unravel_index(bad, rev.shape), axis=1) + 1
     top = prof.max(axis=1)
     k = np.flatnonzero(top == top.min())
-    return prof[k[np.argmin(rev.ravel()[bad[k]])]], pred
+    return prof[k[np.argmin(rev.ravel()[bad[k]])]]
+
+
+def _full_grid_search(alpha: float, n: int, full_limit: int, tol: float,
+                      progress: Callable[[str], None] | None) -> tuple[int, np.ndarray | None, np.ndarray]:
+    """The first stage K (:func:`_stages`) whose full grid has a violating profile, that profile
+    (None if no stage has one: K = full_limit) and the predecessors solved on a grid >= K.
+
+    Each stage is judged on its own table, but a stage's table is the top-left block of any larger
+    grid's in units (module doc), so one solve serves every stage up to its K.  For 2 agents the
+    first solve is at the first stage reaching the first violation on the line (1, K) (a guess:
+    where every violation found so far first appeared; the earlier stages are still checked, so
+    the answer is the stage-by-stage search's whatever the guess)."""
+    stages = _stages(n, full_limit)
+    first = 0
+    if n == 2:
+        guess, _ = line_violation(alpha, full_limit, tol)
+        first = next((k for k, K in enumerate(stages) if guess is not None and K >= guess), len(stages) - 1)
+    solved = -1
+    for k, K in enumerate(stages):
+        if k > solved:
+            solved = max(k, first)
+            units, pred = aggregate_max_payments(alpha, n, stages[solved], 1.0)
+        if progress:
+            progress(f"full grid K = {K}")
+        profile = _first_violation(alpha, n, K, units, tol)
+        if profile is not None:
+            return K, profile, pred
+    return full_limit, None, pred
 
 
 def _existence_at(alpha: float, n: int, K: int, pred: np.ndarray,
@@ -105,12 +143,7 @@ def disparity_boundary(alpha: float, *, n: int = 2, full_limit: int | None = Non
     if full_limit < 2:
         raise ValueError(f"full_limit: must be an integer >= 2, got {full_limit}")
     t0 = time.perf_counter()
-    K, profile = min(8 if n == 2 else 2, full_limit // 2), None
-    while profile is None and K < full_limit:
-        K = min(2 * K, full_limit)
-        if progress:
-            progress(f"full grid K = {K}")
-        profile, pred = _first_violation(alpha, n, K, tol)
+    K, profile, pred = _full_grid_search(alpha, n, full_limit, tol, progress)
     yes, evidence, no, upper = None, None, None, None
     if profile is not None:
         lower, upper = int(profile.max()) - 1, int(profile.max())

@@ -87,3 +87,36 @@ def test_asymmetric_equilibria_beat_the_symmetric_program_19(c):
     sym = solve_stackelberg(SymmetricPrivacyGame(G), c).platform_utility
     two = solve_two_group(G, c, c)
     assert two.platform_utility == pytest.approx((1 - 1.5 * c) * 2 / 3) and two.platform_utility > sym + 1e-3
+
+
+def _candidates_by_polynomials(table: np.ndarray, c1: float, c2: float) -> list[float]:
+    """The mixed-branch candidates of (25) by numpy.polynomial.Polynomial (the reference)."""
+    from numpy.polynomial import Polynomial
+
+    from mechopt.privacy.fairvalue import fair_values_users
+    from mechopt.privacy.symmetric import real_roots
+
+    phi = fair_values_users(PrivacyGame((0.0, 1.0), table)).users
+    g1, g2 = phi[0][1] - phi[0][0], phi[1][:, 1] - phi[1][:, 0]
+    a1, b1, a2, b2 = g1[1], g1[0] - g1[1], g2[1], g2[0] - g2[1]
+    if b1 == 0 or b2 == 0:
+        return []
+    t = Polynomial([0.0, 1.0])
+    q, p = (c1 * t - a1) / b1, (c2 * t - a2) / b2
+    u = table
+    P = u[0, 0] * p * q + u[0, 1] * p * (1 - q) + u[1, 0] * (1 - p) * q + u[1, 1] * (1 - p) * (1 - q)
+    roots = [r for poly in (P + t * (t - 1) * P.deriv(), q, q - 1, p, p - 1) for r in real_roots(poly, 1.0, 1e12)]
+    return [float(1.0 / r) for r in roots if r >= 1.0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(-1e3, 1e3, allow_nan=False), min_size=4, max_size=4),
+       st.floats(0, 2), st.floats(0, 2), st.booleans())
+def test_candidates_equal_the_polynomial_computation_to_the_last_bit(vals, c1, c2, integer):
+    from mechopt.privacy.fairvalue import fair_values_users
+    from mechopt.privacy.twogroup import _candidates
+
+    table = np.round(np.array(vals)).reshape(2, 2) if integer else np.array(vals).reshape(2, 2)
+    phi = fair_values_users(PrivacyGame((0.0, 1.0), table)).users
+    found = _candidates(phi, table, c1, c2)
+    assert set(_candidates_by_polynomials(table, c1, c2)) <= set(found)  # float equality: the same bits

@@ -107,3 +107,29 @@ def test_bad_market_growth_arguments(bad: dict) -> None:
     name = {"alpha": "alpha", "K": "disparity", "n": "agents"}[next(iter(bad))]
     with pytest.raises(ValueError, match=name):
         market_growth_grid(args["alpha"], args["K"], args["n"])
+
+
+@pytest.mark.parametrize("alpha,n,full_limit", [(-0.9, 2, 256), (-0.75, 2, 256), (-0.72, 2, 256), (-0.7, 2, 64),
+                                                (-0.8, 3, 16), (-0.6, 3, 16)])
+def test_one_solve_serves_every_stage_of_the_full_grid_search(alpha: float, n: int, full_limit: int) -> None:
+    """The staged search solves once where it can; stage by stage, each grid solved on its own
+    (eps = 1/K), it finds the same stage, profile and predecessors."""
+    from mechopt.core.tolerances import FEASIBILITY_TOL
+    from mechopt.typegrid.aggregate import aggregate_max_payments
+    from mechopt.typegrid.market_growth import _full_grid_search, _stages
+
+    tol = FEASIBILITY_TOL
+    K, profile, pred = _full_grid_search(alpha, n, full_limit, tol, None)
+    for stage in _stages(n, full_limit):
+        P, own = aggregate_max_payments(alpha, n, stage, 1.0 / stage)
+        rev = symmetric_revenues(P, n, stage)
+        bad = np.argwhere(rev < -tol * market_growth_grid(alpha, stage, n).value_scale) + 1
+        if bad.size:
+            top = bad.max(axis=1)
+            first = bad[top == top.min()]
+            expected = first[np.argmin([rev[tuple(t - 1)] for t in first])]
+            assert (K, tuple(profile)) == (stage, tuple(expected))
+            cols = (n - 1) * (stage - 1) + 1
+            assert np.array_equal(pred[1:stage + 1, :cols], own[1:])
+            return
+    assert profile is None and K == full_limit
