@@ -32,8 +32,13 @@ def _bernstein(coeffs: np.ndarray) -> Polynomial:
 
 
 def real_roots(poly: Polynomial, lo: float = 0.0, hi: float = 1.0) -> np.ndarray:
-    """Real roots of ``poly`` in [lo, hi] (clipped), sorted; empty for the zero polynomial."""
-    poly = poly.trim()
+    """Real roots of ``poly`` in [lo, hi] (clipped), sorted; empty for the zero polynomial.  Leading
+    coefficients below 1e-300 of the largest are dropped first: their roots lie beyond 1e300 /
+    degree, and the companion matrix would overflow (a cost of 1e-313, say)."""
+    coef = poly.trim().coef
+    while coef.size > 1 and np.max(np.abs(coef)) > 1e300 * abs(coef[-1]):
+        coef = coef[:-1]
+    poly = Polynomial(coef)
     if poly.degree() < 1:
         return np.empty(0)
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # huge roots are dropped below
