@@ -306,3 +306,51 @@ def test_jacobi_best_responses_reach_the_variational_equilibrium_with_newton_beh
     r = solve_gnep(harker(), method="br", order="jacobi", max_iter=30)
     assert r.status is Status.EQUILIBRIUM
     np.testing.assert_allclose(np.concatenate(r.profile), [5.0, 9.0], atol=1e-9)
+
+
+def test_player_one_alone_bearing_the_constraint_is_a_different_equilibrium() -> None:
+    """Facchinei-Kanzow's game with x1 + x2 <= 1 as player 1's own constraint: player 2 plays its
+    unconstrained optimum 1/2, player 1 its best response min(1, 1 - 1/2) = 1/2 with multiplier
+    2 (1 - 1/2) = 1 (stationarity 2 (1 - x1) = lambda): (1/2, 1/2), not the variational (3/4, 1/4)."""
+    game = ContinuousGame.from_utilities(
+        [lambda x: 1.0 - (x[0][0] - 1.0) ** 2, lambda x: 1.0 - (x[1][0] - 0.5) ** 2],
+        [[(0.0, 2.0)], [(0.0, 2.0)]], concave=True,
+        gradients=[lambda x: np.array([-2.0 * (x[0][0] - 1.0)]), lambda x: np.array([-2.0 * (x[1][0] - 0.5)])],
+        player_constraints=[[lambda x: x[0][0] + x[1][0] - 1.0], []],
+        player_constraint_gradients=[[lambda x: [np.array([1.0]), np.array([1.0])]], []])
+    r = solve_nash(game)
+    assert r.status.value == "equilibrium"
+    assert np.allclose(np.concatenate(r.profile), [0.5, 0.5], atol=1e-9)
+    assert np.allclose(r.player_multipliers[0], [1.0], atol=1e-8) and r.player_multipliers[1].shape == (0,)
+    forged = dataclasses.replace(r, player_multipliers=[np.array([0.0]), np.zeros(0)])
+    assert not certify_generalized_nash(game, forged).established
+    moved = dataclasses.replace(r, profile=[np.array([0.75]), np.array([0.25])])
+    assert not certify_generalized_nash(game, moved).established  # the variational point is not a GNE here
+
+
+def test_an_own_constraint_of_x_i_alone_matches_the_best_responses() -> None:
+    """Player 1 maximizes -(y1 - 1)^2 - (y2 - 1)^2 on the unit disc: the projection (1, 1)/sqrt 2
+    with multiplier sqrt 2 - 1 (2 (1 - 1/sqrt 2) = 2 lambda / sqrt 2); player 2 maximizes
+    x2 y11 - x2^2, best response y11 / 2."""
+    s = np.sqrt(0.5)
+    game = ContinuousGame.from_utilities(
+        [lambda x: 3.0 - (x[0][0] - 1.0) ** 2 - (x[0][1] - 1.0) ** 2, lambda x: x[1][0] * x[0][0] - x[1][0] ** 2],
+        [[(0.0, 2.0), (0.0, 2.0)], [(0.0, 2.0)]], concave=True,
+        gradients=[lambda x: -2.0 * (np.asarray(x[0]) - 1.0), lambda x: np.array([x[0][0] - 2.0 * x[1][0]])],
+        player_constraints=[[lambda x: x[0][0] ** 2 + x[0][1] ** 2 - 1.0], []])
+    r = solve_nash(game)
+    assert r.status.value == "equilibrium"
+    assert np.allclose(np.concatenate(r.profile), [s, s, s / 2], atol=1e-8)
+    assert np.allclose(r.player_multipliers[0], [np.sqrt(2.0) - 1.0], atol=1e-6)
+    assert np.all(r.certificate.found_gains <= r.certificate.gains + 1e-12)
+    outside = dataclasses.replace(r, profile=[np.array([0.8, 0.8]), np.array([0.4])])
+    assert not certify_generalized_nash(game, outside).established
+
+
+def test_player_constraints_bad_input_names_the_field() -> None:
+    u = [lambda x: -(x[0][0] - 1.0) ** 2, lambda x: -(x[1][0] - 0.5) ** 2]
+    for given, field in (([[lambda x: 1.0]], "player_constraints"), ([[3.0], []], r"player_constraints\[0\]\[0\]"),
+                         ([[lambda x: x[0][0] + 5.0], []], r"player_constraints\[0\]")):
+        with pytest.raises(ValueError, match=field):
+            ContinuousGame.from_utilities(u, [[(0.0, 2.0)], [(0.0, 2.0)]], concave=True,
+                                          player_constraints=given)

@@ -228,3 +228,11 @@ def test_model_tolerance_above_one_refused() -> None:
     m["solver"] = {"tol": 3.0}
     with pytest.raises(ModelFileError, match="tol"):
         solve(m)
+
+
+def test_translated_game_shared_violation_rejected() -> None:
+    """Translated by o = 1e6, a profile violating x1 + x2 <= 2 o + 1 by 1e-3 is infeasible: its
+    violation is judged against the constraint's variation over the boxes, not against |A| |x|."""
+    o = 1e6
+    env = _envelope(_fk(offset=o))
+    assert not verify(_forge(env, [o + 0.75 + 1e-3, o + 0.25], [0.5])).established

@@ -9,6 +9,8 @@ constraint, common to all players (docs/gnep.md).  Its evidence, recomputed from
   any anchor y in its box, with L(z) = u_i(z, x_-i) - mu^T g(z, x_-i) concave in z (u_i concave
   in x_i, g jointly convex) and r = grad L(y):  for every z feasible for player i,
       u_i(z, x_-i) - u_i(y, x_-i) <= -mu^T g(y, x_-i) + max_{z in box_i} r^T (z - y)      (B)
+  Player i's own constraints h_i(z, x_-i) <= 0 (convex in z) enter L with player i's own
+  multipliers lambda_i >= 0: L(z) = u_i - mu^T g - lambda_i^T h_i, and (B) gains -lambda_i^T h_i(y, x_-i)
   (Facchinei and Kanzow 2010, Theorem 3.9: a GNE whose players' KKT conditions hold with common
   multipliers is a variational equilibrium; (B) at y = x*_i with mu = mu* is the quantitative
   form: zero exactly at such a point).  The max over a box is exact coordinate by coordinate;
@@ -32,7 +34,9 @@ adding constants to u_i or translating the boxes) and the magnitude of u_i at x*
 neither a wider box, nor a translation, nor an added constant loosens it; 128 eps times the magnitude of the terms the gains are
 computed from (and mu*^T the constraints' terms) is a rounding allowance only.  Shared-constraint
 violations are relative to the constraints' own magnitude: multiplying every utility by a
-constant changes no verdict.
+constant changes no verdict; they are relative to each constraint's variation over the boxes
+where that is smaller than its terms at x* (:meth:`~mechopt.games.generalized.GeneralizedGame.violations`),
+so that translating the game does not loosen them either.
 """
 
 from __future__ import annotations
@@ -49,10 +53,7 @@ from mechopt.core.stats import SolveStats
 from mechopt.core.status import Status
 from mechopt.core.tolerances import CONCAVITY_TOL, NASH_GAIN_TOL
 from mechopt.core.verdict import Basis, Check, Verdict, bind, equal, judge, shown, tolerance, witness
-from mechopt.games.generalized import GeneralizedGame, scale_of
-
-ROUNDING = 128.0 * np.finfo(float).eps
-"""Rounding allowance of a gain bound, relative to the magnitude of the terms it is computed from."""
+from mechopt.games.generalized import ROUNDING, GeneralizedGame, scale_of
 SEGMENT_STEPS = 60
 """Bisection steps moving a found best response back towards x*_i until it is feasible."""
 
@@ -84,9 +85,10 @@ class GNEPCertificate(Serializable):
     best_responses: list[np.ndarray]
     """The feasible deviation reaching each found gain."""
     violations: np.ndarray
-    """max(g_k(x*), 0) relative to the magnitude of g_k's terms."""
+    """Each constraint's violation at x*, shared ones then player-specific ones, relative to its
+    translation-free scale (:meth:`~mechopt.games.generalized.GeneralizedGame.violations`)."""
     slackness: np.ndarray
-    """mu*_k max(-g_k(x*), 0): complementarity, in utility units."""
+    """mu*_k max(-g_k(x*), 0), then lambda*_l max(-h_l(x*), 0): complementarity, in utility units."""
     max_own_curvature: float
     """Largest second difference of u_i in one of its own coordinates at x* beyond rounding
     (declared concavity only; NaN otherwise)."""
@@ -107,18 +109,23 @@ class GNEPCertificate(Serializable):
         return bool(not np.all(np.isfinite(self.found_gains)) or np.any(self.found_gains > self.slack))
 
 
-def lagrangian_bound(game: GeneralizedGame, x: np.ndarray, i: int, y: np.ndarray, mu: np.ndarray) -> float:
+def lagrangian_bound(game: GeneralizedGame, x: np.ndarray, i: int, y: np.ndarray, mu: np.ndarray,
+                     lam: np.ndarray | None = None) -> float:
     """(B): an upper bound on max u_i(z, x_-i) - u_i(y, x_-i) over player i's feasible set, for
-    mu >= 0, valid when u_i is concave in x_i and g convex (module doc)."""
+    mu >= 0 and player i's own multipliers lam >= 0 (zero by default), valid when u_i is concave
+    in x_i, g convex and h_i convex in x_i (module doc)."""
     t = np.array(x, dtype=float)
     b = game.block(i)
     t[b] = y
+    rows = game.rows(i)
+    own = np.zeros(rows.size - game.m) if lam is None else np.asarray(lam, dtype=float)
+    mu = np.concatenate([np.asarray(mu, dtype=float), own])
     with np.errstate(all="ignore"):
         r = game.pseudo_gradient(t)[b]
         err = game.pseudo_gradient_error(t)[b]
-        g = game.constraints(t)
+        g = game.all_constraints(t)[rows]
         if g.size:
-            r = r - game.constraint_jacobian(t)[:, b].T @ mu
+            r = r - game.all_jacobian(t)[rows][:, b].T @ mu
     lo, hi = game.lower[b], game.upper[b]
     box = np.maximum(r * (hi - y), r * (lo - y)).sum() + (err * (hi - lo)).sum()
     value = float(box - mu @ g) if g.size else float(box)
@@ -127,16 +134,15 @@ def lagrangian_bound(game: GeneralizedGame, x: np.ndarray, i: int, y: np.ndarray
 
 def _feasible_towards(game: GeneralizedGame, x: np.ndarray, i: int, y: np.ndarray, tol: float) -> np.ndarray:
     """The point of the segment from x*_i to y farthest from x*_i whose profile satisfies the
-    shared constraints to ``tol`` of their magnitude (y itself when feasible)."""
-    b = game.block(i)
+    constraints binding player i to ``tol`` (:meth:`~GeneralizedGame.violations`; y itself when feasible)."""
+    b, rows = game.block(i), game.rows(i)
 
     def feasible(theta: float) -> bool:
         t = np.array(x, dtype=float)
         t[b] = x[b] + theta * (y - x[b])
-        g = game.constraints(t)
-        return bool(np.all(g <= tol * game.constraint_magnitudes(t)))
+        return bool(np.all(game.violations(t)[rows] <= tol))
 
-    if not game.m or feasible(1.0):
+    if not rows.size or feasible(1.0):
         return y
     lo, hi = 0.0, 1.0
     for _ in range(SEGMENT_STEPS):
@@ -194,8 +200,9 @@ def _local_response(game: GeneralizedGame, x: np.ndarray, i: int, scale: float) 
             v = game.gain(i, x, np.clip(y, lo, hi)) / scale
         return -v if np.isfinite(v) else 1e300
 
-    cons = [{"type": "ineq", "fun": lambda y: -game.constraints(profile(y)) /
-             np.maximum(game.constraint_magnitudes(profile(y)), np.finfo(float).tiny)}] if game.m else []
+    rows = game.rows(i)
+    unit = game.constraint_scales(x)[rows]
+    cons = [{"type": "ineq", "fun": lambda y: -game.all_constraints(profile(y))[rows] / unit}] if rows.size else []
     best, best_value = x[b].copy(), value(x[b])
     for start in (x[b], 0.5 * (lo + hi), lo, hi):
         try:
@@ -233,41 +240,47 @@ def own_curvature(game: GeneralizedGame, x: np.ndarray, variation: np.ndarray, r
 
 
 def multipliers_signed(game: GeneralizedGame, x: np.ndarray, mu: np.ndarray, scales: np.ndarray, tol: float) -> bool:
-    """The multipliers are finite and >= 0 up to rounding: a negative part, times the magnitude
-    of its constraint's terms (the utility it can account for), within tol of the largest utility
-    scale.  (B) uses max(mu, 0) in any case, so the bounds stay rigorous."""
+    """The multipliers (shared then player-specific, flat) are finite and >= 0 up to rounding: a
+    negative part, times the magnitude of its constraint's terms (the utility it can account for),
+    within tol of the largest utility scale.  (B) uses max(mu, 0) in any case, so the bounds stay
+    rigorous."""
     if not np.all(np.isfinite(mu)):
         return False
     if not mu.size:
         return True
     with np.errstate(all="ignore"):
-        magnitude = game.constraint_magnitudes(x)
+        magnitude = game.all_magnitudes(x)
     return bool(np.all(np.maximum(-mu, 0.0) * magnitude <= tol * float(np.max(scales, initial=0.0))))
 
 
-def gnep_certificate(game: GeneralizedGame, x: np.ndarray, mu: np.ndarray, *, tol: float = NASH_GAIN_TOL) -> GNEPCertificate:
-    """The evidence at a flat profile x with common multipliers mu (module doc)."""
+def gnep_certificate(game: GeneralizedGame, x: np.ndarray, mu: np.ndarray, lam: np.ndarray | None = None, *,
+                     tol: float = NASH_GAIN_TOL) -> GNEPCertificate:
+    """The evidence at a flat profile x with common multipliers mu and the players' own
+    multipliers lam (flat in player order, zero by default) (module doc)."""
     x, mu = np.asarray(x, dtype=float), np.asarray(mu, dtype=float)
-    mu_plus = np.maximum(mu, 0.0)
-    tiny = np.finfo(float).tiny
+    lam = np.zeros(game.p) if lam is None else np.asarray(lam, dtype=float)
+    own = game.split_own(np.maximum(lam, 0.0))
+    nu = np.concatenate([mu, lam])
+    nu_plus = np.maximum(nu, 0.0)
+    mu_plus = nu_plus[:game.m]
     with np.errstate(all="ignore"):
         current = game.utilities(x)
         variation = game.utility_variation(x)
         terms = game.utility_magnitudes(x)
-        g = game.constraints(x)
-        g_terms = game.constraint_magnitudes(x)
-        violations = np.maximum(g, 0.0) / np.maximum(g_terms, tiny)
+        g = game.all_constraints(x)
+        g_terms = game.all_magnitudes(x)
+        violations = game.violations(x)
     variation = np.where(np.isfinite(variation), variation, np.inf)
     declared = game.own_concave and not game.concavity_proven
     curvature = own_curvature(game, x, variation) if declared else float("nan")
-    kkt = np.array([lagrangian_bound(game, x, i, x[game.block(i)], mu_plus) for i in range(game.n)])
+    kkt = np.array([lagrangian_bound(game, x, i, x[game.block(i)], mu_plus, own[i]) for i in range(game.n)])
     gains, found, responses = np.empty(game.n), np.empty(game.n), []
     beyond, reached_terms = np.zeros(game.n), np.zeros(game.n)
     search = "convex_program"
     for i in range(game.n):
         b = game.block(i)
         unit = float(variation[i]) if 0.0 < variation[i] < np.inf else max(abs(float(current[i])), 1.0)
-        program = _convex_program_response(game, x, i, unit) if game.concavity_proven else None
+        program = _convex_program_response(game, x, i, unit) if game.concavity_proven and not game.p else None
         if program is None:
             search = "slsqp"
             y, bound = _local_response(game, x, i, unit), kkt[i]
@@ -287,15 +300,16 @@ def gnep_certificate(game: GeneralizedGame, x: np.ndarray, mu: np.ndarray, *, to
         with np.errstate(all="ignore"):
             reached_terms[i] = float(game.utility_magnitudes(t)[i])
             # (B) bounds the gains of feasible deviations; a response feasible to tol may gain up
-            # to mu^T g(response) more
-            beyond[i] = float(mu_plus @ np.maximum(game.constraints(t), 0.0)) if game.m else 0.0
+            # to mu^T c(response) more
+            rows = game.rows(i)
+            beyond[i] = float(nu_plus[rows] @ np.maximum(game.all_constraints(t)[rows], 0.0)) if rows.size else 0.0
         responses.append(y)
         gains[i] = bound
     with np.errstate(all="ignore"):
         scales = np.minimum(variation, np.abs(game.answer_magnitudes(x)))
     scales = np.where(np.isfinite(scales), scales, variation)
     rounding = ROUNDING * (np.maximum(terms, np.where(np.isfinite(reached_terms), reached_terms, 0.0)) + scales
-                           + (mu_plus @ g_terms if game.m else 0.0))
+                           + np.array([nu_plus[game.rows(i)] @ g_terms[game.rows(i)] for i in range(game.n)]))
     slack = tol * scales + rounding
     contradicted = bool(declared and ((np.isfinite(curvature) and curvature > 0)
                                       or np.any(found > gains + beyond + slack)))
@@ -306,9 +320,9 @@ def gnep_certificate(game: GeneralizedGame, x: np.ndarray, mu: np.ndarray, *, to
     else:
         basis, gains = GNEPBasis.SAMPLING, found.copy()
     finite = bool(np.all(np.isfinite(current)) and np.all(np.isfinite(gains)) and np.all(np.isfinite(slack)))
-    verified = bool(basis is not GNEPBasis.SAMPLING and finite and multipliers_signed(game, x, mu, scales, tol)
+    verified = bool(basis is not GNEPBasis.SAMPLING and finite and multipliers_signed(game, x, nu, scales, tol)
                     and np.all(violations <= tol) and np.all(gains <= slack) and np.all(kkt <= slack))
-    slackness = mu * np.maximum(-g, 0.0) if g.size else np.zeros(0)
+    slackness = nu * np.maximum(-g, 0.0) if g.size else np.zeros(0)
     return GNEPCertificate("gnep_gap", gains, found, kkt, scales, rounding, responses, violations, slackness,
                            curvature, contradicted, search, tol, verified, basis)
 
@@ -349,7 +363,8 @@ _BASES = {GNEPBasis.CLOSED_FORM_CONCAVITY: Basis.PROOF, GNEPBasis.DECLARED_CONCA
 @dataclass(frozen=True)
 class GNEPResult(Answer):
     """A generalized Nash query's answer: the profile (one array per player), one multiplier per
-    shared constraint (common to all players: a variational equilibrium), the utilities, the
+    shared constraint (common to all players: a variational equilibrium), each player's own
+    multipliers of its player-specific constraints (one array per player), the utilities, the
     certificate; ``status`` and ``message`` are :func:`certify_generalized_nash`'s verdict."""
 
     kind: str
@@ -357,6 +372,7 @@ class GNEPResult(Answer):
     message: str
     profile: list[np.ndarray]
     multipliers: np.ndarray
+    player_multipliers: list[np.ndarray]
     utilities: np.ndarray
     certificate: GNEPCertificate
     stats: SolveStats
@@ -393,7 +409,7 @@ def _response_check(game: GeneralizedGame, x: np.ndarray, claimed: list[np.ndarr
         t = np.array(x)
         t[b] = y
         with np.errstate(all="ignore"):
-            feasible = np.all(game.constraints(t) <= cert.tol * game.constraint_magnitudes(t))
+            feasible = np.all(game.violations(t)[game.rows(i)] <= cert.tol)
             gain = game.gain(i, x, y)
         stays = bool(np.array_equal(y, x[b]))  # "no better deviation found": x*_i itself, feasible or not
         ok = ok and (bool(feasible) or stays) and abs(gain - float(found[i])) <= 1e-9 * max(cert.scales[i], 1e-300)
@@ -412,7 +428,13 @@ def certify_generalized_nash(game: GeneralizedGame, answer: GNEPResult, *, tol: 
     mu = np.asarray(answer.multipliers, dtype=float)
     if mu.shape != (game.m,):
         raise MalformedAnswer(f"multipliers: expected {game.m} values (one per shared constraint), got shape {mu.shape}")
-    cert = evidence if evidence is not None and evidence.tol == tol else gnep_certificate(game, x, mu, tol=tol)
+    own = list(answer.player_multipliers) if isinstance(answer.player_multipliers, (list, tuple)) else []
+    counts = [int(np.sum(game.owners == i)) for i in range(game.n)]
+    if len(own) != game.n or any(np.shape(v) != (c,) for v, c in zip(own, counts)):
+        raise MalformedAnswer(f"player_multipliers: expected one array per player of lengths {counts} (one per "
+                              f"player-specific constraint)")
+    lam = np.concatenate([np.asarray(v, dtype=float) for v in own]) if own else np.zeros(0)
+    cert = evidence if evidence is not None and evidence.tol == tol else gnep_certificate(game, x, mu, lam, tol=tol)
     with np.errstate(all="ignore"):
         utilities = game.utilities(x)
     supported = Status.FAILED if answer.status is Status.FAILED else gnep_status(game, cert, utilities)
@@ -422,11 +444,14 @@ def certify_generalized_nash(game: GeneralizedGame, answer: GNEPResult, *, tol: 
         if np.shape(getattr(claimed, name)) != (n,):
             raise MalformedAnswer(f"certificate.{name}: expected {n} values (one per player), got shape "
                                   f"{np.shape(getattr(claimed, name))}")
-    signs = multipliers_signed(game, x, mu, cert.scales, tol)
+    signs = multipliers_signed(game, x, np.concatenate([mu, np.zeros(game.p)]), cert.scales, tol)
+    own_signs = multipliers_signed(game, x, np.concatenate([np.zeros(game.m), lam]), cert.scales, tol)
     checks = [
         equal("kind", answer.kind, "generalized_nash"),
         witness("profile", x),
         Check("multipliers", shown(mu), "finite and >= 0 up to rounding (the KKT gaps are computed with them)", signs),
+        Check("player_multipliers", shown(lam), "finite and >= 0 up to rounding (each player's KKT gap is computed "
+              "with its own)", own_signs),
         bind("utilities", answer.utilities, utilities, scale=scale),
         equal("certificate.kind", claimed.kind, cert.kind),
         bind("certificate.gains", claimed.gains, cert.gains, scale=scale),

@@ -119,6 +119,8 @@ class ContinuousGame(ABC):
         lipschitz: float | Sequence[float] | np.ndarray | None = None,
         shared_constraints: Sequence[Callable[[Any], float]] | None = None,
         constraint_gradients: Sequence[Callable[[Any], Any]] | None = None,
+        player_constraints: Sequence[Sequence[Callable[[Any], float]]] | None = None,
+        player_constraint_gradients: Sequence[Sequence[Callable[[Any], Any]]] | None = None,
     ) -> Any:
         """A game from plain callables: ``utilities[i](s)`` is u_i at the whole profile s.
 
@@ -127,7 +129,9 @@ class ContinuousGame(ABC):
         a :class:`~mechopt.games.generalized.CallableGeneralizedGame` instead: every callable then
         takes the profile as a list of 1-D arrays, one per player, ``gradients[i](x)`` returns
         grad_{x_i} u_i and ``constraint_gradients[k](x)`` the full gradient of g_k as such a list
-        (docs/gnep.md); ``hessians`` and ``lipschitz`` do not apply.
+        (docs/gnep.md); ``hessians`` and ``lipschitz`` do not apply.  ``player_constraints[i]``
+        (a list of callables h(x) <= 0, convex in x_i, binding player i only, with optional
+        ``player_constraint_gradients`` as for the shared ones) make it a generalized game too.
 
         ``bounds[i] = (lower_i, upper_i)``.  ``gradients[i](s)`` (du_i/ds_i) and ``hessians[i](s)``
         (d^2 u_i/ds_i^2) are used where given and taken as exact.  Without them the own
@@ -148,7 +152,7 @@ class ContinuousGame(ABC):
             pairs = np.asarray(bounds, dtype=float)
         except ValueError:  # ragged: players with strategies of different lengths
             pairs = None
-        if shared_constraints is not None or pairs is None or pairs.ndim == 3:
+        if shared_constraints is not None or player_constraints is not None or pairs is None or pairs.ndim == 3:
             from mechopt.games.generalized import CallableGeneralizedGame
 
             for name, given in (("hessians", hessians), ("lipschitz", lipschitz)):
@@ -156,7 +160,9 @@ class ContinuousGame(ABC):
                     raise ValueError(f"{name}: not taken by a game with vector strategies or shared constraints")
             return CallableGeneralizedGame(utilities, bounds, gradients=gradients,
                                            shared_constraints=shared_constraints or (),
-                                           constraint_gradients=constraint_gradients, concave=concave)
+                                           constraint_gradients=constraint_gradients, concave=concave,
+                                           player_constraints=player_constraints,
+                                           player_constraint_gradients=player_constraint_gradients)
         if constraint_gradients is not None:
             raise ValueError("constraint_gradients: given without shared_constraints")
         return CallableGame(utilities, pairs, gradients=gradients, hessians=hessians, concave=concave,

@@ -10,6 +10,15 @@ with F(x) = (grad_{x_i} u_i(x))_i the pseudo-gradient, the mixed complementarity
 
     x in box  _|_  -(F(x) - J_g(x)^T mu),      mu >= 0  _|_  -g(x) >= 0.
 
+Player i may also have its own convex constraints h_i(x_i, x_-i) <= 0 (convex in x_i), which bind
+player i only and carry player i's own multipliers lambda_i: the MCP then adds
+-(J_{h_i}(x)^T lambda_i) to player i's rows and lambda_i >= 0 _|_ -h_i(x) >= 0 (ibid., (4)-(5)).
+All constraints are held together as c(x) = (g(x), h_1(x), ..., h_n(x)); :meth:`GeneralizedGame.rows`
+gives the rows that bind player i.  A violation is judged relative to a translation-free scale:
+the smaller of the constraint's variation over the boxes (|J_c| times the box widths) and its
+terms' magnitude at x, after its rounding (128 eps of the terms) is taken off
+(:meth:`GeneralizedGame.violations`).
+
 Profiles are held flat (all players' coordinates in order, ``offsets`` mark the blocks);
 :meth:`GeneralizedGame.split` gives the list of per-player arrays the public API shows.
 """
@@ -24,6 +33,9 @@ import numpy as np
 
 from mechopt.games.differences import (CENTRAL_STENCIL, FD_STEP, FORWARD_STENCIL, JACOBIAN_STEP, JACOBIAN_STEP_EXACT,
                                        VALUE_NOISE)
+
+ROUNDING = 128.0 * np.finfo(float).eps
+"""Rounding allowance of a computed value, relative to the magnitude of the terms it is computed from."""
 
 Profile = list[np.ndarray]
 Utility = Callable[[Profile], float]
@@ -94,11 +106,16 @@ class GeneralizedGame(ABC):
         return np.abs(self.utilities(x))
 
     def answer_magnitudes(self, x: np.ndarray) -> np.ndarray:
-        """The magnitude of each u_i at x itself, free of the boxes (default |u_i(x)|; the families
-        leave their constants out).  A certificate's tolerance is relative to the smaller of this
-        and :meth:`utility_variation`, so that neither a wider box nor a translated box nor an
-        added constant loosens it."""
-        return np.abs(self.utilities(x))
+        """The magnitude of the utilities at x itself, free of the boxes (default: the game's
+        largest |u_j(x)|, for every player, so that one utility that happens to vanish at x does
+        not leave its player without a tolerance; the families use each u_i's own terms, their
+        constants left out).  A certificate's tolerance is relative to the smaller of this and
+        :meth:`utility_variation`, so that neither a wider box nor a translated box nor an added
+        constant loosens it."""
+        with np.errstate(all="ignore"):
+            values = np.abs(self.utilities(x))
+        finite = values[np.isfinite(values)]
+        return np.full(self.n, float(np.max(finite, initial=0.0)))
 
     def utility_variation(self, x: np.ndarray) -> np.ndarray:
         """How much each u_i varies over player i's box with x_-i fixed: the spread of u_i over
@@ -148,6 +165,73 @@ class GeneralizedGame(ABC):
         """The magnitude of each g_k's terms at x (violations are judged relative to it)."""
         g = self.constraints(x)
         return np.abs(g) + np.abs(self.constraint_jacobian(x)) @ np.abs(x)
+
+    @property
+    def owners(self) -> np.ndarray:
+        """The player each player-specific constraint h belongs to, shape (p,) (none by default)."""
+        return np.zeros(0, dtype=int)
+
+    @property
+    def p(self) -> int:
+        """Number of player-specific constraints (all players')."""
+        return int(self.owners.size)
+
+    def player_constraints(self, x: np.ndarray) -> np.ndarray:
+        """h(x), every player's own constraints in player order, shape (p,), feasible when <= 0."""
+        return np.zeros(0)
+
+    def player_constraint_jacobian(self, x: np.ndarray) -> np.ndarray:
+        """dh/dx, shape (p, size)."""
+        return np.zeros((0, self.size))
+
+    def player_curvature(self, x: np.ndarray, lam: np.ndarray) -> np.ndarray:
+        """d/dx of (mask * J_h(x))^T lam, the own-block Hessians of h weighted by lam, shape (size, size)."""
+        return np.zeros((self.size, self.size))
+
+    def rows(self, i: int) -> np.ndarray:
+        """The rows of c = (g, h) binding player i: every shared one and player i's own."""
+        return np.concatenate([np.arange(self.m), self.m + np.flatnonzero(self.owners == i)]).astype(int)
+
+    def split_own(self, lam: np.ndarray) -> list[np.ndarray]:
+        """Player-specific multipliers (or values), flat in player order, as one array per player."""
+        lam = np.asarray(lam, dtype=float)
+        return [np.array(lam[self.owners == i], dtype=float) for i in range(self.n)]
+
+    def all_constraints(self, x: np.ndarray) -> np.ndarray:
+        """c(x) = (g(x), h(x))."""
+        return np.concatenate([self.constraints(x), self.player_constraints(x)])
+
+    def all_jacobian(self, x: np.ndarray) -> np.ndarray:
+        """dc/dx, shape (m + p, size)."""
+        return np.vstack([self.constraint_jacobian(x).reshape(-1, self.size),
+                          self.player_constraint_jacobian(x).reshape(-1, self.size)])
+
+    def multiplier_mask(self) -> np.ndarray:
+        """(m + p, size): row k's multiplier enters coordinate j's stationarity (shared rows: every
+        coordinate; player i's rows: player i's coordinates only)."""
+        mask = np.ones((self.m + self.p, self.size), dtype=bool)
+        player = np.repeat(np.arange(self.n), self.dims)
+        mask[self.m:] = self.owners[:, None] == player[None, :]
+        return mask
+
+    def all_magnitudes(self, x: np.ndarray) -> np.ndarray:
+        """The magnitude of each c_k's terms at x."""
+        h = self.player_constraints(x)
+        own = np.abs(h) + np.abs(self.player_constraint_jacobian(x)).reshape(-1, self.size) @ np.abs(x)
+        return np.concatenate([self.constraint_magnitudes(x), own])
+
+    def constraint_scales(self, x: np.ndarray) -> np.ndarray:
+        """The translation-free scale of each c_k: the smaller of |J_c(x)| w (its variation over
+        the boxes) and its terms' magnitude at x (the latter alone where c_k is flat)."""
+        spread = np.abs(self.all_jacobian(x)) @ (self.upper - self.lower)
+        terms = self.all_magnitudes(x)
+        scale = np.where(spread > 0, np.minimum(spread, terms), terms)
+        return np.maximum(scale, np.finfo(float).tiny)
+
+    def violations(self, x: np.ndarray) -> np.ndarray:
+        """max(c_k(x) - rounding, 0) / scale_k (module doc), shape (m + p,)."""
+        c = self.all_constraints(x)
+        return np.maximum(c - ROUNDING * self.all_magnitudes(x), 0.0) / self.constraint_scales(x)
 
     def deviation_utility(self, i: int, x: np.ndarray, y: np.ndarray) -> float:
         """u_i(y, x_-i)."""
@@ -201,12 +285,17 @@ class CallableGeneralizedGame(GeneralizedGame):
     """A generalized game given by callables of the profile (a list of 1-D arrays, one per player):
     ``utilities[i](x)``, optional ``gradients[i](x)`` (grad_{x_i} u_i, exact), shared constraints
     ``shared_constraints[k](x)`` (<= 0) with optional ``constraint_gradients[k](x)`` (the full
-    gradient, a list of per-player arrays).  Missing derivatives are fourth-order differences
-    whose error is estimated (:meth:`pseudo_gradient_error`)."""
+    gradient, a list of per-player arrays), player-specific constraints
+    ``player_constraints[i][l](x)`` (<= 0, binding player i only, convex in x_i) with optional
+    ``player_constraint_gradients[i][l](x)`` (the full gradient, as for the shared ones).  Missing
+    derivatives are fourth-order differences whose error is estimated (:meth:`pseudo_gradient_error`)."""
 
     def __init__(self, utilities: Sequence[Utility], bounds: Sequence[Any], *, gradients: Sequence[Gradient] | None = None,
                  shared_constraints: Sequence[Utility] = (), constraint_gradients: Sequence[Gradient] | None = None,
-                 concave: bool = False) -> None:
+                 concave: bool = False, player_constraints: Sequence[Sequence[Utility]] | None = None,
+                 player_constraint_gradients: Sequence[Sequence[Gradient]] | None = None) -> None:
+        own, own_grads = _own_lists(player_constraints, player_constraint_gradients, len(utilities)
+                                    if isinstance(utilities, (list, tuple)) else 0)
         for name, given in (("utilities", utilities), ("bounds", bounds), ("shared_constraints", shared_constraints),
                             ("gradients", gradients), ("constraint_gradients", constraint_gradients)):
             if given is not None and not isinstance(given, (list, tuple)):
@@ -250,6 +339,9 @@ class CallableGeneralizedGame(GeneralizedGame):
         self._du = None if gradients is None else list(gradients)
         self._dg = None if constraint_gradients is None else list(constraint_gradients)
         self._concave = bool(concave)
+        self._h = [h for hs in own for h in hs]
+        self._dh = None if own_grads is None else [d for ds in own_grads for d in ds]
+        self._owners = np.array([i for i, hs in enumerate(own) for _ in hs], dtype=int)
         check_values(self)
 
     @property
@@ -317,6 +409,60 @@ class CallableGeneralizedGame(GeneralizedGame):
         return _jacobian(lambda t: self.constraint_jacobian(t).T @ mu, x, self.lower, self.upper,
                          JACOBIAN_STEP if self._dg is None else JACOBIAN_STEP_EXACT)
 
+    @property
+    def owners(self) -> np.ndarray:
+        return self._owners
+
+    def player_constraints(self, x: np.ndarray) -> np.ndarray:
+        p = self.split(np.asarray(x, dtype=float))
+        return np.array([float(h(p)) for h in self._h])
+
+    def player_constraint_jacobian(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        if not self._h:
+            return np.zeros((0, self.size))
+        if self._dh is not None:
+            p = self.split(x)
+            return np.array([self.join(dh(p), f"player_constraint_gradients[{int(self._owners[k])}]")
+                             for k, dh in enumerate(self._dh)])
+        h = FD_STEP * scale_of(self.lower, self.upper, x)
+        J = np.empty((len(self._h), self.size))
+        for k, hk in enumerate(self._h):
+            f = lambda t, hk=hk: float(hk(self.split(t)))  # noqa: E731
+            for j in range(self.size):
+                J[k, j] = difference(f, x, j, h[j], self.lower[j], self.upper[j])[0]
+        return J
+
+    def player_curvature(self, x: np.ndarray, lam: np.ndarray) -> np.ndarray:
+        if not self._h or not np.any(lam):
+            return np.zeros((self.size, self.size))
+        mask = self.multiplier_mask()[self.m:]
+        return _jacobian(lambda t: (mask * self.player_constraint_jacobian(t)).T @ lam, x, self.lower, self.upper,
+                         JACOBIAN_STEP if self._dh is None else JACOBIAN_STEP_EXACT)
+
+
+def _own_lists(given: Any, gradients: Any, n: int) -> tuple[list[list[Utility]], list[list[Gradient]] | None]:
+    """``player_constraints`` (and their gradients) as one list of callables per player; a clear
+    error naming the field otherwise."""
+    lists = []
+    for name, value in (("player_constraints", given), ("player_constraint_gradients", gradients)):
+        if value is None:
+            lists.append(None)
+            continue
+        if not isinstance(value, (list, tuple)) or len(value) != n:
+            raise ValueError(f"{name}: expected one list of callables per player ({n}), got {value!r}")
+        for i, fs in enumerate(value):
+            if not isinstance(fs, (list, tuple)):
+                raise ValueError(f"{name}[{i}]: expected a list of callables, got {type(fs).__name__}")
+            for k, f in enumerate(fs):
+                if not callable(f):
+                    raise ValueError(f"{name}[{i}][{k}]: expected a callable of the profile, got {type(f).__name__}")
+        lists.append([list(fs) for fs in value])
+    own, grads = lists
+    if grads is not None and (own is None or [len(a) for a in grads] != [len(a) for a in own]):
+        raise ValueError("player_constraint_gradients: expected one gradient per player constraint")
+    return own or [[] for _ in range(n)], grads
+
 
 def _jacobian(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, lower: np.ndarray, upper: np.ndarray,
               rel: float) -> np.ndarray:
@@ -357,6 +503,9 @@ def check_values(game: GeneralizedGame) -> None:
             for k, f in enumerate(fs):
                 with np.errstate(all="ignore"):
                     _one_number(f, p, f"{name}[{k}]")
+        for k, f in enumerate(game._h):
+            with np.errstate(all="ignore"):
+                _one_number(f, p, f"player_constraints[{int(game._owners[k])}]")
     with np.errstate(all="ignore"):
         u, g = game.utilities(mid), game.constraints(mid)
     if u.shape != (game.n,):
@@ -367,27 +516,29 @@ def check_values(game: GeneralizedGame) -> None:
 
 
 def check_feasible(game: GeneralizedGame, rtol: float = 1e-9) -> None:
-    """Some profile in the boxes satisfies every shared constraint: the smallest max_k g_k over
+    """Some profile in the boxes satisfies every constraint (shared and player-specific, c = (g, h)): the smallest max_k c_k over
     the boxes (a convex program for jointly convex g; SLSQP on (x, t) with g_k(x) <= t) must be
     <= 0 up to ``rtol`` of the constraints' magnitude.  Else a ValueError naming the field."""
     from scipy.optimize import minimize
 
-    if game.m == 0:
+    k = game.m + game.p
+    if k == 0:
         return
     mid = 0.5 * (game.lower + game.upper)
-    g0 = game.constraints(mid)
+    g0 = game.all_constraints(mid)
     if np.all(g0 <= 0):
         return
     N = game.size
     start = np.concatenate([mid, [float(np.max(g0))]])
-    cons = {"type": "ineq", "fun": lambda z: z[N] - game.constraints(z[:N]),
-            "jac": lambda z: np.hstack([-game.constraint_jacobian(z[:N]), np.ones((game.m, 1))])}
+    cons = {"type": "ineq", "fun": lambda z: z[N] - game.all_constraints(z[:N]),
+            "jac": lambda z: np.hstack([-game.all_jacobian(z[:N]), np.ones((k, 1))])}
     bounds = [*zip(game.lower, game.upper), (None, None)]
     res = minimize(lambda z: z[N], start, jac=lambda z: np.eye(N + 1)[N], bounds=bounds, constraints=[cons],
                    method="SLSQP", options={"maxiter": 500, "ftol": 1e-14})
     x = np.clip(res.x[:N], game.lower, game.upper)
-    g = game.constraints(x)
+    g = game.all_constraints(x)
     worst = int(np.argmax(g))
-    if g[worst] > rtol * max(float(game.constraint_magnitudes(x)[worst]), np.finfo(float).tiny):
-        raise ValueError(f"shared_constraints: no profile in the players' boxes satisfies every shared constraint "
-                         f"(the smallest max_k g_k(x) found is {float(np.max(g)):.6g} > 0, at constraint {worst})")
+    if g[worst] > rtol * max(float(game.all_magnitudes(x)[worst]), np.finfo(float).tiny):
+        field = "shared_constraints" if worst < game.m else f"player_constraints[{int(game.owners[worst - game.m])}]"
+        raise ValueError(f"{field}: no profile in the players' boxes satisfies every constraint "
+                         f"(the smallest max_k c_k(x) found is {float(np.max(g)):.6g} > 0, at constraint {worst})")

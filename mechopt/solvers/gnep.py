@@ -32,7 +32,7 @@ FALLBACK_BR_ROUNDS = 50
 
 
 def _certify(game: GeneralizedGame, outcome: GNEPOutcome, tol: float) -> GNEPCertificate:
-    return gnep_certificate(game, outcome.x, outcome.mu, tol=tol)
+    return gnep_certificate(game, outcome.x, outcome.mu, outcome.lam, tol=tol)
 
 
 def _excess(cert: GNEPCertificate) -> float:
@@ -98,7 +98,8 @@ def _conclude(game: GeneralizedGame, attempts: list[tuple[str, GNEPOutcome, GNEP
     claimed = Status.UNVERIFIED
     if not attempts:  # every method raised: the midpoint, so that the answer carries evidence
         x = 0.5 * (game.lower + game.upper)
-        outcome = GNEPOutcome(x, np.zeros(game.m), Termination.NUMERICAL_ERROR, 0, 0.0, float("inf"))
+        outcome = GNEPOutcome(x, np.zeros(game.m), Termination.NUMERICAL_ERROR, 0, 0.0, float("inf"),
+                              lam=np.zeros(game.p))
         attempts = [("none", outcome, _certify(game, outcome, tol))]
         claimed = Status.FAILED
     verified = [a for a in attempts if a[2].verified]
@@ -108,7 +109,8 @@ def _conclude(game: GeneralizedGame, attempts: list[tuple[str, GNEPOutcome, GNEP
     stats = SolveStats(method=label, termination=outcome.termination, iterations=outcome.iterations, seconds=seconds,
                        parameters={**outcome.parameters, "residual": outcome.residual, "solve_seconds": outcome.seconds,
                                    "attempts": log})
-    draft = GNEPResult("generalized_nash", claimed, "", game.split(outcome.x), outcome.mu, utilities, cert, stats)
+    draft = GNEPResult("generalized_nash", claimed, "", game.split(outcome.x), outcome.mu, game.split_own(outcome.lam),
+                       utilities, cert, stats)
     return draft.certified(certify_generalized_nash(game, draft, tol=tol, evidence=cert))
 
 

@@ -23,7 +23,7 @@ Order = Literal["gauss-seidel", "jacobi"]
 
 
 def best_response(game: GeneralizedGame, x: np.ndarray, i: int) -> np.ndarray:
-    """Player i's best response to x_-i under the shared constraints."""
+    """Player i's best response to x_-i under the shared constraints and its own."""
     b = game.block(i)
     with np.errstate(all="ignore"):
         scale = float(game.utility_variation(x)[i])
@@ -54,32 +54,32 @@ def best_response(game: GeneralizedGame, x: np.ndarray, i: int) -> np.ndarray:
             v = game.gain(i, x, np.clip(yi, lo, hi)) / scale
         return -v if np.isfinite(v) else 1e300
 
-    cons = [{"type": "ineq", "fun": lambda yi: -game.constraints(profile(yi)) /
-             np.maximum(game.constraint_magnitudes(profile(yi)), np.finfo(float).tiny)}] if game.m else []
+    rows = game.rows(i)
+    unit = game.constraint_scales(x)[rows]
+    cons = [{"type": "ineq", "fun": lambda yi: -game.all_constraints(profile(yi))[rows] / unit}] if rows.size else []
     res = minimize(negative, x[b], bounds=list(zip(lo, hi)), constraints=cons, method="SLSQP",
                    options={"maxiter": 500, "ftol": 1e-15})
     return np.clip(res.x, lo, hi)
 
 
-def fit_multipliers(game: GeneralizedGame, x: np.ndarray, active_rtol: float = 1e-7) -> np.ndarray:
-    """Common multipliers mu >= 0 of the shared constraints at x: nonnegative least squares on
-    the stationarity rows F_j = (J_g^T mu)_j of the coordinates strictly inside their boxes, over
-    the constraints active at x (within ``active_rtol`` of their magnitude); zero for the others."""
+def fit_multipliers(game: GeneralizedGame, x: np.ndarray, active_rtol: float = 1e-7) -> tuple[np.ndarray, np.ndarray]:
+    """Common multipliers mu >= 0 of the shared constraints and the players' own lam >= 0 at x:
+    nonnegative least squares on the stationarity rows F_j = (J_g^T mu + J_h^T lam)_j (own rows in
+    their owner's coordinates only) of the coordinates strictly inside their boxes, over the
+    constraints active at x (within ``active_rtol`` of their scale); zero for the others."""
     from scipy.optimize import nnls
 
-    mu = np.zeros(game.m)
-    if not game.m:
-        return mu
-    g, mag = game.constraints(x), game.constraint_magnitudes(x)
-    active = np.flatnonzero(g >= -active_rtol * mag)
+    nu = np.zeros(game.m + game.p)
+    if not nu.size:
+        return nu[:game.m], nu[game.m:]
+    active = np.flatnonzero(game.all_constraints(x) >= -active_rtol * game.constraint_scales(x))
     w = game.upper - game.lower
     free = np.flatnonzero((x > game.lower + 1e-9 * w) & (x < game.upper - 1e-9 * w))
-    if not active.size or not free.size:
-        return mu
-    F = game.pseudo_gradient(x)[free]
-    J = game.constraint_jacobian(x)[np.ix_(active, free)].T
-    mu[active] = nnls(J, F)[0]
-    return mu
+    if active.size and free.size:
+        F = game.pseudo_gradient(x)[free]
+        J = (game.all_jacobian(x) * game.multiplier_mask())[np.ix_(active, free)].T
+        nu[active] = nnls(J, F)[0]
+    return nu[:game.m], nu[game.m:]
 
 
 def gnep_br_solve(game: GeneralizedGame, *, start: np.ndarray | None = None, order: Order = "gauss-seidel",
@@ -106,5 +106,5 @@ def gnep_br_solve(game: GeneralizedGame, *, start: np.ndarray | None = None, ord
             break
         if time.perf_counter() - t0 > max_seconds:
             break
-    mu = fit_multipliers(game, x)
-    return GNEPOutcome(x, mu, termination, rounds, time.perf_counter() - t0, move, {"order": order})
+    mu, lam = fit_multipliers(game, x)
+    return GNEPOutcome(x, mu, termination, rounds, time.perf_counter() - t0, move, {"order": order}, lam)

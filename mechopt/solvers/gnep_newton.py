@@ -1,5 +1,7 @@
 """Semismooth Newton for the variational equilibrium of a generalized game: the players' KKT
-conditions with common multipliers of the shared constraints, one mixed complementarity problem
+conditions with common multipliers of the shared constraints (and each player's own multipliers
+of its player-specific constraints h_i: rows of J_h enter their owner's coordinates only, the mask
+of :meth:`~mechopt.games.generalized.GeneralizedGame.multiplier_mask`), one mixed complementarity problem
 (Facchinei and Kanzow 2010, Section 4.1; the Fischer-Burmeister reformulation of their (13)).
 
 In normalized units (y = (x - lower) / width in [0, 1]^N, utilities divided by their variation
@@ -47,6 +49,8 @@ class GNEPOutcome:
     seconds: float
     residual: float
     parameters: dict[str, Any] = field(default_factory=dict)
+    lam: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """The players' own multipliers of their player-specific constraints, flat in player order."""
 
 
 def _phi(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -75,9 +79,10 @@ class _System:
         y, nu = z[:N], z[N:]
         x, w = self.x(y), self.width
         F = game.pseudo_gradient(x) / self.sigma
-        h = game.constraints(x) / self.gscale
-        Jh = game.constraint_jacobian(x) / self.gscale[:, None] if nu.size else np.zeros((0, N))
-        G = w * (F - Jh.T @ nu)
+        h = game.all_constraints(x) / self.gscale
+        Jh = game.all_jacobian(x) / self.gscale[:, None] if nu.size else np.zeros((0, N))
+        Jm = Jh * game.multiplier_mask() if nu.size else Jh  # player i's own rows enter its coordinates only
+        G = w * (F - Jm.T @ nu)
         p, pa, pb = _phi(1.0 - y, G)
         out, oa, ob = _phi(y, -p)
         c, ca, cb = _phi(nu, -h)
@@ -87,8 +92,9 @@ class _System:
         dGdy = w[:, None] * (game.pseudo_jacobian(x) / self.sigma) * w[None, :]
         if nu.size:
             mu = self.sigma * nu / self.gscale
-            dGdy -= w[:, None] * (game.constraint_curvature(x, mu) / self.sigma) * w[None, :]
-        dGdnu = -w[:, None] * Jh.T
+            curvature = game.constraint_curvature(x, mu[:game.m]) + game.player_curvature(x, mu[game.m:])
+            dGdy -= w[:, None] * (curvature / self.sigma) * w[None, :]
+        dGdnu = -w[:, None] * Jm.T
         # Phi_j = phi(y_j, -p_j), p_j = phi(1 - y_j, G_j)
         dp_dy = -np.diag(pa) + pb[:, None] * dGdy
         dp_dnu = pb[:, None] * dGdnu
@@ -117,8 +123,8 @@ def gnep_newton_solve(game: GeneralizedGame, *, start: np.ndarray | None = None,
     with np.errstate(all="ignore"):
         F0 = game.pseudo_gradient(x0)
         sigma = float(np.nanmax(np.concatenate([game.utility_variation(x0), np.abs(F0 * w)]), initial=0.0))
-        spread = np.abs(game.constraint_jacobian(x0)) @ w if game.m else np.zeros(0)
-        gscale = np.where(spread > 0, spread, np.maximum(game.constraint_magnitudes(x0), np.finfo(float).tiny))
+        spread = np.abs(game.all_jacobian(x0)) @ w
+        gscale = np.where(spread > 0, spread, np.maximum(game.all_magnitudes(x0), np.finfo(float).tiny))
     if not np.isfinite(sigma) or sigma <= 0:
         sigma = 1.0
     system = _System(game, sigma, gscale)
@@ -167,7 +173,7 @@ def gnep_newton_solve(game: GeneralizedGame, *, start: np.ndarray | None = None,
         else:
             it = max_iter
     x = system.x(z[:N])
-    mu = sigma * np.maximum(z[N:], 0.0) / gscale
+    nu = sigma * np.maximum(z[N:], 0.0) / gscale
     residual = float(np.max(np.abs(Phi), initial=0.0))
-    return GNEPOutcome(x, mu, termination, it, time.perf_counter() - t0, residual,
-                       {"utility_scale": sigma, "normalized_residual": residual})
+    return GNEPOutcome(x, nu[:game.m], termination, it, time.perf_counter() - t0, residual,
+                       {"utility_scale": sigma, "normalized_residual": residual}, nu[game.m:])
