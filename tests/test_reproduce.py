@@ -180,8 +180,13 @@ def test_ctrl_c_stops_the_run_keeps_the_store_and_says_how_to_resume(tmp_path: P
     """SIGINT to the whole process group (a terminal's Ctrl-C): exit 130 with the resume hint, every
     stored line complete, no worker process left behind."""
     store = tmp_path / STORE
-    proc = subprocess.Popen([MECHOPT, "reproduce", "002", "--out", str(tmp_path)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    # as from a terminal: SIGINT at its default disposition and unblocked, whatever this process
+    # inherited or an earlier test left (an ignored SIGINT survives exec, and Python then keeps it)
+    as_from_a_terminal = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                          "signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT}); os.execv(sys.argv[1], sys.argv[1:])")
+    proc = subprocess.Popen([sys.executable, "-c", as_from_a_terminal, MECHOPT, "reproduce", "002", "--out",
+                             str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
     deadline = time.monotonic() + 240
     while len(_lines(store)) < 2 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
