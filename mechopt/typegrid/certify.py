@@ -163,6 +163,12 @@ class TableEvidence:
         """The grid's efficiency check (:func:`efficiency_evidence`), computed once."""
         return efficiency_evidence(self.grid)
 
+    @cached_property
+    def encoded_table(self) -> str:
+        """The table's text form (:func:`~mechopt.typegrid.witness.encode_table`), encoded once
+        for the solver's draft and the certifier's rebuilt certificate."""
+        return encode_table(self.table)
+
     @property
     def feasible(self) -> bool:
         """Every IR and IC edge holds: the table is p^max."""
@@ -288,7 +294,7 @@ def existence_certificate(grid: TypeGrid, *, tol: float, evidence: TableEvidence
     n, K = grid.n, grid.K
     atol = tol * grid.value_scale
     if evidence is not None and evidence.min_budget >= -atol:
-        table = encode_table(evidence.table) if payments else None
+        table = evidence.encoded_table if payments else None
         return ExistenceCertificate(PAYMENT_TABLE, evidence.layout, table_shape(grid, evidence.layout),
                                     evidence.predecessors, table, (evidence.ir, evidence.ic, evidence.wbb), (), (),
                                     None, None, tol, evidence.exists)

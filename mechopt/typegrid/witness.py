@@ -15,9 +15,10 @@ both (every edge checked exhaustively) is p^max, to the tolerance of the check. 
 check the path lengths still bound every IR and IC payment from above, which is all a proof of
 non-existence needs (the chains of :func:`chain` at one profile).
 
-Text forms: a table as base64 of little-endian float64 (exact); predecessors as base64 of bz2 of
-the little-endian int32 differences along t of each graph's column (regular tables shrink to a
-few kilobytes: about 5 KB for the 2048 x 2047 table of 2 agents at alpha = -0.69).
+Text forms: a table as base64 of little-endian float64 (exact); predecessors as base64 of the
+zlib-compressed (run-length strategy) little-endian int32 differences along t of each graph's
+column (docs/typegrid.md, *Size*).  Answers written with bz2 (data starting with ``BZh``) are
+still read.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from __future__ import annotations
 import base64
 import binascii
 import bz2
+import zlib
 
 import numpy as np
 
@@ -59,10 +61,12 @@ def decode_table(text: str, shape: tuple[int, ...], field: str) -> np.ndarray:
 
 def encode_predecessors(pred: np.ndarray) -> str:
     """Text form of predecessors pred[..., t - 1, c] (t = 1..K, c a graph): per graph, the
-    differences along t as int32, compressed with bz2, in base64."""
+    differences along t as int32, compressed with zlib's run-length strategy, in base64."""
     x = np.moveaxis(np.asarray(pred, dtype=np.int64), -2, -1)
     steps = np.diff(x, axis=-1, prepend=BASE)
-    return base64.b64encode(bz2.compress(np.ascontiguousarray(steps, dtype="<i4").tobytes(), 9)).decode("ascii")
+    deflate = zlib.compressobj(1, zlib.DEFLATED, 15, 9, zlib.Z_RLE)
+    data = deflate.compress(np.ascontiguousarray(steps, dtype="<i4").tobytes()) + deflate.flush()
+    return base64.b64encode(data).decode("ascii")
 
 
 def decode_predecessors(text: str, shape: tuple[int, ...], field: str) -> np.ndarray:
@@ -70,11 +74,12 @@ def decode_predecessors(text: str, shape: tuple[int, ...], field: str) -> np.nda
     checked to be ``BASE`` or a report 1..t-1; a clear error otherwise.  Decompression stops at
     the expected size, so a file cannot make it allocate more."""
     expected = 4 * int(np.prod(shape))
-    inflate = bz2.BZ2Decompressor()
+    data = _bytes(text, field)
+    inflate = bz2.BZ2Decompressor() if data.startswith(b"BZh") else zlib.decompressobj()
     try:
-        raw = inflate.decompress(_bytes(text, field), max_length=expected + 1)
-    except (OSError, EOFError, ValueError):
-        raise MalformedAnswer(f"{field}: not bz2-compressed data") from None
+        raw = inflate.decompress(data, expected + 1)
+    except (OSError, EOFError, ValueError, zlib.error):
+        raise MalformedAnswer(f"{field}: not zlib- or bz2-compressed data") from None
     if len(raw) != expected or not inflate.eof or inflate.unused_data:
         raise MalformedAnswer(f"{field}: expected {int(np.prod(shape))} predecessors (shape {shape})")
     *lead, K, C = shape

@@ -4,6 +4,9 @@ mechanism, and tampered witnesses, tables, chains and rays are rejected."""
 
 from __future__ import annotations
 
+import base64
+import bz2
+import zlib
 from dataclasses import replace
 
 import numpy as np
@@ -159,3 +162,17 @@ def test_a_witness_of_another_grid_is_not_established() -> None:
         verdict = certify_existence(grid, replace(r, certificate=bad))
         assert not verdict.established and verdict.status is Status.UNVERIFIED
         assert [c.field for c in verdict.failed] == [field, "status"]
+
+
+def test_predecessors_written_with_bz2_still_verify() -> None:
+    """Answers saved before the witness moved to zlib (bz2 of the same int32 differences) are read."""
+    r = solve_existence(EXISTS, method="dag")
+    cert = r.certificate
+    pred = decode_predecessors(cert.predecessors, (2, 6, 6), "p")
+    steps = np.diff(np.moveaxis(pred, -2, -1), axis=-1, prepend=BASE).astype("<i4")
+    old = base64.b64encode(bz2.compress(steps.tobytes(), 9)).decode("ascii")
+    assert old != cert.predecessors
+    assert certify_existence(EXISTS, replace(r, certificate=replace(cert, predecessors=old))).established
+    longer = base64.b64encode(zlib.compress(steps.tobytes() * 2)).decode("ascii")  # more data than the shape
+    with pytest.raises(MalformedAnswer, match="certificate.predecessors"):
+        certify_existence(EXISTS, replace(r, certificate=replace(cert, predecessors=longer)))
