@@ -51,4 +51,5 @@ HONEST_MODELS = {
     "mechanism_budget_balanced": _model("mechanism_example4_budget_balanced.toml"),
     "mechanism_none": _model("mechanism_example3_none.toml"),
     "generalized_nash": _model("gnep_data_sharing_capacity.toml"),
+    "generalized_nash_player": _model("gnep_facchinei_kanzow_player.toml"),
 }

@@ -32,7 +32,8 @@ x*_-i fixed (:meth:`~mechopt.games.generalized.GeneralizedGame.utility_variation
 adding constants to u_i or translating the boxes) and the magnitude of u_i at x* itself
 (:meth:`~mechopt.games.generalized.GeneralizedGame.answer_magnitudes`, free of the boxes): so
 neither a wider box, nor a translation, nor an added constant loosens it; 128 eps times the magnitude of the terms the gains are
-computed from (and mu*^T the constraints' terms) is a rounding allowance only.  Shared-constraint
+computed from (and mu*^T the constraints' terms, and the terms of grad L times the distances (B)
+multiplies it by, :func:`gradient_rounding`) is a rounding allowance only.  Shared-constraint
 violations are relative to the constraints' own magnitude: multiplying every utility by a
 constant changes no verdict; they are relative to each constraint's variation over the boxes
 where that is smaller than its terms at x* (:meth:`~mechopt.games.generalized.GeneralizedGame.violations`),
@@ -132,6 +133,19 @@ def lagrangian_bound(game: GeneralizedGame, x: np.ndarray, i: int, y: np.ndarray
     return value if np.isfinite(value) else float("inf")
 
 
+def gradient_rounding(game: GeneralizedGame, x: np.ndarray, nu: np.ndarray) -> np.ndarray:
+    """Per player, the magnitude of the terms r = grad_{x_i} L is computed from (the gradient's
+    terms and |J_c|^T nu) times the farthest each coordinate can move in its box: (B) multiplies r
+    by those distances, so its rounding, in units of ROUNDING, is this sum."""
+    with np.errstate(all="ignore"):
+        terms = game.gradient_magnitudes(x)
+        if nu.size:
+            terms = terms + (np.abs(game.all_jacobian(x)) * game.multiplier_mask()).T @ nu
+    reach = np.maximum(game.upper - x, x - game.lower)
+    out = np.array([float(terms[game.block(i)] @ reach[game.block(i)]) for i in range(game.n)])
+    return np.where(np.isfinite(out), out, 0.0)
+
+
 def _feasible_towards(game: GeneralizedGame, x: np.ndarray, i: int, y: np.ndarray, tol: float) -> np.ndarray:
     """The point of the segment from x*_i to y farthest from x*_i whose profile satisfies the
     constraints binding player i to ``tol`` (:meth:`~GeneralizedGame.violations`; y itself when feasible)."""
@@ -152,11 +166,12 @@ def _feasible_towards(game: GeneralizedGame, x: np.ndarray, i: int, y: np.ndarra
 
 
 def _convex_program_response(game: GeneralizedGame, x: np.ndarray, i: int,
-                             scale: float) -> tuple[np.ndarray, np.ndarray] | None:
-    """Player i's best response and the duals of its shared constraints from the cvxpy program,
-    its objective divided by the player's utility variation (None when the game has no program for
-    this player or the solver fails).  An inaccurate solution is still a deviation to evaluate
-    and a point to bound at: both are rigorous whatever its accuracy."""
+                             scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Player i's best response and the duals of its shared constraints and of its own from the
+    cvxpy program (the last constraints, :meth:`~GeneralizedGame.program`), its objective divided
+    by the player's utility variation (None when the game has no program for this player or the
+    solver fails).  An inaccurate solution is still a deviation to evaluate and a point to bound
+    at: both are rigorous whatever its accuracy."""
     built = game.program(i, x)
     if built is None:
         return None
@@ -175,11 +190,13 @@ def _convex_program_response(game: GeneralizedGame, x: np.ndarray, i: int,
     if problem.status not in ("optimal", "optimal_inaccurate") or y.value is None:
         return None
     b = game.block(i)
-    mu = np.zeros(game.m)
-    if game.m:
-        dual = constraints[-1].dual_value
-        mu = scale * np.maximum(np.atleast_1d(np.asarray(dual, dtype=float)), 0.0) if dual is not None else mu
-    return np.clip(np.asarray(y.value, dtype=float).ravel(), game.lower[b], game.upper[b]), mu
+    count = int(np.sum(game.owners == i))
+    duals = []
+    for size, position in ((game.m, -1 - (count > 0)), (count, -1)):
+        dual = constraints[position].dual_value if size else None
+        duals.append(np.zeros(size) if dual is None else
+                     scale * np.maximum(np.atleast_1d(np.asarray(dual, dtype=float)), 0.0))
+    return np.clip(np.asarray(y.value, dtype=float).ravel(), game.lower[b], game.upper[b]), duals[0], duals[1]
 
 
 def _local_response(game: GeneralizedGame, x: np.ndarray, i: int, scale: float) -> np.ndarray:
@@ -280,15 +297,15 @@ def gnep_certificate(game: GeneralizedGame, x: np.ndarray, mu: np.ndarray, lam: 
     for i in range(game.n):
         b = game.block(i)
         unit = float(variation[i]) if 0.0 < variation[i] < np.inf else max(abs(float(current[i])), 1.0)
-        program = _convex_program_response(game, x, i, unit) if game.concavity_proven and not game.p else None
+        program = _convex_program_response(game, x, i, unit) if game.concavity_proven else None
         if program is None:
             search = "slsqp"
             y, bound = _local_response(game, x, i, unit), kkt[i]
         else:
-            y, mu_i = program
+            y, mu_i, lam_i = program
             with np.errstate(all="ignore"):
                 at_y = game.gain(i, x, y)
-            bound = min(kkt[i], float(at_y + lagrangian_bound(game, x, i, y, mu_i)))
+            bound = min(kkt[i], float(at_y + lagrangian_bound(game, x, i, y, mu_i, lam_i)))
         y = _feasible_towards(game, x, i, y, tol)
         with np.errstate(all="ignore"):
             gain = game.gain(i, x, y)
@@ -309,7 +326,8 @@ def gnep_certificate(game: GeneralizedGame, x: np.ndarray, mu: np.ndarray, lam: 
         scales = np.minimum(variation, np.abs(game.answer_magnitudes(x)))
     scales = np.where(np.isfinite(scales), scales, variation)
     rounding = ROUNDING * (np.maximum(terms, np.where(np.isfinite(reached_terms), reached_terms, 0.0)) + scales
-                           + np.array([nu_plus[game.rows(i)] @ g_terms[game.rows(i)] for i in range(game.n)]))
+                           + np.array([nu_plus[game.rows(i)] @ g_terms[game.rows(i)] for i in range(game.n)])
+                           + gradient_rounding(game, x, nu_plus))
     slack = tol * scales + rounding
     contradicted = bool(declared and ((np.isfinite(curvature) and curvature > 0)
                                       or np.any(found > gains + beyond + slack)))

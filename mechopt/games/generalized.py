@@ -145,6 +145,11 @@ class GeneralizedGame(ABC):
         """Estimated absolute error of :meth:`pseudo_gradient` (zero for closed forms)."""
         return np.zeros(self.size)
 
+    def gradient_magnitudes(self, x: np.ndarray) -> np.ndarray:
+        """The magnitude of the terms each F_j is computed from at x (default |F_j(x)|; the
+        families sum their terms' magnitudes): F's rounding is relative to it."""
+        return np.abs(self.pseudo_gradient(x))
+
     @abstractmethod
     def pseudo_jacobian(self, x: np.ndarray) -> np.ndarray:
         """dF/dx, shape (size, size)."""
@@ -245,12 +250,16 @@ class GeneralizedGame(ABC):
 
     def program(self, i: int, x: np.ndarray) -> tuple[Any, Any, list[Any]] | None:
         """Player i's best-response problem given x_-i as a cvxpy program, (variable, concave
-        objective, constraints), when the game's families are DCP-expressible; None otherwise."""
+        objective, constraints), when the game's families are DCP-expressible; None otherwise.
+        The constraints end with the shared ones (one cvxpy constraint of m rows, when m > 0) and
+        then player i's own (one constraint of its rows, when it has any): their duals are read
+        from those positions."""
         return None
 
     def affine_form(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
-        """(M, q, A, b) with F(x) = M x + q and g(x) = A x - b when both are affine in closed
-        form; None otherwise."""
+        """(M, q, A, b) with F(x) = M x + q and c(x) = A x - b (every constraint, shared rows then
+        player-specific ones, :meth:`all_constraints`) when both are affine in closed form; None
+        otherwise."""
         return None
 
 
@@ -515,10 +524,11 @@ def check_values(game: GeneralizedGame) -> None:
     check_feasible(game)
 
 
-def check_feasible(game: GeneralizedGame, rtol: float = 1e-9) -> None:
+def check_feasible(game: GeneralizedGame, rtol: float = 1e-9, own_field: str = "player_constraints[{i}]") -> None:
     """Some profile in the boxes satisfies every constraint (shared and player-specific, c = (g, h)): the smallest max_k c_k over
     the boxes (a convex program for jointly convex g; SLSQP on (x, t) with g_k(x) <= t) must be
-    <= 0 up to ``rtol`` of the constraints' magnitude.  Else a ValueError naming the field."""
+    <= 0 up to ``rtol`` of the constraints' magnitude.  Else a ValueError naming the field
+    (``own_field`` with ``{i}`` the player, for player-specific constraints)."""
     from scipy.optimize import minimize
 
     k = game.m + game.p
@@ -539,6 +549,6 @@ def check_feasible(game: GeneralizedGame, rtol: float = 1e-9) -> None:
     g = game.all_constraints(x)
     worst = int(np.argmax(g))
     if g[worst] > rtol * max(float(game.all_magnitudes(x)[worst]), np.finfo(float).tiny):
-        field = "shared_constraints" if worst < game.m else f"player_constraints[{int(game.owners[worst - game.m])}]"
+        field = "shared_constraints" if worst < game.m else own_field.format(i=int(game.owners[worst - game.m]))
         raise ValueError(f"{field}: no profile in the players' boxes satisfies every constraint "
                          f"(the smallest max_k c_k(x) found is {float(np.max(g)):.6g} > 0, at constraint {worst})")

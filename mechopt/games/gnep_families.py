@@ -24,13 +24,48 @@ def _boxes(bounds: list[Any], field: str = "bounds") -> tuple[tuple[int, ...], n
     return tuple(dims), np.concatenate(lo), np.concatenate(hi)
 
 
+def _player_rows(player_A: Any, player_b: Any, n: int, N: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Player-specific linear constraints ``player_A[i] x <= player_b[i]`` (rows over the whole
+    profile, one list of rows per player, empty for a player without any) stacked in player order,
+    with each row's owner; a clear error naming the field otherwise."""
+    if (player_A is None) != (player_b is None):
+        raise ValueError("player_A, player_b: give both (player i's constraints player_A[i] x <= player_b[i]) or "
+                         "neither")
+    if player_A is None:
+        return np.zeros((0, N)), np.zeros(0), np.zeros(0, dtype=int)
+    for name, given in (("player_A", player_A), ("player_b", player_b)):
+        if not isinstance(given, (list, tuple)) or len(given) != n:
+            raise ValueError(f"{name}: expected one list per player ({n}), got {given!r}")
+    rows, rhs, owners = [np.zeros((0, N))], [np.zeros(0)], []
+    for i, (P, p) in enumerate(zip(player_A, player_b)):
+        try:
+            b, P = np.asarray(p, dtype=float), np.asarray(P, dtype=float)
+        except (TypeError, ValueError):
+            raise ValueError(f"player_A[{i}], player_b[{i}]: expected rows of {N} numbers and one number per row"
+                             ) from None
+        if b.ndim != 1:
+            raise ValueError(f"player_b[{i}]: expected a list of numbers, got shape {b.shape}")
+        P = P.reshape(0, N) if P.size == 0 else P
+        if P.shape != (b.size, N):
+            raise ValueError(f"player_A[{i}]: expected {b.size} rows (one per entry of player_b[{i}]) of {N} numbers, "
+                             f"got shape {P.shape}")
+        if not (np.all(np.isfinite(P)) and np.all(np.isfinite(b))):
+            raise ValueError(f"player_A[{i}], player_b[{i}]: must be finite numbers")
+        rows.append(P)
+        rhs.append(b)
+        owners += [i] * b.size
+    return np.vstack(rows), np.concatenate(rhs), np.array(owners, dtype=int)
+
+
 class QuadraticGame(GeneralizedGame):
     """Player i minimizes the cost theta_i(x) = x^T Q_i x / 2 + c_i^T x + d_i (u_i = -theta_i)
-    over its box subject to A x <= b.  Concave in x_i in closed form iff the own block of Q_i is
-    positive semidefinite (checked); the best response is then a convex QP."""
+    over its box subject to the shared constraints A x <= b and its own ``player_A[i] x <=
+    player_b[i]`` (rows over the whole profile, binding player i only, with player i's own
+    multipliers).  Concave in x_i in closed form iff the own block of Q_i is positive semidefinite
+    (checked); the best response is then a convex QP."""
 
     def __init__(self, Q: list[Any], c: list[Any], bounds: list[Any], A: Any = None, b: Any = None,
-                 d: Any = None) -> None:
+                 d: Any = None, player_A: list[Any] | None = None, player_b: list[Any] | None = None) -> None:
         self.dims, self.lower, self.upper = _boxes(bounds)
         N = self.size
         self.Q = np.asarray(Q, dtype=float)
@@ -49,10 +84,11 @@ class QuadraticGame(GeneralizedGame):
         for name, v in (("Q", self.Q), ("c", self.c), ("d", self.d), ("A", self.A), ("b", self.b)):
             if not np.all(np.isfinite(v)):
                 raise ValueError(f"{name}: must be finite numbers")
+        self.P, self.p_rhs, self._owners = _player_rows(player_A, player_b, self.n, N)
         self._proven = all(
             float(np.min(np.linalg.eigvalsh(self.Q[i][self.block(i), self.block(i)]), initial=0.0))
             >= -1e-12 * max(1.0, float(np.max(np.abs(self.Q[i])))) for i in range(self.n))
-        check_feasible(self)
+        check_feasible(self, own_field="player_A[{i}], player_b[{i}]")
 
     @property
     def own_concave(self) -> bool:
@@ -112,6 +148,11 @@ class QuadraticGame(GeneralizedGame):
     def pseudo_jacobian(self, x: np.ndarray) -> np.ndarray:
         return np.vstack([-self.Q[i][self.block(i), :] for i in range(self.n)])
 
+    def gradient_magnitudes(self, x: np.ndarray) -> np.ndarray:
+        """|Q_i| |x| + |c_i| in player i's coordinates."""
+        full = np.abs(self.Q) @ np.abs(x) + np.abs(self.c)
+        return np.concatenate([full[i, self.block(i)] for i in range(self.n)])
+
     def constraints(self, x: np.ndarray) -> np.ndarray:
         return self.A @ x - self.b
 
@@ -120,6 +161,19 @@ class QuadraticGame(GeneralizedGame):
 
     def constraint_magnitudes(self, x: np.ndarray) -> np.ndarray:
         return np.abs(self.A) @ np.abs(x) + np.abs(self.b)
+
+    @property
+    def owners(self) -> np.ndarray:
+        return self._owners
+
+    def player_constraints(self, x: np.ndarray) -> np.ndarray:
+        return self.P @ x - self.p_rhs
+
+    def player_constraint_jacobian(self, x: np.ndarray) -> np.ndarray:
+        return self.P
+
+    def all_magnitudes(self, x: np.ndarray) -> np.ndarray:
+        return np.concatenate([self.constraint_magnitudes(x), np.abs(self.P) @ np.abs(x) + np.abs(self.p_rhs)])
 
     def program(self, i: int, x: np.ndarray) -> tuple[Any, Any, list[Any]] | None:
         if not self._proven:
@@ -135,12 +189,15 @@ class QuadraticGame(GeneralizedGame):
         constraints = [y >= self.lower[own], y <= self.upper[own]]
         if self.A.shape[0]:
             constraints.append(self.A[:, own] @ y + self.A @ rest <= self.b)
+        mine = self._owners == i
+        if np.any(mine):
+            constraints.append(self.P[mine][:, own] @ y + self.P[mine] @ rest <= self.p_rhs[mine])
         return y, objective, constraints
 
     def affine_form(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         M = self.pseudo_jacobian(np.zeros(self.size))
         q = self.pseudo_gradient(np.zeros(self.size))
-        return M, q, self.A, self.b
+        return M, q, np.vstack([self.A, self.P]), np.concatenate([self.b, self.p_rhs])
 
 
 class VectorDataSharingGame(GeneralizedGame):
@@ -236,6 +293,13 @@ class VectorDataSharingGame(GeneralizedGame):
         with np.errstate(divide="ignore", invalid="ignore"):
             marginal = self.coefficient * self.exponent * power / base[None, :]
         return (marginal - self.slope - self.curvature * X).ravel()
+
+    def gradient_magnitudes(self, x: np.ndarray) -> np.ndarray:
+        """The marginal payoff's and the marginal cost's terms."""
+        X, base, power = self._parts(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            marginal = self.coefficient * self.exponent * power / base[None, :]
+        return (np.abs(marginal) + self.slope + self.curvature * X).ravel()
 
     def pseudo_jacobian(self, x: np.ndarray) -> np.ndarray:
         X, base, power = self._parts(x)

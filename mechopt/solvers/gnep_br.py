@@ -20,14 +20,32 @@ from mechopt.games.generalized import GeneralizedGame
 from mechopt.solvers.gnep_newton import GNEPOutcome
 
 Order = Literal["gauss-seidel", "jacobi"]
+CLARABEL_ACCURACY = {"tol_gap_abs": 1e-12, "tol_gap_rel": 1e-12, "tol_feas": 1e-12, "tol_ktratio": 1e-10}
+"""Clarabel's stopping tolerances for a best response (its defaults, 1e-8, leave the dynamics' fixed
+point 1e-9 off, outside the certificate's default tolerance)."""
 
 
-def best_response(game: GeneralizedGame, x: np.ndarray, i: int) -> np.ndarray:
-    """Player i's best response to x_-i under the shared constraints and its own."""
+def response_scale(game: GeneralizedGame, x: np.ndarray, i: int) -> float:
+    """The unit a best response's objective is divided by: the larger of player i's utility
+    variation over its box and its first-order variation |grad_{x_i} u_i| w_i at x (both scale with
+    u_i, neither changes with added constants or translated boxes).  The variation alone, a spread
+    over a few points, vanishes where those points happen to have equal utilities (x_i at a bound
+    of a box symmetric about the optimum), and an objective divided by it is flat to the optimizer."""
     b = game.block(i)
     with np.errstate(all="ignore"):
-        scale = float(game.utility_variation(x)[i])
-    scale = scale if 0.0 < scale < np.inf else 1.0
+        variation = float(game.utility_variation(x)[i])
+        slope = float(np.abs(game.pseudo_gradient(x)[b]) @ (game.upper[b] - game.lower[b]))
+    scale = max((v for v in (variation, slope) if np.isfinite(v)), default=0.0)
+    return scale if scale > 0.0 else 1.0
+
+
+def best_response(game: GeneralizedGame, x: np.ndarray, i: int, feasibility: float = 1e-9) -> np.ndarray:
+    """Player i's best response to x_-i under the shared constraints and its own: the cvxpy program
+    where the game has one, else SLSQP from x_i and, when that point violates a constraint binding
+    player i by more than ``feasibility`` (:meth:`~GeneralizedGame.violations`), from the box
+    midpoint; the best feasible point found (the least violating one when none is)."""
+    b = game.block(i)
+    scale = response_scale(game, x, i)
     built = game.program(i, x)
     if built is not None:
         import cvxpy as cp
@@ -35,7 +53,7 @@ def best_response(game: GeneralizedGame, x: np.ndarray, i: int) -> np.ndarray:
         y, objective, constraints = built
         problem = cp.Problem(cp.Maximize(objective / scale), constraints)
         try:
-            problem.solve(solver=cp.CLARABEL)
+            problem.solve(solver=cp.CLARABEL, **CLARABEL_ACCURACY)
             if y.value is not None:
                 return np.clip(np.asarray(y.value, dtype=float).ravel(), game.lower[b], game.upper[b])
         except cp.error.SolverError:
@@ -43,6 +61,7 @@ def best_response(game: GeneralizedGame, x: np.ndarray, i: int) -> np.ndarray:
     from scipy.optimize import minimize
 
     lo, hi = game.lower[b], game.upper[b]
+    rows = game.rows(i)
 
     def profile(yi: np.ndarray) -> np.ndarray:
         t = np.array(x)
@@ -54,12 +73,26 @@ def best_response(game: GeneralizedGame, x: np.ndarray, i: int) -> np.ndarray:
             v = game.gain(i, x, np.clip(yi, lo, hi)) / scale
         return -v if np.isfinite(v) else 1e300
 
-    rows = game.rows(i)
+    def violation(yi: np.ndarray) -> float:
+        with np.errstate(all="ignore"):
+            return float(np.max(game.violations(profile(yi))[rows], initial=0.0)) if rows.size else 0.0
+
+    def slope(yi: np.ndarray) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            d = -game.pseudo_gradient(profile(yi))[b] / scale
+        return np.where(np.isfinite(d), d, 0.0)
+
     unit = game.constraint_scales(x)[rows]
-    cons = [{"type": "ineq", "fun": lambda yi: -game.all_constraints(profile(yi))[rows] / unit}] if rows.size else []
-    res = minimize(negative, x[b], bounds=list(zip(lo, hi)), constraints=cons, method="SLSQP",
-                   options={"maxiter": 500, "ftol": 1e-15})
-    return np.clip(res.x, lo, hi)
+    cons = [{"type": "ineq", "fun": lambda yi: -game.all_constraints(profile(yi))[rows] / unit,
+             "jac": lambda yi: -game.all_jacobian(profile(yi))[rows][:, b] / unit[:, None]}] if rows.size else []
+    found: list[np.ndarray] = []
+    for start in (x[b], 0.5 * (lo + hi)):
+        res = minimize(negative, start, jac=slope, bounds=list(zip(lo, hi)), constraints=cons, method="SLSQP",
+                       options={"maxiter": 500, "ftol": 1e-15})
+        found.append(np.clip(res.x, lo, hi))
+        if violation(found[-1]) <= feasibility:
+            break
+    return min(found, key=lambda yi: (max(violation(yi) - feasibility, 0.0), negative(yi)))
 
 
 def fit_multipliers(game: GeneralizedGame, x: np.ndarray, active_rtol: float = 1e-7) -> tuple[np.ndarray, np.ndarray]:
@@ -99,7 +132,7 @@ def gnep_br_solve(game: GeneralizedGame, *, start: np.ndarray | None = None, ord
             reply = best_response(game, base if order == "jacobi" else x, i)
             x[game.block(i)] = reply
         move = float(np.max(np.abs(x - previous) / w, initial=0.0))
-        if order == "jacobi" and game.m and np.any(game.constraints(x) > 0):  # simultaneous replies may overshoot
+        if order == "jacobi" and np.any(game.violations(x) > 0):  # simultaneous replies may overshoot
             x = previous + 0.5 * (x - previous)
         if move <= tol:
             termination = Termination.CONVERGED

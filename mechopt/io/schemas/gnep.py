@@ -92,7 +92,8 @@ def arrays(spec: DataSharingSpec) -> dict[str, np.ndarray]:
 
 
 class QuadraticSpec(Strict):
-    """Player i minimizes x^T Q_i x / 2 + c_i^T x + d_i over its box subject to A x <= b."""
+    """Player i minimizes x^T Q_i x / 2 + c_i^T x + d_i over its box subject to the shared
+    constraints A x <= b and its own player_A[i] x <= player_b[i] (rows over the whole profile)."""
 
     family: Literal["quadratic"]
     bounds: list[list[list[Finite]]]
@@ -102,6 +103,9 @@ class QuadraticSpec(Strict):
     d: list[Finite] | None = None
     A: list[list[Finite]] | None = None
     b: list[Finite] | None = None
+    player_A: list[list[list[Finite]]] | None = None
+    """player_A[i]: player i's own constraint rows (each over the whole profile; [] for none)."""
+    player_b: list[list[Finite]] | None = None
 
     @model_validator(mode="after")
     def _shapes(self) -> QuadraticSpec:
@@ -131,6 +135,18 @@ class QuadraticSpec(Strict):
             if len(self.A) == 0 or np.shape(self.A) != (len(self.b), N):
                 raise ValueError(f"A: expected {len(self.b)} rows (one per entry of b) of {N} numbers, got shape "
                                  f"{np.shape(self.A)}")
+        if (self.player_A is None) != (self.player_b is None):
+            raise ValueError("player_A, player_b: give both (player i's own constraints player_A[i] x <= player_b[i]) "
+                             "or neither")
+        if self.player_A is not None and self.player_b is not None:
+            for name, given in (("player_A", self.player_A), ("player_b", self.player_b)):
+                if len(given) != n:
+                    raise ValueError(f"{name}: expected {n} lists (one per player, [] for a player without own "
+                                     f"constraints), got {len(given)}")
+            for i, (rows, rhs) in enumerate(zip(self.player_A, self.player_b)):
+                if len(rows) != len(rhs) or any(len(r) != N for r in rows):
+                    raise ValueError(f"player_A[{i}]: expected {len(rhs)} rows (one per entry of player_b[{i}]) of {N} "
+                                     f"numbers, got {[len(r) for r in rows]}")
         return self
 
 
@@ -158,9 +174,11 @@ class GNEPModel(Strict):
 
 def build_generalized_game(spec: DataSharingSpec | QuadraticSpec) -> GeneralizedGame:
     """The game a validated ``[game]`` table describes (a shared set that no profile in the boxes
-    satisfies is a ValueError naming ``shared_constraints``)."""
+    satisfies is a ValueError naming ``shared_constraints``, a player's own set ``player_A[i],
+    player_b[i]``)."""
     if isinstance(spec, DataSharingSpec):
         a = arrays(spec)
         return VectorDataSharingGame(a["tau"], a["coefficient"], a["exponent"], a["top"], a["slope"], a["curvature"],
                                      a["intercept"], shift=spec.payoff.shift, capacity=spec.capacity)
-    return QuadraticGame(spec.Q, spec.c, [list(b) for b in spec.bounds], A=spec.A, b=spec.b, d=spec.d)
+    return QuadraticGame(spec.Q, spec.c, [list(b) for b in spec.bounds], A=spec.A, b=spec.b, d=spec.d,
+                         player_A=spec.player_A, player_b=spec.player_b)
