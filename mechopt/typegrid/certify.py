@@ -197,9 +197,11 @@ def table_shape(grid: TypeGrid, layout: str) -> tuple[int, ...]:
 
 
 def table_evidence(grid: TypeGrid, layout: str | None, shape: tuple[int, ...], predecessors: str | None, *,
-                   tol: float, field: str = "certificate") -> TableEvidence:
+                   tol: float, field: str = "certificate", decoded: np.ndarray | None = None) -> TableEvidence:
     """Follow the predecessors to their table of path lengths and check every IR and IC edge of
-    every graph and the budget at every true profile (exhaustive)."""
+    every graph and the budget at every true profile (exhaustive).  ``decoded``: the array a
+    solver in the same process encoded as ``predecessors`` (encoding is lossless), so it is not
+    decoded again; a saved answer is always decoded from its text."""
     mismatch = witness_mismatch(grid, layout, shape, field)
     if mismatch is not None:
         raise MalformedAnswer(f"{mismatch.field}: expected {mismatch.recomputed}, got {mismatch.claimed}")
@@ -209,13 +211,15 @@ def table_evidence(grid: TypeGrid, layout: str | None, shape: tuple[int, ...], p
         raise MalformedAnswer(f"{field}.predecessors: the witness of the maximal payments is missing")
     n, K = grid.n, grid.K
     if layout == PER_AGENT:
-        pred = decode_predecessors(predecessors, (n, K, expected[2]), f"{field}.predecessors")
+        pred = (decode_predecessors(predecessors, (n, K, expected[2]), f"{field}.predecessors")
+                if decoded is None else decoded)
         P, ir, ic = per_agent_table(grid, pred)
         prof, rev = revenues(grid, P)
         k = int(np.argmin(rev))
         worst = tuple(int(x) for x in prof[k])
     else:
-        pred = decode_predecessors(predecessors, (K, expected[1]), f"{field}.predecessors")
+        pred = (decode_predecessors(predecessors, (K, expected[1]), f"{field}.predecessors")
+                if decoded is None else decoded)
         alpha = float(grid.valuation.alpha)  # type: ignore[attr-defined]
         P = symmetric_table(alpha, n, K, grid.eps, pred)
         ir, ic = _symmetric_violations(grid, alpha, P)

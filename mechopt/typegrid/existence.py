@@ -76,7 +76,8 @@ def _answer(grid: TypeGrid, layout: str, pred: np.ndarray, pred_of: Predecessors
     the table they define, the chains of its violating profile when its budget fails.  The
     answer's ``stats.seconds`` includes the certification (``certify_seconds``)."""
     t0 = time.perf_counter()
-    evidence = table_evidence(grid, layout, table_shape(grid, layout), encode_predecessors(pred), tol=tol)
+    evidence = table_evidence(grid, layout, table_shape(grid, layout), encode_predecessors(pred), tol=tol,
+                              decoded=pred)
     profile, chains = ((), ()) if evidence.min_budget >= -evidence.atol else _chains(grid, evidence, pred_of)
     cert = existence_certificate(grid, tol=tol, evidence=evidence, payments=True, profile=profile, chains=chains,
                                  dual_ray=ray)

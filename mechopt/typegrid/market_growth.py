@@ -100,8 +100,9 @@ def _existence_at(alpha: float, n: int, K: int, pred: np.ndarray,
     """The witness at K from the predecessors solved on a grid K_big >= K (the same paths: the
     recursion for t uses reports r < t only, and the graph of B is the same on every grid)."""
     grid = market_growth_grid(alpha, K, n)
-    witness = encode_predecessors(pred[1: K + 1, : (n - 1) * (K - 1) + 1])
-    evidence = table_evidence(grid, SYMMETRIC, table_shape(grid, SYMMETRIC), witness, tol=tol)
+    own = pred[1: K + 1, : (n - 1) * (K - 1) + 1]
+    evidence = table_evidence(grid, SYMMETRIC, table_shape(grid, SYMMETRIC), encode_predecessors(own), tol=tol,
+                              decoded=own)
     return existence_certificate(grid, tol=tol, evidence=evidence, payments=False), evidence
 
 

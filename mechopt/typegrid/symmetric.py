@@ -75,7 +75,9 @@ def own_scan(PT: np.ndarray, n: int, B: int, t: int, lo: int, hi: int, p: np.nda
     that improves on ``best`` (``arg`` if none).  Exact, and faster than the plain scan: when
     PT is monotone (``prune``), every edge of a complete block of reports is at most
     t max(PT at the block's ends) - min p over the block - u in floating point too (each operation
-    rounds monotonically), so a block whose bound is no larger than ``best`` is skipped whole."""
+    rounds monotonically), so a block whose bound is no larger than ``best`` is skipped whole, and
+    so is one whose largest edge, found first in a loop free of bookkeeping, is (NaN edges improve
+    on nothing in either loop)."""
     r = lo
     while r <= hi:
         if prune and r % SUPER == 0 and r + SUPER - 1 <= hi:
@@ -86,6 +88,13 @@ def own_scan(PT: np.ndarray, n: int, B: int, t: int, lo: int, hi: int, p: np.nda
         if prune and r % BLOCK == 0 and r + BLOCK - 1 <= hi:
             top = max(PT[t + (n - 1) * (r + B)], PT[t + (n - 1) * (r + BLOCK - 1 + B)])
             if t * top - m1[r // BLOCK] - u <= best:
+                r += BLOCK
+                continue
+            most = best
+            for k in range(r, r + BLOCK):
+                v = t * PT[t + (n - 1) * (k + B)] - p[k] - u
+                most = v if v > most else most
+            if most <= best:
                 r += BLOCK
                 continue
         val = t * PT[t + (n - 1) * (r + B)] - p[r] - u
