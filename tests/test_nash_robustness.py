@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mechopt import DataSharingGame, LinearIndexPayoff, linear_cost, PowerLaw, Status, solve_nash
-from mechopt.certificates.best_response import concave_upper_bound
+from mechopt.certificates.best_response import VALUE_ROUNDING, concave_upper_bound
 from mechopt.core.structured import solve_diag_plus_low_rank
 
 
@@ -84,6 +84,50 @@ def test_concave_upper_bound_is_an_upper_bound(peak, curvature, m, seed):
     bound = concave_upper_bound(x, f)[0]
     assert bound >= true_max
     assert bound >= f.max()
+
+
+def _chord_bound_reference(x, f, min_chord):
+    """concave_upper_bound's formulas (module doc of best_response) as plain numpy on whole arrays."""
+    width = np.diff(x, axis=1)
+    with np.errstate(all="ignore"):
+        slope = np.diff(f, axis=1) / width
+        usable = (width > 0) & (width >= min_chord[:, None]) & np.isfinite(slope)
+        slope = np.where(usable, slope, np.nan)
+        err = VALUE_ROUNDING * np.where(np.isfinite(f), np.abs(f), 0.0)
+        chord_err = np.maximum(err[:, :-1], err[:, 1:])
+        pad = np.full((x.shape[0], 1), np.nan)
+        sl, sr = np.hstack([pad, slope[:, :-1]]), np.hstack([slope[:, 1:], pad])
+        wl, wr = np.hstack([pad, width[:, :-1]]), np.hstack([width[:, 1:], pad])
+        el, er = np.hstack([pad, chord_err[:, :-1]]), np.hstack([chord_err[:, 1:], pad])
+        xa, xb, fa, fb = x[:, :-1], x[:, 1:], f[:, :-1], f[:, 1:]
+        has_l, has_r = ~np.isnan(sl), ~np.isnan(sr)
+        bound = np.fmax(fa + err[:, :-1], fb + err[:, 1:])
+        cross = (fb - fa + sl * xa - sr * xb) / (sl - sr)
+        inside = has_l & has_r & (cross > xa) & (cross < xb)
+        at_cross = fa + sl * (cross - xa) + el * (1.0 + 2.0 * (cross - xa) / wl) + er * (1.0 + 2.0 * (xb - cross) / wr)
+        bound = np.where(inside, np.fmax(bound, at_cross), bound)
+        bound = np.where(has_l & ~has_r, np.fmax(bound, fa + sl * width + el * (1.0 + 2.0 * width / wl)), bound)
+        bound = np.where(has_r & ~has_l, np.fmax(bound, fb - sr * width + er * (1.0 + 2.0 * width / wr)), bound)
+        bound = np.where(has_l | has_r | (width == 0), bound, np.inf)
+    return np.max(bound, axis=1)
+
+
+@settings(max_examples=200, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_compiled_chord_bound_equals_the_array_formulas(seed):
+    """The compiled bound is the same number, to the last bit, as the formulas on whole arrays, with
+    repeated points, infinite and NaN values, and chords too short to extend."""
+    rng = np.random.default_rng(seed)
+    rows, m = int(rng.integers(1, 6)), int(rng.integers(2, 12))
+    x = rng.normal(size=(rows, m)) * 10.0 ** rng.integers(-3, 4)
+    x[:, rng.integers(0, m)] = x[:, 0] if rng.random() < 0.3 else x[:, 0] + 0.0
+    x = np.sort(x, axis=1)
+    f = -(x - rng.normal()) ** 2 * 10.0 ** rng.integers(-5, 5) + rng.normal(size=(rows, m)) * rng.choice([0, 1e-12, 1])
+    for special in (np.inf, -np.inf, np.nan):
+        if rng.random() < 0.15:
+            f[rng.integers(0, rows), rng.integers(0, m)] = special
+    min_chord = rng.choice([0.0, 1e-9, 0.1]) * np.ones(rows)
+    np.testing.assert_array_equal(concave_upper_bound(x, f, min_chord), _chord_bound_reference(x, f, min_chord))
 
 
 def test_false_concavity_declaration_is_reported_not_trusted():

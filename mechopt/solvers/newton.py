@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import time
 
+import numba
 import numpy as np
 
 from mechopt.games.base import ContinuousGame
@@ -57,16 +58,6 @@ REFINEMENTS = 8
 REFINE_BLOCK = 16
 """Inconsistent free blocks up to this size are refined one player at a time."""
 _CORNER = 1.0 - 1.0 / np.sqrt(2.0)  # generalized derivative of phi at (0, 0)
-
-
-def _phi_in_place(a: np.ndarray, b: np.ndarray, tmp: np.ndarray) -> np.ndarray:
-    """phi(a, b) = a + b - sqrt(a^2 + b^2), written into ``a`` (``b`` and ``tmp`` are
-    overwritten): no vector is allocated, a fresh one of 10^7 numbers costing page faults."""
-    np.multiply(a, a, out=tmp)
-    np.add(a, b, out=a)
-    np.multiply(b, b, out=b)
-    np.sqrt(np.add(tmp, b, out=tmp), out=tmp)
-    return np.subtract(a, tmp, out=a)
 
 
 def _phi_derivatives(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -104,17 +95,28 @@ def _part(v: float | np.ndarray, c: slice) -> float | np.ndarray:
     return v if isinstance(v, float) else v[c]
 
 
-def _fb_norm(box: Box, s: np.ndarray, F: np.ndarray, work: np.ndarray) -> float:
+def _fb_norm(box: Box, s: np.ndarray, F: np.ndarray) -> float:
     """||Phi(s)||_2 of the Fischer-Burmeister box reformulation, Phi(s) = phi(s - l, -phi(u - s,
-    F)), computed in the three rows of ``work`` (no vector of n numbers is allocated)."""
+    F)), in one compiled pass (no vector of n numbers is allocated)."""
     lo, hi = box
-    for a in _chunks(s.size):
-        c = slice(a, a + CHUNK)
-        w0, w1, w2 = work[0, c], work[1, c], work[2, c]
-        np.copyto(w1, F[c])
-        inner = _phi_in_place(np.subtract(_part(hi, c), s[c], out=w0), w1, w2)
-        _phi_in_place(np.subtract(s[c], _part(lo, c), out=w1), np.negative(inner, out=inner), w2)
-    return float(np.linalg.norm(work[1]))
+    return _fb_norm_compiled(np.atleast_1d(np.asarray(lo, dtype=float)), np.atleast_1d(np.asarray(hi, dtype=float)),
+                             s, F)
+
+
+@numba.njit(cache=True, inline="always")
+def _phi(a: float, b: float) -> float:
+    return a + b - np.sqrt(a * a + b * b)
+
+
+@numba.njit(cache=True)
+def _fb_norm_compiled(lo: np.ndarray, hi: np.ndarray, s: np.ndarray, F: np.ndarray) -> float:
+    """:func:`_fb_norm` with l and u one number (size 1) or one per player."""
+    total = 0.0
+    for i in range(s.size):
+        low, high = lo[i if lo.size > 1 else 0], hi[i if hi.size > 1 else 0]
+        v = _phi(s[i] - low, -_phi(high - s[i], F[i]))
+        total += v * v
+    return np.sqrt(total)
 
 
 def _residual(game: ContinuousGame, s: np.ndarray, F: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -385,23 +387,23 @@ def newton_solve(
     t0 = time.perf_counter()
     s, F = _start(game, start)
     counts = {"linearized_steps": 0, "minmap_steps": 0, "fb_newton_steps": 0, "fb_gradient_steps": 0}
-    work = np.empty((3, s.size))  # scratch of the merits and residuals (no fresh n-vector per evaluation)
+    work = np.empty(s.size)  # scratch of the merits and residuals (no fresh n-vector per evaluation)
     box = (_uniform(game.lower), _uniform(game.upper))
     step_work = np.empty((aggregate_step.WORK_ROWS, s.size))  # scratch of the linearized step
 
     def fb_norm(x: np.ndarray, Fx: np.ndarray) -> float:
-        return _fb_norm(box, x, Fx, work)
+        return _fb_norm(box, x, Fx)
 
     progress = _Progress(game, tol)
     for it in range(max_iter):
-        residual = _natural_residual(box, s, F, work[0])
+        residual = _natural_residual(box, s, F, work)
         if not np.isfinite(residual):
             return MethodOutcome(s, Termination.NUMERICAL_ERROR, it, time.perf_counter() - t0, residual, dict(counts))
         with np.errstate(all="ignore"):
             J = game.own_jacobian(s)
             D = _scaling(J)
         scaling = _uniform(D)
-        if residual <= tol and _step_length(box, s, F, scaling, work[0]) <= tol * max(1.0, max_norm(s)):
+        if residual <= tol and _step_length(box, s, F, scaling, work) <= tol * max(1.0, max_norm(s)):
             return MethodOutcome(s, Termination.CONVERGED, it, time.perf_counter() - t0, residual,
                                  {**counts, **progress.report(s, None)})
         reason = progress.stop_reason(it, s, residual)
@@ -415,9 +417,9 @@ def newton_solve(
             lo, hi = box
             for a in _chunks(x.size):  # x - proj(x + D F), in one buffer
                 c = slice(a, a + CHUNK)
-                r = np.multiply(_part(scaling, c), Fx[c], out=work[0, c])
+                r = np.multiply(_part(scaling, c), Fx[c], out=work[c])
                 np.subtract(x[c], np.clip(np.add(r, x[c], out=r), _part(lo, c), _part(hi, c), out=r), out=r)
-            return float(np.linalg.norm(work[0]))
+            return float(np.linalg.norm(work))
 
         def fb_candidate() -> tuple[np.ndarray | None, float, np.ndarray]:
             with np.errstate(all="ignore"):
@@ -453,6 +455,6 @@ def newton_solve(
                                  {**counts, **progress.report(s, "line_search")})
         counts[kind] += 1
         s, F = found
-    residual = _natural_residual(box, s, F, work[0])
+    residual = _natural_residual(box, s, F, work)
     term = Termination.CONVERGED if residual <= tol else Termination.MAX_ITERATIONS
     return MethodOutcome(s, term, max_iter, time.perf_counter() - t0, residual, {**counts, **progress.report(s, None)})
