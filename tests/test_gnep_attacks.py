@@ -18,7 +18,7 @@ except ModuleNotFoundError:  # Python 3.10
 
 import mechopt
 from mechopt.certificates.gnep import gnep_certificate, gnep_status
-from mechopt.io.files import ModelFileError
+from mechopt.io.files import ModelFileError, load_model_file
 from mechopt.io.envelope import envelope
 from mechopt.io.registry import solve, verify
 from mechopt.io.schemas.gnep import GNEPModel, build_generalized_game
@@ -236,3 +236,118 @@ def test_translated_game_shared_violation_rejected() -> None:
     o = 1e6
     env = _envelope(_fk(offset=o))
     assert not verify(_forge(env, [o + 0.75 + 1e-3, o + 0.25], [0.5])).established
+
+
+# ---------------------------------------------------------------- rounding allowance and the box
+
+
+def _harker_box(width: float) -> dict:
+    """Harker's game (tests/test_gnep.py) with both boxes [0, 10 width]: the variational equilibrium
+    stays (5, 9), the shared constraint x1 + x2 <= 15 inactive (multiplier 0)."""
+    m = _fk()
+    m["name"] = "Harker (1991) with wide boxes"
+    m["game"].update(Q=[[[2.0, 8 / 3], [8 / 3, 0.0]], [[0.0, 5 / 4], [5 / 4, 2.0]]], c=[[-34.0, 0.0], [0.0, -24.25]],
+                     d=[0.0, 0.0], b=[15.0], bounds=[[[0.0, 10.0 * width]], [[0.0, 10.0 * width]]])
+    return m
+
+
+def _fk_box(width: float) -> dict:
+    m = _fk()
+    m["game"]["bounds"] = [[[0.0, 2.0 * width]], [[0.0, 2.0 * width]]]
+    return m
+
+
+# Forged points delta off the variational equilibrium, with the multiplier making every player's
+# stationarity exact (grad_{x_i} u_i = mu), so that the KKT gap is the complementarity term alone,
+# about delta whatever the box: Harker at (5 + d, 9 - 9 d / 8), mu = d (both gradients equal d there);
+# Facchinei-Kanzow at (3/4 - d, 1/4 - d), mu = 1/2 + 2 d (the equilibrium of the constraint x1 + x2 <= 1 - 2 d).
+FORGERIES = {
+    "harker": (_harker_box, lambda d: ([5.0 + d, 9.0 - 9.0 * d / 8.0], [d])),
+    "fk": (_fk_box, lambda d: ([0.75 - d, 0.25 - d], [0.5 + 2.0 * d])),
+}
+
+
+@pytest.mark.parametrize("width", [1e9, 1e10])
+@pytest.mark.parametrize("name", sorted(FORGERIES))
+def test_wide_box_forgery_with_exact_stationarity_not_established(name: str, width: float) -> None:
+    """The rounding allowance once included w_i^T |Q_ii| w_i / 2 and the gradient's terms times the
+    box widths: at a box 1e10 wide it was about 1e8 (Harker) and 1e7 (Facchinei-Kanzow), and these
+    forgeries 0.01 off were certified.  The allowance now comes from the deviations evaluated and
+    the stationarity residual's own rounding, never from the box."""
+    build, forged = FORGERIES[name]
+    model = build(width)
+    env = _envelope(model)
+    game = build_generalized_game(GNEPModel.model_validate(model).game)
+    for delta in (1e-2, 1e-4, 1e-6):
+        x, mu = forged(delta)
+        cert = gnep_certificate(game, np.asarray(x), np.asarray(mu))
+        assert not cert.verified, (delta, cert.kkt_gaps, cert.slack)
+        assert np.all(cert.rounding < 1e-9 * cert.scales), cert.rounding
+        assert not verify(_forge(env, x, mu)).established
+
+
+@pytest.mark.parametrize("width", [1e9, 1e10])
+@pytest.mark.parametrize("name", sorted(FORGERIES))
+def test_wide_box_honest_solve_established(name: str, width: float) -> None:
+    build, forged = FORGERIES[name]
+    model = build(width)
+    r = solve(model)
+    assert r.status.value == "equilibrium" and r.stats.method == "newton"
+    x, mu = forged(0.0)
+    np.testing.assert_allclose(np.concatenate(r.profile), x, atol=1e-12)
+    np.testing.assert_allclose(r.multipliers, mu, atol=1e-12)
+    assert verify(_envelope(model)).established
+
+
+def _exact_fk(width: float) -> mechopt.ContinuousGame:
+    """Facchinei-Kanzow from callables with exact gradients, boxes [0, 2 width]."""
+    return mechopt.ContinuousGame.from_utilities(
+        [lambda x: -(x[0][0] - 1.0) ** 2, lambda x: -(x[1][0] - 0.5) ** 2],
+        [[(0.0, 2.0 * width)], [(0.0, 2.0 * width)]], concave=True,
+        gradients=[lambda x: np.array([-2.0 * (x[0][0] - 1.0)]), lambda x: np.array([-2.0 * (x[1][0] - 0.5)])],
+        shared_constraints=[lambda x: x[0][0] + x[1][0] - 1.0],
+        constraint_gradients=[lambda x: [np.array([1.0]), np.array([1.0])]])
+
+
+@pytest.mark.parametrize("width", [1e9, 1e10])
+def test_callables_wide_box_forgery_not_established(width: float) -> None:
+    """The callables' path: the gradient's magnitude times the box widths once entered the
+    allowance (2.8e-5 at a box 1e9 wide, against a tolerance of 2e-9)."""
+    game = _exact_fk(width)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert gnep_certificate(game, np.array([0.75, 0.25]), np.array([0.5])).verified
+        for delta in (1e-2, 1e-4, 1e-6):
+            x, mu = FORGERIES["fk"][1](delta)
+            cert = gnep_certificate(game, np.asarray(x), np.asarray(mu))
+            assert not cert.verified, (delta, cert.kkt_gaps, cert.slack)
+
+
+@pytest.mark.parametrize("width", [1e9, 1e10])
+def test_data_sharing_wide_box_forgery_not_established(width: float) -> None:
+    """The data-sharing family with every tau multiplied by ``width``: the forgery is the certified
+    equilibrium of the capacity 12 - eps, with its multiplier (exactly stationary, the capacity slack
+    by eps), presented as the capacity 12 model's answer: its KKT gap is mu eps whatever the box."""
+    def model(capacity: float) -> dict:
+        raw = load_model_file(MODELS / "gnep_data_sharing_capacity.toml")
+        raw["game"]["tau"] = (np.asarray(raw["game"]["tau"]) * width).tolist()
+        raw["game"]["capacity"] = capacity
+        return raw
+
+    honest = model(12.0)
+    env = _envelope(honest)
+    assert verify(env).established
+    game = build_generalized_game(GNEPModel.model_validate(honest).game)
+    for eps in (1e-2, 1e-4, 1e-6):
+        r = solve(model(12.0 - eps))
+        assert r.status.value == "equilibrium"
+        x = np.concatenate(r.profile)
+        cert = gnep_certificate(game, x, r.multipliers)
+        assert not cert.verified, (eps, cert.kkt_gaps, cert.slack)
+        forged = copy.deepcopy(env)
+        forged["result"] = json.loads(json.dumps(envelope(r, model(12.0 - eps))))["result"]
+        forged["result"]["certificate"].update(
+            {k: [float(v) for v in getattr(cert, k)] for k in ("gains", "found_gains", "kkt_gaps", "scales",
+                                                              "rounding", "violations", "slackness")})
+        forged["result"]["certificate"]["verified"] = True
+        assert not verify(forged).established

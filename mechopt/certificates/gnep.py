@@ -31,9 +31,13 @@ The tolerance is relative to the smaller of each player's utility variation over
 x*_-i fixed (:meth:`~mechopt.games.generalized.GeneralizedGame.utility_variation`, unchanged by
 adding constants to u_i or translating the boxes) and the magnitude of u_i at x* itself
 (:meth:`~mechopt.games.generalized.GeneralizedGame.answer_magnitudes`, free of the boxes): so
-neither a wider box, nor a translation, nor an added constant loosens it; 128 eps times the magnitude of the terms the gains are
-computed from (and mu*^T the constraints' terms, and the terms of grad L times the distances (B)
-multiplies it by, :func:`gradient_rounding`) is a rounding allowance only.  Shared-constraint
+neither a wider box, nor a translation, nor an added constant loosens it.  The rounding allowance
+is 128 eps times the magnitude of the terms the gains are computed from at the deviations actually
+evaluated (:meth:`~mechopt.games.generalized.GeneralizedGame.gain_magnitude`; for a quadratic,
+|r| |e| + |e|^T |Q_ii| |e| / 2 with e = y - x*_i), plus mu*^T the constraints' terms at x*: never
+a term over the whole box.  In (B), each coordinate of r is taken towards zero by its own rounding
+(:func:`stationarity`) rather than the rounding being multiplied by the box and added to the
+allowance, which would let the complementarity term of a point 0.01 off pass in a box 1e10 wide.  Shared-constraint
 violations are relative to the constraints' own magnitude: multiplying every utility by a
 constant changes no verdict; they are relative to each constraint's variation over the boxes
 where that is smaller than its terms at x* (:meth:`~mechopt.games.generalized.GeneralizedGame.violations`),
@@ -114,7 +118,8 @@ def lagrangian_bound(game: GeneralizedGame, x: np.ndarray, i: int, y: np.ndarray
                      lam: np.ndarray | None = None) -> float:
     """(B): an upper bound on max u_i(z, x_-i) - u_i(y, x_-i) over player i's feasible set, for
     mu >= 0 and player i's own multipliers lam >= 0 (zero by default), valid when u_i is concave
-    in x_i, g convex and h_i convex in x_i (module doc)."""
+    in x_i, g convex and h_i convex in x_i (module doc), with each coordinate of r = grad L(y)
+    taken towards zero by its rounding (:func:`stationarity`)."""
     t = np.array(x, dtype=float)
     b = game.block(i)
     t[b] = y
@@ -122,28 +127,30 @@ def lagrangian_bound(game: GeneralizedGame, x: np.ndarray, i: int, y: np.ndarray
     own = np.zeros(rows.size - game.m) if lam is None else np.asarray(lam, dtype=float)
     mu = np.concatenate([np.asarray(mu, dtype=float), own])
     with np.errstate(all="ignore"):
-        r = game.pseudo_gradient(t)[b]
+        r = stationarity(game, t, i, mu)
         err = game.pseudo_gradient_error(t)[b]
         g = game.all_constraints(t)[rows]
-        if g.size:
-            r = r - game.all_jacobian(t)[rows][:, b].T @ mu
     lo, hi = game.lower[b], game.upper[b]
     box = np.maximum(r * (hi - y), r * (lo - y)).sum() + (err * (hi - lo)).sum()
     value = float(box - mu @ g) if g.size else float(box)
     return value if np.isfinite(value) else float("inf")
 
 
-def gradient_rounding(game: GeneralizedGame, x: np.ndarray, nu: np.ndarray) -> np.ndarray:
-    """Per player, the magnitude of the terms r = grad_{x_i} L is computed from (the gradient's
-    terms and |J_c|^T nu) times the farthest each coordinate can move in its box: (B) multiplies r
-    by those distances, so its rounding, in units of ROUNDING, is this sum."""
-    with np.errstate(all="ignore"):
-        terms = game.gradient_magnitudes(x)
-        if nu.size:
-            terms = terms + (np.abs(game.all_jacobian(x)) * game.multiplier_mask()).T @ nu
-    reach = np.maximum(game.upper - x, x - game.lower)
-    out = np.array([float(terms[game.block(i)] @ reach[game.block(i)]) for i in range(game.n)])
-    return np.where(np.isfinite(out), out, 0.0)
+def stationarity(game: GeneralizedGame, t: np.ndarray, i: int, nu: np.ndarray) -> np.ndarray:
+    """r = grad_{x_i} u_i(t) - J_c(t)^T nu over player i's rows of c (nu: shared then player i's own
+    multipliers), each coordinate moved towards zero by its rounding, ROUNDING times the magnitude
+    of the terms it is computed from (the gradient's terms and |J_c|^T |nu|).  A coordinate zero up
+    to the rounding of its own terms is zero: that is judged on the answer's own scale, where
+    multiplying r by the distances to the box's bounds, as (B) does, would grow the allowance with
+    the box."""
+    b, rows = game.block(i), game.rows(i)
+    r = game.pseudo_gradient(t)[b]
+    terms = game.gradient_magnitudes(t)[b]
+    if rows.size:
+        J = game.all_jacobian(t)[rows][:, b]
+        r = r - J.T @ nu
+        terms = terms + np.abs(J).T @ np.abs(nu)
+    return np.sign(r) * np.maximum(np.abs(r) - ROUNDING * terms, 0.0)
 
 
 def _feasible_towards(game: GeneralizedGame, x: np.ndarray, i: int, y: np.ndarray, tol: float) -> np.ndarray:
@@ -167,36 +174,20 @@ def _feasible_towards(game: GeneralizedGame, x: np.ndarray, i: int, y: np.ndarra
 
 def _convex_program_response(game: GeneralizedGame, x: np.ndarray, i: int,
                              scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """Player i's best response and the duals of its shared constraints and of its own from the
-    cvxpy program (the last constraints, :meth:`~GeneralizedGame.program`), its objective divided
-    by the player's utility variation (None when the game has no program for this player or the
+    """Player i's best response and the multipliers of its shared constraints and of its own
+    from its cvxpy program (:meth:`~GeneralizedGame.response_program`), its objective divided by
+    the player's utility variation (None when the game has no program for this player or the
     solver fails).  An inaccurate solution is still a deviation to evaluate and a point to bound
     at: both are rigorous whatever its accuracy."""
-    built = game.program(i, x)
-    if built is None:
-        return None
-    import warnings
-
-    import cvxpy as cp
-
-    y, objective, constraints = built
-    problem = cp.Problem(cp.Maximize(objective / scale), constraints)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            problem.solve(solver=cp.CLARABEL)
-    except cp.error.SolverError:
-        return None
-    if problem.status not in ("optimal", "optimal_inaccurate") or y.value is None:
+    program = game.response_program(i)
+    y = None if program is None else program.solve(x, scale)
+    if y is None:
         return None
     b = game.block(i)
+    shared, own = program.duals(scale)
     count = int(np.sum(game.owners == i))
-    duals = []
-    for size, position in ((game.m, -1 - (count > 0)), (count, -1)):
-        dual = constraints[position].dual_value if size else None
-        duals.append(np.zeros(size) if dual is None else
-                     scale * np.maximum(np.atleast_1d(np.asarray(dual, dtype=float)), 0.0))
-    return np.clip(np.asarray(y.value, dtype=float).ravel(), game.lower[b], game.upper[b]), duals[0], duals[1]
+    return (np.clip(y, game.lower[b], game.upper[b]), np.zeros(game.m) if shared is None else shared,
+            np.zeros(count) if own is None else own)
 
 
 def _local_response(game: GeneralizedGame, x: np.ndarray, i: int, scale: float) -> np.ndarray:
@@ -283,7 +274,6 @@ def gnep_certificate(game: GeneralizedGame, x: np.ndarray, mu: np.ndarray, lam: 
     with np.errstate(all="ignore"):
         current = game.utilities(x)
         variation = game.utility_variation(x)
-        terms = game.utility_magnitudes(x)
         g = game.all_constraints(x)
         g_terms = game.all_magnitudes(x)
         violations = game.violations(x)
@@ -298,11 +288,13 @@ def gnep_certificate(game: GeneralizedGame, x: np.ndarray, mu: np.ndarray, lam: 
         b = game.block(i)
         unit = float(variation[i]) if 0.0 < variation[i] < np.inf else max(abs(float(current[i])), 1.0)
         program = _convex_program_response(game, x, i, unit) if game.concavity_proven else None
+        evaluated = []
         if program is None:
             search = "slsqp"
             y, bound = _local_response(game, x, i, unit), kkt[i]
         else:
             y, mu_i, lam_i = program
+            evaluated.append(y)
             with np.errstate(all="ignore"):
                 at_y = game.gain(i, x, y)
             bound = min(kkt[i], float(at_y + lagrangian_bound(game, x, i, y, mu_i, lam_i)))
@@ -315,7 +307,8 @@ def gnep_certificate(game: GeneralizedGame, x: np.ndarray, mu: np.ndarray, lam: 
         t = np.array(x)
         t[b] = y
         with np.errstate(all="ignore"):
-            reached_terms[i] = float(game.utility_magnitudes(t)[i])
+            magnitudes = [game.gain_magnitude(i, x, z) for z in [*evaluated, y]]
+            reached_terms[i] = max((v for v in magnitudes if np.isfinite(v)), default=0.0)
             # (B) bounds the gains of feasible deviations; a response feasible to tol may gain up
             # to mu^T c(response) more
             rows = game.rows(i)
@@ -325,9 +318,8 @@ def gnep_certificate(game: GeneralizedGame, x: np.ndarray, mu: np.ndarray, lam: 
     with np.errstate(all="ignore"):
         scales = np.minimum(variation, np.abs(game.answer_magnitudes(x)))
     scales = np.where(np.isfinite(scales), scales, variation)
-    rounding = ROUNDING * (np.maximum(terms, np.where(np.isfinite(reached_terms), reached_terms, 0.0)) + scales
-                           + np.array([nu_plus[game.rows(i)] @ g_terms[game.rows(i)] for i in range(game.n)])
-                           + gradient_rounding(game, x, nu_plus))
+    rounding = ROUNDING * (reached_terms + scales
+                           + np.array([nu_plus[game.rows(i)] @ g_terms[game.rows(i)] for i in range(game.n)]))
     slack = tol * scales + rounding
     contradicted = bool(declared and ((np.isfinite(curvature) and curvature > 0)
                                       or np.any(found > gains + beyond + slack)))

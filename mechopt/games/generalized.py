@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -100,10 +101,11 @@ class GeneralizedGame(ABC):
     def utilities(self, x: np.ndarray) -> np.ndarray:
         """u(x), shape (n,), at a flat profile."""
 
-    def utility_magnitudes(self, x: np.ndarray) -> np.ndarray:
-        """The magnitude of the terms :meth:`gain` is computed from at x (default |u_i(x)|): a
-        certificate's rounding allowance is relative to it, never its tolerance."""
-        return np.abs(self.utilities(x))
+    def gain_magnitude(self, i: int, x: np.ndarray, y: np.ndarray) -> float:
+        """The magnitude of the terms :meth:`gain` of player i deviating from x_i to y is computed
+        from (default |u_i(y, x_-i)| + |u_i(x)|): a certificate's rounding allowance is relative to
+        it at the deviations it evaluates, never its tolerance, and never to the boxes."""
+        return abs(self.deviation_utility(i, x, y)) + abs(float(self.utilities(x)[i]))
 
     def answer_magnitudes(self, x: np.ndarray) -> np.ndarray:
         """The magnitude of the utilities at x itself, free of the boxes (default: the game's
@@ -248,12 +250,10 @@ class GeneralizedGame(ABC):
         """u_i(y, x_-i) - u_i(x) (families override it with a form free of u_i's constants)."""
         return self.deviation_utility(i, x, y) - float(self.utilities(x)[i])
 
-    def program(self, i: int, x: np.ndarray) -> tuple[Any, Any, list[Any]] | None:
-        """Player i's best-response problem given x_-i as a cvxpy program, (variable, concave
-        objective, constraints), when the game's families are DCP-expressible; None otherwise.
-        The constraints end with the shared ones (one cvxpy constraint of m rows, when m > 0) and
-        then player i's own (one constraint of its rows, when it has any): their duals are read
-        from those positions."""
+    def response_program(self, i: int) -> ResponseProgram | None:
+        """Player i's best-response problem as a cvxpy program built once, with Parameters for the
+        others' strategies and the objective's unit (:class:`ResponseProgram`), when the game's
+        families are DCP-expressible; None otherwise."""
         return None
 
     def affine_form(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
@@ -261,6 +261,50 @@ class GeneralizedGame(ABC):
         player-specific ones, :meth:`all_constraints`) when both are affine in closed form; None
         otherwise."""
         return None
+
+
+@dataclass(frozen=True)
+class ResponseProgram:
+    """Player i's best response as one parametrized (DPP) cvxpy problem, maximize u_i(y, x_-i) /
+    scale over y in the box under the shared constraints and player i's own: :meth:`solve` assigns
+    the Parameters for x_-i and the unit and re-solves, so the problem is canonicalized once
+    however many times it is solved (cvxpy's DPP cache)."""
+
+    problem: Any
+    variable: Any
+    assign: Callable[[np.ndarray, float], None]
+    """Sets the Parameters for the flat profile's other players and the objective's unit."""
+    shared: Any = None
+    """The constraint of the m shared rows (None when m = 0): its duals are the shared multipliers."""
+    own: Any = None
+    """The constraint of player i's own rows (None when it has none)."""
+
+    def solve(self, x: np.ndarray, scale: float, **options: Any) -> np.ndarray | None:
+        """The maximizer given x_-i with the objective divided by ``scale`` (Clarabel with
+        ``options``); None when the solver fails or returns no point."""
+        import warnings
+
+        import cvxpy as cp
+
+        self.assign(np.asarray(x, dtype=float), float(scale))
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                self.problem.solve(solver=cp.CLARABEL, **options)
+        except cp.error.SolverError:
+            return None
+        if self.problem.status not in ("optimal", "optimal_inaccurate") or self.variable.value is None:
+            return None
+        return np.asarray(self.variable.value, dtype=float).ravel()
+
+    def duals(self, scale: float) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """The multipliers of the shared rows and of player i's own in utility units (the duals
+        times ``scale``, negative parts dropped); None for a constraint without duals."""
+        out = []
+        for constraint in (self.shared, self.own):
+            dual = None if constraint is None else constraint.dual_value
+            out.append(None if dual is None else scale * np.maximum(np.atleast_1d(np.asarray(dual, dtype=float)), 0.0))
+        return out[0], out[1]
 
 
 def scale_of(lower: np.ndarray, upper: np.ndarray, x: np.ndarray) -> np.ndarray:

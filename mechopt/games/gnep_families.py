@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from mechopt.games.generalized import GeneralizedGame, check_feasible
+from mechopt.games.generalized import GeneralizedGame, ResponseProgram, check_feasible
 
 
 def _boxes(bounds: list[Any], field: str = "bounds") -> tuple[tuple[int, ...], np.ndarray, np.ndarray]:
@@ -123,15 +123,13 @@ class QuadraticGame(GeneralizedGame):
         ax = np.abs(x)
         return 0.5 * np.einsum("j,ijk,k->i", ax, np.abs(self.Q), ax) + np.abs(self.c) @ ax
 
-    def utility_magnitudes(self, x: np.ndarray) -> np.ndarray:
-        """The terms :meth:`gain` is computed from: the gradient's own terms (|Q_i x| and |c_i|,
-        rounded as they are summed) times the widths, and the curvature term."""
-        w, ax = self.upper - self.lower, np.abs(x)
-        out = self.utility_variation(x)
-        for i in range(self.n):
-            b = self.block(i)
-            out[i] += float((np.abs(self.Q[i][b, :]) @ ax + np.abs(self.c[i][b])) @ w[b])
-        return out
+    def gain_magnitude(self, i: int, x: np.ndarray, y: np.ndarray) -> float:
+        """The terms :meth:`gain` is computed from at the deviation e = y - x_i: the gradient's own
+        terms (|Q_i x| and |c_i|, rounded as they are summed) times |e|, and e^T |Q_ii| e / 2."""
+        b = self.block(i)
+        e = np.abs(np.asarray(y, dtype=float) - x[b])
+        terms = np.abs(self.Q[i][b, :]) @ np.abs(x) + np.abs(self.c[i][b])
+        return float(terms @ e + 0.5 * e @ np.abs(self.Q[i][b, b]) @ e)
 
     def gain(self, i: int, x: np.ndarray, y: np.ndarray) -> float:
         """r_i^T e - e^T Q_ii e / 2 with e = y - x_i: exact for a quadratic, and free of d_i and of
@@ -175,24 +173,38 @@ class QuadraticGame(GeneralizedGame):
     def all_magnitudes(self, x: np.ndarray) -> np.ndarray:
         return np.concatenate([self.constraint_magnitudes(x), np.abs(self.P) @ np.abs(x) + np.abs(self.p_rhs)])
 
-    def program(self, i: int, x: np.ndarray) -> tuple[Any, Any, list[Any]] | None:
+    def response_program(self, i: int) -> ResponseProgram | None:
+        """maximize -(y^T Q_ii y / 2 + (Q_i,-i x_-i + c_i)^T y) / scale over player i's box,
+        A_i y <= b - A_-i x_-i and player i's own rows alike; the linear term and the right-hand
+        sides are Parameters, the quadratic term weighted by 1 / scale."""
         if not self._proven:
             return None
         import cvxpy as cp
 
         own = self.block(i)
-        y = cp.Variable(self.dims[i])
-        rest = np.array(x, dtype=float)
-        rest[own] = 0.0
-        linear = self.Q[i][own, :] @ rest + self.c[i][own]
-        objective = -(0.5 * cp.quad_form(y, self.Q[i][own, own], assume_PSD=True) + linear @ y)
-        constraints = [y >= self.lower[own], y <= self.upper[own]]
-        if self.A.shape[0]:
-            constraints.append(self.A[:, own] @ y + self.A @ rest <= self.b)
         mine = self._owners == i
+        y = cp.Variable(self.dims[i])
+        weight, linear = cp.Parameter(nonneg=True), cp.Parameter(self.dims[i])
+        objective = -(0.5 * weight * cp.quad_form(y, self.Q[i][own, own], assume_PSD=True) + linear @ y)
+        constraints = [y >= self.lower[own], y <= self.upper[own]]
+        shared_rhs, own_rhs = cp.Parameter(self.A.shape[0]), cp.Parameter(int(np.sum(mine)))
+        shared = own_rows = None
+        if self.A.shape[0]:
+            shared = self.A[:, own] @ y <= shared_rhs
+            constraints.append(shared)
         if np.any(mine):
-            constraints.append(self.P[mine][:, own] @ y + self.P[mine] @ rest <= self.p_rhs[mine])
-        return y, objective, constraints
+            own_rows = self.P[mine][:, own] @ y <= own_rhs
+            constraints.append(own_rows)
+
+        def assign(x: np.ndarray, scale: float) -> None:
+            rest = np.array(x, dtype=float)
+            rest[own] = 0.0
+            weight.value = 1.0 / scale
+            linear.value = (self.Q[i][own, :] @ rest + self.c[i][own]) / scale
+            shared_rhs.value = self.b - self.A @ rest
+            own_rhs.value = self.p_rhs[mine] - self.P[mine] @ rest
+
+        return ResponseProgram(cp.Problem(cp.Maximize(objective), constraints), y, assign, shared, own_rows)
 
     def affine_form(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         M = self.pseudo_jacobian(np.zeros(self.size))
@@ -271,12 +283,18 @@ class VectorDataSharingGame(GeneralizedGame):
 
     def answer_magnitudes(self, x: np.ndarray) -> np.ndarray:
         """The terms of u_i at x, top and intercept (constants) left out: free of the boxes."""
-        return self.utility_magnitudes(x)
-
-    def utility_magnitudes(self, x: np.ndarray) -> np.ndarray:
-        """The terms :meth:`gain` is computed from (top and intercept, constants, excluded)."""
         X, _, power = self._parts(x)
         return (self.coefficient * power + self.slope * X + 0.5 * self.curvature * X**2).sum(axis=1)
+
+    def gain_magnitude(self, i: int, x: np.ndarray, y: np.ndarray) -> float:
+        """The terms :meth:`gain` is computed from at the deviation y: both power terms, the linear
+        cost of y - x_i and both quadratic costs (top and intercept, constants, excluded)."""
+        X, base, power = self._parts(x)
+        y = np.asarray(y, dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            payoff = self.coefficient[i] * ((base + y - X[i]) ** -self.exponent[i] + power[i])
+        cost = self.slope[i] * np.abs(y - X[i]) + 0.5 * self.curvature[i] * (y**2 + X[i] ** 2)
+        return float(np.sum(payoff + cost))
 
     def gain(self, i: int, x: np.ndarray, y: np.ndarray) -> float:
         """u_i(y, x_-i) - u_i(x) without the constants top and intercept."""
@@ -326,19 +344,43 @@ class VectorDataSharingGame(GeneralizedGame):
             return np.zeros(0)
         return np.array([float(np.sum(np.abs(x))) + self.capacity])
 
-    def program(self, i: int, x: np.ndarray) -> tuple[Any, Any, list[Any]]:
+    def response_program(self, i: int) -> ResponseProgram:
+        """maximize sum_t [-coefficient_it s_t^-exponent_it - slope_it y_t - curvature_it y_t^2 / 2]
+        / scale with s = y + S_-i + shift (the constants top and intercept left out), over
+        [0, tau_i] and the capacity: s is a variable tied to the Parameter S_-i + shift by an
+        equality, so that the weights 1 / scale may be Parameters too (DPP).  Every parameter but
+        the exponents is a Parameter, so that the players sharing their exponents share one
+        problem, canonicalized once (:meth:`_shared_program`)."""
+        T = self.types
+        problem, y, shared, (others, payoff, slope, curvature, tau, room) = self._shared_program(i)
+
+        def assign(x: np.ndarray, scale: float) -> None:
+            X = np.asarray(x, dtype=float).reshape(-1, T)
+            others.value = X.sum(axis=0) - X[i] + self.shift
+            payoff.value, slope.value = self.coefficient[i] / scale, self.slope[i] / scale
+            curvature.value, tau.value = self.curvature[i] / scale, self.tau[i]
+            room.value = (self.capacity or 0.0) - (float(np.sum(X)) - float(np.sum(X[i])))
+
+        return ResponseProgram(problem, y, assign, shared)
+
+    def _shared_program(self, i: int) -> tuple[Any, Any, Any, tuple[Any, ...]]:
+        """The problem of the players with player i's exponents (built on first use and kept):
+        the problem, its variable y, the capacity constraint and the Parameters."""
         import cvxpy as cp
 
-        X = np.asarray(x, dtype=float).reshape(-1, self.types)
-        others = X.sum(axis=0) - X[i]
-        y = cp.Variable(self.types)
-        objective = 0
-        for t in range(self.types):
-            objective = objective + (self.top[i, t] - self.coefficient[i, t]
-                                     * cp.power(y[t] + others[t] + self.shift, -self.exponent[i, t], approx=False)
-                                     - self.slope[i, t] * y[t] - 0.5 * self.curvature[i, t] * cp.square(y[t])
-                                     - self.intercept[i, t])
-        constraints = [y >= 0, y <= self.tau[i]]
-        if self.capacity is not None:
-            constraints.append(cp.sum(y) + float(np.sum(X)) - float(np.sum(X[i])) <= self.capacity)
-        return y, objective, constraints
+        programs = self.__dict__.setdefault("_programs", {})
+        key = tuple(self.exponent[i])
+        if key not in programs:
+            T = self.types
+            y, s = cp.Variable(T), cp.Variable(T)
+            others, room = cp.Parameter(T), cp.Parameter()
+            payoff, slope, curvature, tau = (cp.Parameter(T, nonneg=True) for _ in range(4))
+            objective = -(sum(payoff[t] * cp.power(s[t], -key[t], approx=False) for t in range(T))
+                          + slope @ y + 0.5 * curvature @ cp.square(y))
+            constraints = [s == y + others, y >= 0, y <= tau]
+            shared = None if self.capacity is None else cp.sum(y) <= room
+            if shared is not None:
+                constraints.append(shared)
+            programs[key] = (cp.Problem(cp.Maximize(objective), constraints), y, shared,
+                             (others, payoff, slope, curvature, tau, room))
+        return programs[key]

@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 
 from mechopt.core.status import Termination
-from mechopt.games.generalized import GeneralizedGame
+from mechopt.games.generalized import GeneralizedGame, ResponseProgram
 from mechopt.solvers.gnep_newton import GNEPOutcome
 
 Order = Literal["gauss-seidel", "jacobi"]
@@ -39,25 +39,20 @@ def response_scale(game: GeneralizedGame, x: np.ndarray, i: int) -> float:
     return scale if scale > 0.0 else 1.0
 
 
-def best_response(game: GeneralizedGame, x: np.ndarray, i: int, feasibility: float = 1e-9) -> np.ndarray:
-    """Player i's best response to x_-i under the shared constraints and its own: the cvxpy program
-    where the game has one, else SLSQP from x_i and, when that point violates a constraint binding
-    player i by more than ``feasibility`` (:meth:`~GeneralizedGame.violations`), from the box
-    midpoint; the best feasible point found (the least violating one when none is)."""
+def best_response(game: GeneralizedGame, x: np.ndarray, i: int, feasibility: float = 1e-9,
+                  program: ResponseProgram | None = None) -> np.ndarray:
+    """Player i's best response to x_-i under the shared constraints and its own: ``program``
+    (player i's :meth:`~GeneralizedGame.response_program`, built once by the caller and re-solved
+    with x_-i as its Parameters) where the game has one, else SLSQP from x_i and, when that point
+    violates a constraint binding player i by more than ``feasibility``
+    (:meth:`~GeneralizedGame.violations`), from the box midpoint; the best feasible point found
+    (the least violating one when none is)."""
     b = game.block(i)
     scale = response_scale(game, x, i)
-    built = game.program(i, x)
-    if built is not None:
-        import cvxpy as cp
-
-        y, objective, constraints = built
-        problem = cp.Problem(cp.Maximize(objective / scale), constraints)
-        try:
-            problem.solve(solver=cp.CLARABEL, **CLARABEL_ACCURACY)
-            if y.value is not None:
-                return np.clip(np.asarray(y.value, dtype=float).ravel(), game.lower[b], game.upper[b])
-        except cp.error.SolverError:
-            pass
+    if program is not None:
+        y = program.solve(x, scale, **CLARABEL_ACCURACY)
+        if y is not None:
+            return np.clip(y, game.lower[b], game.upper[b])
     from scipy.optimize import minimize
 
     lo, hi = game.lower[b], game.upper[b]
@@ -118,18 +113,19 @@ def fit_multipliers(game: GeneralizedGame, x: np.ndarray, active_rtol: float = 1
 def gnep_br_solve(game: GeneralizedGame, *, start: np.ndarray | None = None, order: Order = "gauss-seidel",
                   tol: float = 1e-10, max_iter: int = 500, max_seconds: float = np.inf) -> GNEPOutcome:
     """Best-response dynamics (module doc) until no player moves by more than ``tol`` of its box
-    width in one round."""
+    width in one round; each player's convex program is built once, before the first round."""
     if order not in ("gauss-seidel", "jacobi"):
         raise ValueError(f"order: expected 'gauss-seidel' or 'jacobi', got {order!r}")
     t0 = time.perf_counter()
     x = 0.5 * (game.lower + game.upper) if start is None else np.clip(start, game.lower, game.upper)
     w = game.upper - game.lower
     termination, rounds, move = Termination.MAX_ITERATIONS, 0, float("inf")
+    programs = [game.response_program(i) for i in range(game.n)]
     for rounds in range(1, max_iter + 1):
         previous = x.copy()
         base = x.copy()
         for i in range(game.n):
-            reply = best_response(game, base if order == "jacobi" else x, i)
+            reply = best_response(game, base if order == "jacobi" else x, i, program=programs[i])
             x[game.block(i)] = reply
         move = float(np.max(np.abs(x - previous) / w, initial=0.0))
         if order == "jacobi" and np.any(game.violations(x) > 0):  # simultaneous replies may overshoot
