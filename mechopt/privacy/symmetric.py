@@ -36,7 +36,7 @@ def real_roots(poly: Polynomial, lo: float = 0.0, hi: float = 1.0) -> np.ndarray
     coefficients below 1e-300 of the largest are dropped first: their roots lie beyond 1e300 /
     degree, and the companion matrix would overflow (a cost of 1e-313, say)."""
     coef = poly.trim().coef
-    while coef.size > 1 and np.max(np.abs(coef)) > 1e300 * abs(coef[-1]):
+    while coef.size > 1 and abs(coef[-1]) < 1e-300 * np.max(np.abs(coef)):
         coef = coef[:-1]
     poly = Polynomial(coef)
     if poly.degree() < 1:
