@@ -97,6 +97,51 @@ def test_harker(method: str) -> None:
     np.testing.assert_allclose(r.multipliers, [0.0], atol=1e-9)
 
 
+def nashopt_gne_3() -> QuadraticGame:
+    """nashopt's examples/gne example_gne_3: two players of 10 coordinates in [-3, 3], costs
+    sum((x1 + x2)^2) + |x|^2 and sum((x1 + x2 - 10)^2) + |x|^2, -15 <= sum(x) <= 15."""
+    Q = np.kron(np.array([[4.0, 2.0], [2.0, 4.0]]), np.eye(10))
+    return QuadraticGame(Q=[Q, Q], c=[np.zeros(20), np.full(20, -20.0)], bounds=[[(-3.0, 3.0)] * 10] * 2,
+                         A=np.vstack([np.ones(20), -np.ones(20)]), b=[15.0, 15.0], d=[0.0, 1000.0])
+
+
+def nashopt_vgne_1() -> QuadraticGame:
+    """nashopt's examples/vgne example_vgne_1, seeded as there: three players of 2 coordinates in
+    [-1, 1], costs x^T Q_i x / 2 + c_i^T x, A x <= b (6 rows) and sum(x) = 1 as two inequalities."""
+    rng = np.random.RandomState(3)
+    Q, c = [], []
+    for _ in range(3):
+        root = rng.randn(6, 6)
+        Q.append(root @ root.T + 1e-3 * np.eye(6))
+        c.append(10.0 * rng.randn(6))
+    A, b = 0.5 * rng.randn(3, 6), rng.rand(6)
+    return QuadraticGame(Q=Q, c=c, bounds=[[(-1.0, 1.0)] * 2] * 3, A=np.vstack([A, -A, np.ones(6), -np.ones(6)]),
+                         b=np.concatenate([b, [1.0, -1.0]]))
+
+
+def test_newton_alone_from_the_midpoint_solves_nashopts_gne_3_and_vgne_1() -> None:
+    """From the box midpoint x = 0, where every utility's terms vanish, Newton alone converges and
+    verifies (no fallback).  It once took its first units from the answer's scale there (1e-12 of
+    the game's) and stalled.  example_gne_3 in closed form: player 1's stationarity gives
+    x1 = -x2 / 2, player 2's x2 = (10 - x1) / 2 = 20/3 > 3, so x2 = 3 at its bound, x1 = -3/2,
+    sum(x) = 15 with multipliers 0; the pseudo-Jacobian is symmetric positive definite, so this
+    variational equilibrium is unique.  example_vgne_1 against the exact MCP solution of
+    pyomo-mip (the equality's two multipliers compared by their difference)."""
+    for game in (nashopt_gne_3(), nashopt_vgne_1()):
+        r = solve_gnep(game)
+        attempts = r.stats.parameters["attempts"]
+        assert r.status is Status.EQUILIBRIUM and r.stats.method == "newton"
+        assert len(attempts) == 1 and attempts[0]["termination"] == "converged" and attempts[0]["verified"]
+    r = solve_gnep(nashopt_gne_3())
+    np.testing.assert_allclose(np.concatenate(r.profile), [-1.5] * 10 + [3.0] * 10, atol=1e-9)
+    np.testing.assert_allclose(r.multipliers, [0.0, 0.0], atol=1e-9)
+    r, exact = solve_gnep(nashopt_vgne_1()), solve_gnep(nashopt_vgne_1(), method="pyomo-mip")
+    assert exact.status is Status.EQUILIBRIUM
+    np.testing.assert_allclose(np.concatenate(r.profile), np.concatenate(exact.profile), atol=1e-9)
+    np.testing.assert_allclose(r.multipliers[:6], exact.multipliers[:6], atol=1e-7)
+    assert r.multipliers[6] - r.multipliers[7] == pytest.approx(exact.multipliers[6] - exact.multipliers[7], abs=1e-6)
+
+
 @pytest.mark.parametrize("scale", [1e-9, 1e-3, 1e3, 1e9])
 def test_scaling_the_utilities_changes_no_answer_and_no_verdict(scale: float) -> None:
     r = solve_gnep(fk_quadratic(scale))

@@ -10,10 +10,14 @@ searched alone: player i's utility unit sigma_i is the certificate's scale of it
 :mod:`mechopt.certificates.gnep`), each constraint's unit its translation-free scale there
 (:meth:`~mechopt.games.generalized.GeneralizedGame.constraint_scales`); they are recomputed at the
 point each Newton run stops, and Newton runs again from it while they change by more than a factor
-of ``UNIT_CHANGE`` (from the box midpoint of a box 1e9 wide, the first units are 1e18 times the
-answer's).  The strategies are held as y = x / d, the box widths d a pure change of unit (no
-translation: a coordinate keeps its own floating-point resolution however far its box lies from
-the origin).  With the Lagrangian's ascent direction in utility units
+of ``UNIT_CHANGE``.  The first run, from a start that is not an answer, takes u_i's variation
+alone: the magnitude of u_i's terms there says nothing of the answer's scale (at x = 0 those of a
+quadratic vanish, every unit would be 1e-12 of the game's, Newton would have to cross 1e11 of
+them and stalls), and units too large only cost a run more (from the box midpoint of a box 1e9
+wide, the first units are 1e18 times the answer's).  The strategies are held as y = x / d, the box
+widths d a pure change of unit (no translation: a coordinate keeps its own floating-point
+resolution however far its box lies from the origin).  With the Lagrangian's ascent direction in
+utility units
 
     G_j = d_j (F_j(x) - (J_c(x)^T mu)_j) / sigma_i(j),     mu_k = s nu_k / cscale_k,
 
@@ -100,17 +104,18 @@ class Units:
         return bool(np.all(np.abs(np.log(mine / theirs)) <= np.log(UNIT_CHANGE)))
 
 
-def units_at(game: GeneralizedGame, x: np.ndarray) -> Units:
+def units_at(game: GeneralizedGame, x: np.ndarray, *, reached: bool = True) -> Units:
     """Newton's units at x (module doc): sigma_i the smaller of player i's utility variation over
-    its box and its utilities' magnitude at x (the certificate's scale), floored at 1e-12 of the
-    largest (a player whose terms vanish at x keeps a unit); d_j the length over which u_i moves by
-    sigma_i at x, the smaller of sqrt(sigma_i / |dF_j/dx_j|) (curvature) and sigma_i / |F_j|
-    (slope), at most the box width; cscale the constraints' scales at x."""
+    its box and its utilities' magnitude at x (the certificate's scale) at a point Newton
+    ``reached``, the variation alone at a start, floored at 1e-12 of the largest (a player whose
+    terms vanish at x keeps a unit); d_j the length over which u_i moves by sigma_i at x, the
+    smaller of sqrt(sigma_i / |dF_j/dx_j|) (curvature) and sigma_i / |F_j| (slope), at most the
+    box width; cscale the constraints' scales at x."""
     w = game.upper - game.lower
     with np.errstate(all="ignore"):
         variation = game.utility_variation(x)
         magnitude = np.abs(game.answer_magnitudes(x))
-        scale = np.fmin(variation, magnitude)
+        scale = np.fmin(variation, magnitude) if reached else variation
         cscale = game.constraint_scales(x)
         F = game.pseudo_gradient(x)
         curvature = np.abs(np.diag(game.pseudo_jacobian(x)))
@@ -255,7 +260,7 @@ def gnep_newton_solve(game: GeneralizedGame, *, start: np.ndarray | None = None,
     deadline = t0 + max_seconds
     x = 0.5 * (game.lower + game.upper) if start is None else np.clip(start, game.lower, game.upper)
     mu = np.zeros(game.m + game.p)
-    units = units_at(game, x)
+    units = units_at(game, x, reached=False)
     used, runs = 0, 0
     termination, Phi = Termination.MAX_ITERATIONS, np.full(1, np.inf)
     while True:
