@@ -1,7 +1,7 @@
 """Best-response dynamics for generalized games, the baseline: players in turn (Gauss-Seidel) or
 all at once (Jacobi) play a best response to the others under the shared constraints, each a
 convex program in cvxpy where the game's families are DCP-expressible
-(:meth:`~mechopt.games.generalized.GeneralizedGame.program`), SLSQP otherwise.
+(:meth:`~mechopt.games.generalized.GeneralizedGame.response_program`, built once), SLSQP otherwise.
 
 Best-response dynamics reach *a* generalized equilibrium when they converge, not necessarily the
 variational one: the common multipliers are then fitted to the players' stationarity conditions
