@@ -437,24 +437,33 @@ class CallableGeneralizedGame(GeneralizedGame):
         return _jacobian(self.pseudo_gradient, x, self.lower, self.upper,
                          JACOBIAN_STEP if self._du is None else JACOBIAN_STEP_EXACT)
 
-    def constraints(self, x: np.ndarray) -> np.ndarray:
+    def _values(self, x: np.ndarray, functions: list[Utility]) -> np.ndarray:
         p = self.split(np.asarray(x, dtype=float))
-        return np.array([float(g(p)) for g in self._g])
+        return np.array([float(f(p)) for f in functions])
 
-    def constraint_jacobian(self, x: np.ndarray) -> np.ndarray:
+    def _rows(self, x: np.ndarray, functions: list[Utility], gradients: list[Gradient] | None,
+              names: list[str]) -> np.ndarray:
+        """The gradients of ``functions`` at x, one row each: the user's ``gradients`` where given
+        (``names[k]`` in errors), else differences inside the box."""
         x = np.asarray(x, dtype=float)
-        if not self._g:
+        if not functions:
             return np.zeros((0, self.size))
-        if self._dg is not None:
+        if gradients is not None:
             p = self.split(x)
-            return np.array([self.join(dg(p), f"constraint_gradients[{k}]") for k, dg in enumerate(self._dg)])
+            return np.array([self.join(d(p), name) for d, name in zip(gradients, names, strict=True)])
         h = FD_STEP * scale_of(self.lower, self.upper, x)
-        J = np.empty((len(self._g), self.size))
-        for k, g in enumerate(self._g):
-            f = lambda t, g=g: float(g(self.split(t)))  # noqa: E731
+        J = np.empty((len(functions), self.size))
+        for k, fk in enumerate(functions):
+            f = lambda t, fk=fk: float(fk(self.split(t)))  # noqa: E731
             for j in range(self.size):
                 J[k, j] = difference(f, x, j, h[j], self.lower[j], self.upper[j])[0]
         return J
+
+    def constraints(self, x: np.ndarray) -> np.ndarray:
+        return self._values(x, self._g)
+
+    def constraint_jacobian(self, x: np.ndarray) -> np.ndarray:
+        return self._rows(x, self._g, self._dg, [f"constraint_gradients[{k}]" for k in range(len(self._g))])
 
     def constraint_curvature(self, x: np.ndarray, mu: np.ndarray) -> np.ndarray:
         if not self._g or not np.any(mu):
@@ -467,24 +476,10 @@ class CallableGeneralizedGame(GeneralizedGame):
         return self._owners
 
     def player_constraints(self, x: np.ndarray) -> np.ndarray:
-        p = self.split(np.asarray(x, dtype=float))
-        return np.array([float(h(p)) for h in self._h])
+        return self._values(x, self._h)
 
     def player_constraint_jacobian(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x, dtype=float)
-        if not self._h:
-            return np.zeros((0, self.size))
-        if self._dh is not None:
-            p = self.split(x)
-            return np.array([self.join(dh(p), f"player_constraint_gradients[{int(self._owners[k])}]")
-                             for k, dh in enumerate(self._dh)])
-        h = FD_STEP * scale_of(self.lower, self.upper, x)
-        J = np.empty((len(self._h), self.size))
-        for k, hk in enumerate(self._h):
-            f = lambda t, hk=hk: float(hk(self.split(t)))  # noqa: E731
-            for j in range(self.size):
-                J[k, j] = difference(f, x, j, h[j], self.lower[j], self.upper[j])[0]
-        return J
+        return self._rows(x, self._h, self._dh, [f"player_constraint_gradients[{int(i)}]" for i in self._owners])
 
     def player_curvature(self, x: np.ndarray, lam: np.ndarray) -> np.ndarray:
         if not self._h or not np.any(lam):
