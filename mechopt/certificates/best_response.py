@@ -170,16 +170,9 @@ def concave_upper_bound(x: np.ndarray, f: np.ndarray, min_chord: np.ndarray | fl
     multiplies its values' errors by at most 1 + 2 t / w, allowed for at each candidate peak.
     Chords shorter than ``min_chord`` (a length, one per row or for all) are not extended.
     """
-    rows = x.shape[0]
-    shortest = np.broadcast_to(np.asarray(min_chord, dtype=float), (rows,))
-    return np.concatenate([_upper_bound_block(x[i:i + BLOCK_ROWS], f[i:i + BLOCK_ROWS], shortest[i:i + BLOCK_ROWS])
-                           for i in range(0, rows, BLOCK_ROWS)]) if rows else np.empty(0)
-
-
-def _upper_bound_block(x: np.ndarray, f: np.ndarray, min_chord: np.ndarray) -> np.ndarray:
-    """:func:`concave_upper_bound` on a block of rows small enough to stay in cache."""
+    shortest = np.broadcast_to(np.asarray(min_chord, dtype=float), (x.shape[0],))
     return _chord_bounds(np.ascontiguousarray(x, dtype=float), np.ascontiguousarray(f, dtype=float),
-                         np.ascontiguousarray(min_chord, dtype=float), VALUE_ROUNDING)
+                         np.ascontiguousarray(shortest), VALUE_ROUNDING)
 
 
 @numba.njit(cache=True, inline="always", error_model="numpy")

@@ -176,9 +176,16 @@ class QuadraticGame(GeneralizedGame):
     def response_program(self, i: int) -> ResponseProgram | None:
         """maximize -(y^T Q_ii y / 2 + (Q_i,-i x_-i + c_i)^T y) / scale over player i's box,
         A_i y <= b - A_-i x_-i and player i's own rows alike; the linear term and the right-hand
-        sides are Parameters, the quadratic term weighted by 1 / scale."""
+        sides are Parameters, the quadratic term weighted by 1 / scale (built on first use and
+        kept, so the dynamics and the certificate canonicalize it once)."""
         if not self._proven:
             return None
+        programs = self.__dict__.setdefault("_programs", {})
+        if i not in programs:
+            programs[i] = self._build_program(i)
+        return programs[i]
+
+    def _build_program(self, i: int) -> ResponseProgram:
         import cvxpy as cp
 
         own = self.block(i)

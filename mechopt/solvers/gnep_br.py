@@ -39,12 +39,15 @@ def response_scale(game: GeneralizedGame, x: np.ndarray, i: int) -> float:
     return scale if scale > 0.0 else 1.0
 
 
-def best_response(game: GeneralizedGame, x: np.ndarray, i: int, feasibility: float = 1e-9,
-                  program: ResponseProgram | None = None) -> np.ndarray:
+FEASIBILITY = 1e-9
+"""A response violating a constraint that binds its player by more than this is retried."""
+
+
+def best_response(game: GeneralizedGame, x: np.ndarray, i: int, program: ResponseProgram | None = None) -> np.ndarray:
     """Player i's best response to x_-i under the shared constraints and its own: ``program``
     (player i's :meth:`~GeneralizedGame.response_program`, built once by the caller and re-solved
     with x_-i as its Parameters) where the game has one, else SLSQP from x_i and, when that point
-    violates a constraint binding player i by more than ``feasibility``
+    violates a constraint binding player i by more than :data:`FEASIBILITY`
     (:meth:`~GeneralizedGame.violations`), from the box midpoint; the best feasible point found
     (the least violating one when none is)."""
     b = game.block(i)
@@ -80,14 +83,16 @@ def best_response(game: GeneralizedGame, x: np.ndarray, i: int, feasibility: flo
     unit = game.constraint_scales(x)[rows]
     cons = [{"type": "ineq", "fun": lambda yi: -game.all_constraints(profile(yi))[rows] / unit,
              "jac": lambda yi: -game.all_jacobian(profile(yi))[rows][:, b] / unit[:, None]}] if rows.size else []
-    found: list[np.ndarray] = []
+    found: list[tuple[tuple[float, float], np.ndarray]] = []  # ((excess violation, -gain), point)
     for start in (x[b], 0.5 * (lo + hi)):
         res = minimize(negative, start, jac=slope, bounds=list(zip(lo, hi)), constraints=cons, method="SLSQP",
                        options={"maxiter": 500, "ftol": 1e-15})
-        found.append(np.clip(res.x, lo, hi))
-        if violation(found[-1]) <= feasibility:
+        yi = np.clip(res.x, lo, hi)
+        excess = max(violation(yi) - FEASIBILITY, 0.0)
+        found.append(((excess, negative(yi)), yi))
+        if excess == 0.0:
             break
-    return min(found, key=lambda yi: (max(violation(yi) - feasibility, 0.0), negative(yi)))
+    return min(found, key=lambda pair: pair[0])[1]
 
 
 def fit_multipliers(game: GeneralizedGame, x: np.ndarray, active_rtol: float = 1e-7) -> tuple[np.ndarray, np.ndarray]:

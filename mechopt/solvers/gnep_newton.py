@@ -208,7 +208,6 @@ def _run(system: _System, z: np.ndarray, *, tol: float, max_iter: int, deadline:
     """Newton iterations in fixed units from z: the last point, its residual, why it stopped, the
     iterations taken."""
     history: list[float] = []
-    termination, it = Termination.MAX_ITERATIONS, 0
     with np.errstate(all="ignore"):
         Phi, H = system.residual(z, jacobian=True)
         for it in range(1, max_iter + 1):
@@ -247,7 +246,7 @@ def _run(system: _System, z: np.ndarray, *, tol: float, max_iter: int, deadline:
                 return z, Phi, Termination.STALLED, it
             z = trial
             Phi, H = system.residual(z, jacobian=True)
-    return z, Phi, termination, max_iter
+    return z, Phi, Termination.MAX_ITERATIONS, max_iter
 
 
 def gnep_newton_solve(game: GeneralizedGame, *, start: np.ndarray | None = None, tol: float = 1e-13,
@@ -262,7 +261,6 @@ def gnep_newton_solve(game: GeneralizedGame, *, start: np.ndarray | None = None,
     mu = np.zeros(game.m + game.p)
     units = units_at(game, x, reached=False)
     used, runs = 0, 0
-    termination, Phi = Termination.MAX_ITERATIONS, np.full(1, np.inf)
     while True:
         system = _System(game, units)
         z = np.concatenate([x / units.d, mu * units.cscale / units.common])
