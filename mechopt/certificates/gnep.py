@@ -173,7 +173,7 @@ def _feasible_towards(game: GeneralizedGame, x: np.ndarray, i: int, y: np.ndarra
 
 
 def _convex_program_response(game: GeneralizedGame, x: np.ndarray, i: int,
-                             scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+                             scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
     """Player i's best response and the multipliers of its shared constraints and of its own
     from its cvxpy program (:meth:`~GeneralizedGame.response_program`), its objective divided by
     the player's utility variation (None when the game has no program for this player or the
@@ -184,10 +184,8 @@ def _convex_program_response(game: GeneralizedGame, x: np.ndarray, i: int,
     if y is None:
         return None
     b = game.block(i)
-    shared, own = program.duals(scale)
-    count = int(np.sum(game.owners == i))
-    return (np.clip(y, game.lower[b], game.upper[b]), np.zeros(game.m) if shared is None else shared,
-            np.zeros(count) if own is None else own)
+    shared, own = program.duals(scale)  # own None: zeros, as lagrangian_bound takes it
+    return np.clip(y, game.lower[b], game.upper[b]), np.zeros(game.m) if shared is None else shared, own
 
 
 def _local_response(game: GeneralizedGame, x: np.ndarray, i: int, scale: float) -> np.ndarray:
