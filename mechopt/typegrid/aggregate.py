@@ -13,8 +13,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from mechopt.typegrid.symmetric import (BLOCK, SUPER, balanced, monotone, others_sums, own_scan, pooled,
-                                       power_table, value)
+from mechopt.typegrid.symmetric import (BLOCK, SUPER, UNSET, balanced, monotone, others_sums, own_scan,
+                                       pooled, power_table, value)
 from mechopt.typegrid.witness import BASE
 
 
@@ -25,15 +25,15 @@ def _solve(PT: np.ndarray, n: int, K: int, Bs: np.ndarray, prune: bool) -> tuple
     :func:`~mechopt.typegrid.symmetric.own_scan`, which skips blocks of reports that cannot
     improve (the same maximum and the same first maximizer as the plain scan)."""
     nb = len(Bs)
-    dist = np.empty((K + 1, nb))
-    pred = np.empty((K + 1, nb), dtype=np.int64)
+    dist = np.empty((nb, K + 1))  # one graph per row, transposed at the end
+    pred = np.empty((nb, K + 1), dtype=np.int64)
     for j in numba.prange(nb):
         b = balanced(j, nb)
         B = Bs[b]
-        d = np.empty(K + 1)
+        d = dist[b]
         d[0] = np.inf  # report 0's payment is set last; no own-data edge leaves it here
-        m1 = np.full(K // BLOCK + 1, np.inf)
-        m2 = np.full(K // SUPER + 1, np.inf)
+        m1 = np.full(K // BLOCK + 1, UNSET)  # set as each block of reports is complete
+        m2 = np.full(K // SUPER + 1, UNSET)
         h = np.empty(K + 1)
         dq = np.empty(K + 1, dtype=np.int64)
         head, tail = 0, 0
@@ -54,7 +54,7 @@ def _solve(PT: np.ndarray, n: int, K: int, Bs: np.ndarray, prune: bool) -> tuple
                 arg = dq[head]
             best, arg = own_scan(PT, n, B, t, 1, min(t - B, t) - 1, d, m1, m2, 0.0, best, arg, prune)
             d[t] = value(PT, n, B, t, t) - best
-            pred[t, b] = arg
+            pred[b, t] = arg
             if (t + 1) % BLOCK == 0:  # a block of reports complete: its least payment
                 m1[t // BLOCK] = np.min(d[t + 1 - BLOCK: t + 1])
                 if (t + 1) % SUPER == 0:
@@ -63,9 +63,8 @@ def _solve(PT: np.ndarray, n: int, K: int, Bs: np.ndarray, prune: bool) -> tuple
         for t in range(1, K + 1):
             zero = max(zero, value(PT, n, B, 0, t) - value(PT, n, B, t, t) + d[t])
         d[0] = zero
-        pred[0, b] = BASE
-        dist[:, b] = d
-    return dist, pred
+        pred[b, 0] = BASE
+    return dist.T, pred.T  # (K + 1, nb), each graph's column contiguous
 
 
 def aggregate_max_payments(alpha: float, n: int, K: int, eps: float,
@@ -75,4 +74,5 @@ def aggregate_max_payments(alpha: float, n: int, K: int, eps: float,
     Bs = others_sums(n, K) if sums is None else np.asarray(sums, dtype=np.int64)
     PT = power_table(alpha, n, max(K, int(Bs.max())))
     dist, pred = _solve(PT, n, K, Bs, monotone(PT))
-    return dist * eps ** (alpha + 1.0), pred
+    dist *= eps ** (alpha + 1.0)  # in place: the kernel's own array
+    return dist, pred

@@ -15,12 +15,16 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 
+FIGURE_SIZE = (6.4, 4.2)
+"""Inches of the figure a plot draws when no axes are given."""
+
+
 def _axes(ax: Axes | None) -> Axes:
     if ax is not None:
         return ax
     from matplotlib.figure import Figure
 
-    return Figure(figsize=(6.4, 4.2)).subplots()
+    return Figure(figsize=FIGURE_SIZE).subplots()
 
 
 def save_png(ax: Axes, path: str | Path) -> Path:

@@ -49,14 +49,19 @@ def pooled(PT: np.ndarray, n: int, B: int, r: int) -> float:
 
 BLOCK, SUPER = 32, 1024
 """Widths of the blocks of reports whose least payment bounds a block of IC edges (:func:`own_scan`)."""
+UNSET = -np.inf
+"""The least payment of a block not yet complete: its bound is +inf, so it never skips an edge."""
 
 
 @numba.njit(cache=True)
 def block_minima(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Least p[r] over each block r in [k BLOCK, (k+1) BLOCK) and each SUPER block (complete
-    blocks only; NaN entries are skipped, as the scans skip their edges)."""
-    m1 = np.full(len(p) // BLOCK + 1, np.inf)
-    m2 = np.full(len(p) // SUPER + 1, np.inf)
+    blocks; an incomplete last block is :data:`UNSET`; NaN entries are skipped, as the scans skip
+    their edges)."""
+    m1 = np.full(len(p) // BLOCK + 1, UNSET)
+    m2 = np.full(len(p) // SUPER + 1, UNSET)
+    m1[: len(p) // BLOCK] = np.inf
+    m2[: len(p) // SUPER] = np.inf
     for r in range(len(p) - len(p) % BLOCK):
         if p[r] < m1[r // BLOCK]:
             m1[r // BLOCK] = p[r]
@@ -67,17 +72,36 @@ def block_minima(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return m1, m2
 
 
+TILE = 64
+"""Side of the tiles :func:`transposed` copies (both tiles' rows stay in cache)."""
+
+
+@numba.njit(cache=True)
+def transposed(a: np.ndarray) -> np.ndarray:
+    """a.T as a new C-contiguous array, copied tile by tile: the kernels compute one graph (one B)
+    per row, and a column written entry by entry across a large table misses the cache at each."""
+    m, k = a.shape
+    out = np.empty((k, m), dtype=a.dtype)
+    for i0 in range(0, m, TILE):
+        for j0 in range(0, k, TILE):
+            for i in range(i0, min(i0 + TILE, m)):
+                for j in range(j0, min(j0 + TILE, k)):
+                    out[j, i] = a[i, j]
+    return out
+
+
 @numba.njit(cache=True)
 def own_scan(PT: np.ndarray, n: int, B: int, t: int, lo: int, hi: int, p: np.ndarray, m1: np.ndarray,
              m2: np.ndarray, u: float, best: float, arg: int, prune: bool) -> tuple[float, int]:
     """max(best, max over reports r in lo..hi of t PT[t + (n-1)(r+B)] - p[r] - u), the value of the
     IC edge r -> t where the agent's own data beat the pooled model (r < t - B), and the first r
     that improves on ``best`` (``arg`` if none).  Exact, and faster than the plain scan: when
-    PT is monotone (``prune``), every edge of a complete block of reports is at most
-    t max(PT at the block's ends) - min p over the block - u in floating point too (each operation
-    rounds monotonically), so a block whose bound is no larger than ``best`` is skipped whole, and
-    so is one whose largest edge, found first in a loop free of bookkeeping, is (NaN edges improve
-    on nothing in either loop)."""
+    PT is monotone (``prune``), every edge of the reports of one block in lo..hi (all of the block,
+    or the part the range cuts) is at most t max(PT at their ends) - (least p of the whole block) - u
+    in floating point too (each operation rounds monotonically), so they are skipped together when
+    that bound is no larger than ``best``, and so they are when their largest edge, found first in a
+    loop free of bookkeeping, is (NaN edges improve on nothing in either loop); a block whose least
+    payment is :data:`UNSET` (not complete yet) never is.  Otherwise its reports are scanned in order."""
     r = lo
     while r <= hi:
         if prune and r % SUPER == 0 and r + SUPER - 1 <= hi:
@@ -85,39 +109,41 @@ def own_scan(PT: np.ndarray, n: int, B: int, t: int, lo: int, hi: int, p: np.nda
             if t * top - m2[r // SUPER] - u <= best:
                 r += SUPER
                 continue
-        if prune and r % BLOCK == 0 and r + BLOCK - 1 <= hi:
-            top = max(PT[t + (n - 1) * (r + B)], PT[t + (n - 1) * (r + BLOCK - 1 + B)])
+        end = min(r - r % BLOCK + BLOCK - 1, hi)
+        if prune:
+            top = max(PT[t + (n - 1) * (r + B)], PT[t + (n - 1) * (end + B)])
             if t * top - m1[r // BLOCK] - u <= best:
-                r += BLOCK
+                r = end + 1
                 continue
             most = best
-            for k in range(r, r + BLOCK):
+            for k in range(r, end + 1):
                 v = t * PT[t + (n - 1) * (k + B)] - p[k] - u
                 most = v if v > most else most
             if most <= best:
-                r += BLOCK
+                r = end + 1
                 continue
-        val = t * PT[t + (n - 1) * (r + B)] - p[r] - u
-        if val > best:
-            best = val
-            arg = r
-        r += 1
+        for k in range(r, end + 1):
+            val = t * PT[t + (n - 1) * (k + B)] - p[k] - u
+            if val > best:
+                best = val
+                arg = k
+        r = end + 1
     return best, arg
 
 
 @numba.njit(parallel=True, cache=True)
 def _table(PT: np.ndarray, n: int, K: int, Bs: np.ndarray, pred: np.ndarray) -> np.ndarray:
-    """P[t, b] = pbar(t) when pred[t - 1, b] = BASE, else P[r, b] + Gap(r, t) for r = pred[t - 1, b]
-    (in the order of t); P[0, b] the least p(0) meeting every IC edge 0 -> t."""
+    """P[t, b] = pbar(t) when pred[b, t - 1] = BASE, else P[r, b] + Gap(r, t) for r = pred[b, t - 1]
+    (in the order of t; ``pred`` one graph per row); P[0, b] the least p(0) meeting every IC edge 0 -> t."""
     nb = len(Bs)
-    P = np.empty((K + 1, nb))
+    rows = np.empty((nb, K + 1))  # one graph per row, transposed at the end
     for j in numba.prange(nb):
         b = balanced(j, nb)
         B = Bs[b]
-        d = np.empty(K + 1)
+        d = rows[b]
         zero = -np.inf
         for t in range(1, K + 1):
-            r = pred[t - 1, b]
+            r = pred[b, t - 1]
             truthful = value(PT, n, B, t, t)
             if r == BASE:
                 d[t] = truthful - value(PT, n, B, -1, t)
@@ -125,8 +151,7 @@ def _table(PT: np.ndarray, n: int, K: int, Bs: np.ndarray, pred: np.ndarray) -> 
                 d[t] = d[r] + truthful - value(PT, n, B, r, t)
             zero = max(zero, value(PT, n, B, 0, t) - truthful + d[t])
         d[0] = zero
-        P[:, b] = d
-    return P
+    return transposed(rows)
 
 
 @numba.njit(parallel=True, cache=True)
@@ -139,10 +164,11 @@ def _check(PT: np.ndarray, n: int, K: int, Bs: np.ndarray, P: np.ndarray,
     nb = len(Bs)
     amount = np.full((nb, 2), -np.inf)
     where = np.zeros((nb, 3), dtype=np.int64)
+    by_graph = transposed(P)  # each graph's payments contiguous
     for j in numba.prange(nb):
         b = balanced(j, nb)
         B = Bs[b]
-        p = P[:, b].copy()  # contiguous: strided column reads thrash the cache at K = 2^k
+        p = by_graph[b]
         m1, m2 = block_minima(p)
         h = np.empty(K + 1)
         dq = np.empty(K + 1, dtype=np.int64)
@@ -196,7 +222,10 @@ def others_sums(n: int, K: int) -> np.ndarray:
 def symmetric_table(alpha: float, n: int, K: int, eps: float, pred: np.ndarray) -> np.ndarray:
     """The table P[r, B - (n-1)] (reports 0..K) the predecessors pred[t - 1, B - (n-1)] (t = 1..K,
     each BASE or a report 1..t-1) define: the lengths of their paths (no optimization)."""
-    P = _table(power_table(alpha, n, K), n, K, others_sums(n, K), np.ascontiguousarray(pred, dtype=np.int64))
+    pred = np.asarray(pred, dtype=np.int64)
+    # one graph per row: the solver's and a decoded witness's columns are contiguous already
+    by_graph = np.ascontiguousarray(pred.T) if pred.strides[0] < pred.strides[1] else transposed(pred)
+    P = _table(power_table(alpha, n, K), n, K, others_sums(n, K), by_graph)
     return P * eps ** (alpha + 1.0)
 
 
@@ -213,9 +242,9 @@ def symmetric_revenues(P: np.ndarray, n: int, K: int) -> np.ndarray:
     of shape (K,) * n indexed by t - 1."""
     if n == 1:
         return P[1:, 0].copy()
-    if n == 2:
-        A = P[1:, :K]  # A[t_1 - 1, t_2 - 1] = P[t_1, t_2 - 1]: the others' sum is t_2
-        return A + A.T
+    if n == 2:  # A[t_1 - 1, t_2 - 1] = P[t_1, t_2 - 1]: the others' sum is t_2
+        A = np.ascontiguousarray(P[1:, :K])
+        return A + transposed(A)
     t = np.indices((K,) * n, dtype=np.int64) + 1
     T = t.sum(axis=0)
     return sum(P[t[i], T - t[i] - (n - 1)] for i in range(n))

@@ -40,7 +40,7 @@ BASE = -1
 
 def encode_table(P: np.ndarray) -> str:
     """Exact, compact text form of a float64 table (base64 of little-endian bytes)."""
-    return base64.b64encode(np.ascontiguousarray(P, dtype="<f8").tobytes()).decode("ascii")
+    return base64.b64encode(np.ascontiguousarray(P, dtype="<f8").data).decode("ascii")
 
 
 def _bytes(text: str, field: str) -> bytes:
@@ -62,10 +62,12 @@ def decode_table(text: str, shape: tuple[int, ...], field: str) -> np.ndarray:
 def encode_predecessors(pred: np.ndarray) -> str:
     """Text form of predecessors pred[..., t - 1, c] (t = 1..K, c a graph): per graph, the
     differences along t as int32, compressed with zlib's run-length strategy, in base64."""
-    x = np.moveaxis(np.asarray(pred, dtype=np.int64), -2, -1)
-    steps = np.diff(x, axis=-1, prepend=BASE)
+    x = np.moveaxis(np.asarray(pred), -2, -1)
+    steps = np.empty(x.shape, dtype="<i4")
+    np.subtract(x[..., :1], BASE, out=steps[..., :1], casting="unsafe")
+    np.subtract(x[..., 1:], x[..., :-1], out=steps[..., 1:], casting="unsafe")
     deflate = zlib.compressobj(1, zlib.DEFLATED, 15, 9, zlib.Z_RLE)
-    data = deflate.compress(np.ascontiguousarray(steps, dtype="<i4").tobytes()) + deflate.flush()
+    data = deflate.compress(steps.data) + deflate.flush()
     return base64.b64encode(data).decode("ascii")
 
 
