@@ -399,3 +399,30 @@ def test_plain_progress_lines_per_paper_at_most_every_interval() -> None:
     log.done(b, {})
     log.done(a, {})
     assert lines[4:] == ["paper 003: 2 of 2 points, done in 20.0 s", "paper 002: 4 of 4 points, done in 20.0 s"]
+
+
+def test_the_figures_sent_to_the_workers_hold_the_plotted_numbers_not_the_records(quick: Path, tmp_path: Path) -> None:
+    """Each figure's drawing is pickled to a worker: it must stay small (Dask warns above 10 MiB;
+    000 Figure 4 once carried 45 MB of result envelopes at the full grids)."""
+    import cloudpickle
+
+    from mechopt.reproductions import report
+    from mechopt.reproductions.run import paper_module
+
+    class Recorder:
+        def __init__(self) -> None:
+            self.sizes: dict[str, int] = {}
+
+        def submit(self, paper: str, path: Path, job: object) -> None:
+            self.sizes[path.name] = len(cloudpickle.dumps(job))
+
+    records = {json.loads(line)["key"]: json.loads(line) for line in _lines(quick / STORE)}
+    recorder = Recorder()
+    with report.figures_drawn_by(recorder):  # type: ignore[arg-type]
+        for paper in PAPERS:
+            sweeps = paper_sweeps(paper, True)
+            own = {s.name.split("/", 1)[1]: [records[point_key(s.name, p)]["result"] for p in s.points]
+                   for s in sweeps}
+            paper_module(paper).section(own, tmp_path)
+    assert len(recorder.sizes) >= 15, recorder.sizes
+    assert max(recorder.sizes.values()) < 2**20, sorted(recorder.sizes.items(), key=lambda kv: -kv[1])[:3]

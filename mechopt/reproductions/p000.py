@@ -261,35 +261,39 @@ def _fig2_slope(rec: Record) -> float:
 
 
 def draw_figure2(records: list[Record], folder: Path) -> str:
+    # the draw closure travels to a worker: it holds the plotted numbers only, not the records
+    curves = [(r["k"], np.asarray(r["c"]), np.asarray(r["m_star"])) for r in records]
     k10 = next(r for r in records if r["k"] == 10.0)
+    c10, m10, slope10 = np.asarray(k10["c"]), np.asarray(k10["m_star"]), _fig2_slope(k10)
 
     def draw(fig):  # type: ignore[no-untyped-def]
         ax = fig.subplots()
-        for r in records:
-            c, m = np.asarray(r["c"]), np.asarray(r["m_star"])
-            ax.loglog(c[m > 0], m[m > 0], label=f"k = {r['k']:g}")
-        c, m = np.asarray(k10["c"]), np.asarray(k10["m_star"])
-        pos = m > 0
-        ax.loglog(c[pos], m[pos][0] * (c[pos] / c[pos][0]) ** PAPER_SLOPE, "k--", lw=0.8, label="slope -2/3 (paper)")
+        for k, c, m in curves:
+            ax.loglog(c[m > 0], m[m > 0], label=f"k = {k:g}")
+        pos = m10 > 0
+        ax.loglog(c10[pos], m10[pos][0] * (c10[pos] / c10[pos][0]) ** PAPER_SLOPE, "k--", lw=0.8,
+                  label="slope -2/3 (paper)")
         ax.set(xlabel="marginal cost c", ylabel="optimal solo contribution m*",
-               title=f"000 Figure 2 (k = 10: fitted slope {_fig2_slope(k10):.3f})")
+               title=f"000 Figure 2 (k = 10: fitted slope {slope10:.3f})")
         ax.legend()
 
     return _save(folder, "figure2_solo_vs_cost", draw, (6.4, 4.2))
 
 
 def draw_figure4(by_n: list[Record], by_c: list[Record], folder: Path) -> str:
+    per_k = {k: ([(r["n"], r["total"]) for r in by_n if r["k"] == k],
+                 [(r["c"], r["total"], r["agents_needed"]) for r in by_c if r["k"] == k]) for k in KS}
+    n_by_c = by_c[0]["n"]
+
     def draw(fig):  # type: ignore[no-untyped-def]
         ax = fig.subplots(1, 3)
-        for k in KS:
-            rn = [r for r in by_n if r["k"] == k]
-            rc = [r for r in by_c if r["k"] == k]
-            ax[0].plot([r["n"] for r in rn], [r["total"] for r in rn], "o-", ms=3, label=f"k = {k:g}")
-            pos = [r for r in rc if r["total"] > 0]  # zero totals (not viable) are left out of the log plot
-            ax[1].loglog([r["c"] for r in pos], [r["total"] for r in pos], "o-", ms=3, label=f"k = {k:g}")
-            ax[2].plot([r["c"] for r in rc], [r["agents_needed"] for r in rc], "o-", ms=3, label=f"k = {k:g}")
+        for k, (rn, rc) in per_k.items():
+            ax[0].plot([n for n, _ in rn], [t for _, t in rn], "o-", ms=3, label=f"k = {k:g}")
+            pos = [r for r in rc if r[1] > 0]  # zero totals (not viable) are left out of the log plot
+            ax[1].loglog([r[0] for r in pos], [r[1] for r in pos], "o-", ms=3, label=f"k = {k:g}")
+            ax[2].plot([r[0] for r in rc], [r[2] for r in rc], "o-", ms=3, label=f"k = {k:g}")
         ax[0].set(xlabel=f"agents n (c = {C_DEFAULT})", ylabel="total data at m^max", title="(a)")
-        ax[1].set(xlabel=f"cost c (n = {by_c[0]['n']})", ylabel="total data (positive only)", title="(b)")
+        ax[1].set(xlabel=f"cost c (n = {n_by_c})", ylabel="total data (positive only)", title="(b)")
         ax[2].set(xlabel="cost c", ylabel="agents needed for viability", title="(c)")
         for a in ax:
             a.legend(fontsize=7)
@@ -298,16 +302,18 @@ def draw_figure4(by_n: list[Record], by_c: list[Record], folder: Path) -> str:
 
 
 def draw_figure6(records: list[Record], vs: Record, folder: Path) -> str:
+    per_kind = {kind: [(r["p"], r["total"], r["local_total"]) for r in records if r["kind"] == kind] for kind in KINDS}
+    shaped, n, c = vs["total"], vs["n"], vs["c"]
+
     def draw(fig):  # type: ignore[no-untyped-def]
         ax = fig.subplots()
-        for kind in KINDS:
-            rs = [r for r in records if r["kind"] == kind]
-            ps = [r["p"] for r in rs]
-            ax.plot(ps, [r["total"] for r in rs], "o-", ms=3, label=f"{kind} (every deviation)")
-            ax.plot(ps, [r["local_total"] for r in rs], "x:", ms=4, label=f"{kind} (Theorem VI local set, IR drop-out)")
-        ax.axhline(vs["total"], color="k", ls="--", label="value shaping (11)")
+        for kind, rs in per_kind.items():
+            ps = [r[0] for r in rs]
+            ax.plot(ps, [r[1] for r in rs], "o-", ms=3, label=f"{kind} (every deviation)")
+            ax.plot(ps, [r[2] for r in rs], "x:", ms=4, label=f"{kind} (Theorem VI local set, IR drop-out)")
+        ax.axhline(shaped, color="k", ls="--", label="value shaping (11)")
         ax.set(xlabel="exponent p", ylabel="total data at the largest symmetric equilibrium",
-               title=f"000 Figure 6 (n = {vs['n']}, c = {vs['c']}, k = 10)")
+               title=f"000 Figure 6 (n = {n}, c = {c}, k = 10)")
         ax.legend(fontsize=7)
 
     return _save(folder, "figure6_baselines", draw, (6.4, 4.4))
@@ -344,21 +350,25 @@ def draw_figure7(vs: list[Record], pd: list[Record], every: list[Record], folder
     def nan(x: float | None) -> float:
         return float("nan") if x is None else x
 
+    qs = [r["q"] for r in vs]
+    shaped, shaped_high = [r["total"] for r in vs], [nan(r["high"]) for r in vs]
+    pd_total, pd_high = [r["total"] for r in pd], [0.0 if r["high_left"] else nan(r["high"]) for r in pd]
+    families = []  # per PD family: the q with a positive total (left out of the log plot otherwise), the totals
+    for name in _family_names(every):
+        fam = _best_family(every, name)
+        q = sorted(x for x in fam if fam[x]["total"] > 0)
+        if q:
+            families.append((name, q, [fam[x]["total"] for x in q]))
+
     def draw(fig):  # type: ignore[no-untyped-def]
         ax = fig.subplots(1, 2)
-        qs = [r["q"] for r in vs]
-        ax[0].semilogy(qs, [r["total"] for r in vs], "o-", color="k", label="value shaping (11)")
-        ax[0].semilogy(qs, [r["total"] for r in pd], "s-", label="PD (12): maximum-data equilibrium, best p")
-        for name in _family_names(every):
-            fam = _best_family(every, name)
-            q = sorted(x for x in fam if fam[x]["total"] > 0)  # zero totals are left out of the log plot
-            if not q:
-                continue
-            ax[0].semilogy(q, [fam[x]["total"] for x in q], "x:", label=f"PD family '{name}', best p")
+        ax[0].semilogy(qs, shaped, "o-", color="k", label="value shaping (11)")
+        ax[0].semilogy(qs, pd_total, "s-", label="PD (12): maximum-data equilibrium, best p")
+        for name, q, totals in families:
+            ax[0].semilogy(q, totals, "x:", label=f"PD family '{name}', best p")
         ax[0].set(xlabel="fraction q of low-cost agents", ylabel="total data collected", title="(a), (c) total data")
-        ax[1].plot(qs, [nan(r["high"]) for r in vs], "o-", color="k", label="value shaping (11)")
-        ax[1].plot(qs, [0.0 if r["high_left"] else nan(r["high"]) for r in pd], "s-",
-                   label="PD maximum-data (0: opted out)")
+        ax[1].plot(qs, shaped_high, "o-", color="k", label="value shaping (11)")
+        ax[1].plot(qs, pd_high, "s-", label="PD maximum-data (0: opted out)")
         ax[1].set(xlabel="fraction q of low-cost agents", ylabel="data per high-cost agent", title="(b), (d)")
         for a in ax:
             a.legend(fontsize=6)
@@ -367,10 +377,11 @@ def draw_figure7(vs: list[Record], pd: list[Record], every: list[Record], folder
 
 
 def draw_gpt3(records: list[Record], n_min: int, folder: Path) -> str:
+    pos = [(r["n"], r["total"]) for r in records if r["total"] > 0]
+
     def draw(fig):  # type: ignore[no-untyped-def]
         ax = fig.subplots()
-        pos = [r for r in records if r["total"] > 0]
-        ax.loglog([r["n"] for r in pos], [r["total"] for r in pos], "o-", ms=3, label="m^max total (11)")
+        ax.loglog([n for n, _ in pos], [t for _, t in pos], "o-", ms=3, label="m^max total (11)")
         ax.axvline(n_min, color="k", ls="--", label=f"smallest viable n = {n_min}")
         ax.axvline(PAPER_GPT3_COMPANIES, color="tab:red", ls=":", label=f"paper: at least {PAPER_GPT3_COMPANIES}")
         ax.set(xlabel="companies n", ylabel="tokens collected at m^max",

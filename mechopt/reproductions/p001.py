@@ -20,7 +20,7 @@ from mechopt.io.schemas.game import NashModel, build_game
 from mechopt.reproductions import p001_claims as claims
 from mechopt.reproductions import p001_learning as learning
 from mechopt.reproductions.records import answered, certified, result
-from mechopt.reproductions.report import Claim, Figure, Section, Table, Text
+from mechopt.reproductions.report import Claim, Figure, Section, Table, Text, save_figure
 from mechopt.sweeps.sweep import Sweep
 
 PAPER = "001"
@@ -123,54 +123,55 @@ def _num(x: float | None, digits: int = 4) -> str:
     return "-" if x is None else f"{x:.{digits}g}"
 
 
-def _plot(rows: list[dict[str, Any]], path: Path) -> None:
+def _plot(rows: list[dict[str, Any]], folder: Path) -> str:
     """W_p at the NE and at the optimum (left) and the welfare gap (right) against p, per instance."""
-    from matplotlib.figure import Figure as MplFigure
-
-    fig = MplFigure(figsize=(10, 4))
-    left, right = fig.subplots(1, 2)
     ps = list(dict.fromkeys(r["p"] for r in rows))
-    for k, name in enumerate(INSTANCES):
-        mine = [r for r in rows if r["instance"] == name and "ne_welfare" in r]
-        x = [ps.index(r["p"]) for r in mine]
-        left.plot(x, [r["opt_welfare"] for r in mine], "-", color=f"C{k}", label=f"{name}: optimum of (19)")
-        left.plot(x, [r["ne_welfare"] for r in mine], "o", mfc="none", color=f"C{k}", label=f"{name}: NE of M_beta*")
-        right.plot(x, [max(r["welfare_gap"], 1e-12) for r in mine], "o-", color=f"C{k}", label=name)
-    for ax, title in ((left, "p-mean welfare W_p"), (right, "welfare gap W_p* - W_p(NE) (floored at 1e-12)")):
-        ax.set_xticks(range(len(ps)), ps)
-        ax.set_xlabel("p")
-        ax.set_title(title)
-        ax.grid(True, alpha=0.3)
-    right.set_yscale("log")
-    left.legend(fontsize=6)
-    right.legend(fontsize=7)
-    fig.savefig(path, dpi=120, bbox_inches="tight")
+    curves = {name: [(ps.index(r["p"]), r["opt_welfare"], r["ne_welfare"], r["welfare_gap"])
+                     for r in rows if r["instance"] == name and "ne_welfare" in r] for name in INSTANCES}
+
+    def draw(fig: Any) -> None:
+        left, right = fig.subplots(1, 2)
+        for k, (name, mine) in enumerate(curves.items()):
+            x = [c[0] for c in mine]
+            left.plot(x, [c[1] for c in mine], "-", color=f"C{k}", label=f"{name}: optimum of (19)")
+            left.plot(x, [c[2] for c in mine], "o", mfc="none", color=f"C{k}", label=f"{name}: NE of M_beta*")
+            right.plot(x, [max(c[3], 1e-12) for c in mine], "o-", color=f"C{k}", label=name)
+        for ax, title in ((left, "p-mean welfare W_p"), (right, "welfare gap W_p* - W_p(NE) (floored at 1e-12)")):
+            ax.set_xticks(range(len(ps)), ps)
+            ax.set_xlabel("p")
+            ax.set_title(title)
+            ax.grid(True, alpha=0.3)
+        right.set_yscale("log")
+        left.legend(fontsize=6)
+        right.legend(fontsize=7)
+
+    return save_figure(folder, PAPER, "theorem41", draw, (10, 4), dpi=120, crop=True)
 
 
-def _plot_example1(ex: dict[str, Any], path: Path) -> None:
+def _plot_example1(ex: dict[str, Any], folder: Path) -> str:
     """Both best-response curves on [0, 2]^2, the NE and s'."""
-    from matplotlib.figure import Figure as MplFigure
-
-    fig = MplFigure(figsize=(4.8, 4.2))
-    ax = fig.subplots()
-    ax.plot(ex["br1"], ex["others"], "-", label="BR_1(s_2)")
-    ax.plot(ex["others"], ex["br2"], "--", label="BR_2(s_1)")
+    br1, br2, others, ne = ex["br1"], ex["br2"], ex["others"], result(ex)["profile"]
     state = "certified" if ex["verified"] else f"NOT certified: {ex['status']}"
-    ax.plot(*result(ex)["profile"], "ko", label=f"NE ({state}), u_1 u_2 = {ex['nash_welfare_ne']:.4g}")
-    ax.plot(*S_PRIME, "r^", label=f"s' = {S_PRIME}, u_1 u_2 = {ex['nash_welfare_s_prime']:.4g}")
-    ax.set(xlabel="s_1", ylabel="s_2", xlim=(-0.05, 2.05), ylim=(-0.05, 2.05),
-           title="001 Example 1: a(s) = 8 - 1/(s_1 + s_2), c = (5 s_1, 4 s_2)")
-    ax.legend(fontsize=7)
-    ax.grid(True, alpha=0.3)
-    fig.savefig(path, dpi=120, bbox_inches="tight")
+    welfare_ne, welfare_s_prime = ex["nash_welfare_ne"], ex["nash_welfare_s_prime"]
+
+    def draw(fig: Any) -> None:
+        ax = fig.subplots()
+        ax.plot(br1, others, "-", label="BR_1(s_2)")
+        ax.plot(others, br2, "--", label="BR_2(s_1)")
+        ax.plot(*ne, "ko", label=f"NE ({state}), u_1 u_2 = {welfare_ne:.4g}")
+        ax.plot(*S_PRIME, "r^", label=f"s' = {S_PRIME}, u_1 u_2 = {welfare_s_prime:.4g}")
+        ax.set(xlabel="s_1", ylabel="s_2", xlim=(-0.05, 2.05), ylim=(-0.05, 2.05),
+               title="001 Example 1: a(s) = 8 - 1/(s_1 + s_2), c = (5 s_1, 4 s_2)")
+        ax.legend(fontsize=7)
+        ax.grid(True, alpha=0.3)
+
+    return save_figure(folder, PAPER, "example1", draw, (4.8, 4.2), dpi=120, crop=True)
 
 
 def section(results: dict[str, list[dict[str, Any]]], folder: Path) -> Section:
     ex = results["example1"][0]
     rows = results["theorem41"]
-    (folder / "figures").mkdir(parents=True, exist_ok=True)
-    _plot(rows, folder / "figures" / f"{PAPER}_theorem41.png")
-    _plot_example1(ex, folder / "figures" / f"{PAPER}_example1.png")
+    theorem41_png, example1_png = _plot(rows, folder), _plot_example1(ex, folder)
     pap = EXAMPLE1_PAPER
     ex_table = Table(("quantity", "paper", "ours"), (
         ("NE s*", str(pap["ne"]), "(" + ", ".join(f"{x:.6g}" for x in result(ex)["profile"]) + ")"
@@ -201,7 +202,7 @@ def section(results: dict[str, list[dict[str, Any]]], folder: Path) -> Section:
         "Instances: " + "; ".join(f"`{k}`: {v[0]}" for k, v in INSTANCES.items()) + ". "
         f"On the {len(held)} points where s* > 0 the theorem applies; the NE maximizes W_p on "
         f"{len(held) - len(failed)} of them (KKT certificate of the NE verified).")
-    fig = Figure(file=f"figures/{PAPER}_theorem41.png",
+    fig = Figure(file=theorem41_png,
                  caption="Theorem 4.1 (the paper has no figure for it): W_p at the NE of M_beta* (circles) and at the "
                          "optimum of (19) (lines), and the welfare gap, against p")
     no_claim = [r for r in rows if "ne_positive" in r and not r["ne_positive"]]
@@ -220,16 +221,15 @@ def section(results: dict[str, list[dict[str, Any]]], folder: Path) -> Section:
         + (f"{min(r['welfare_gap'] for r in no_claim):.3g} to {max(r['welfare_gap'] for r in no_claim):.3g}"
            if no_claim else "-") + " in W_p.",
     )
-    ex_fig = Figure(file=f"figures/{PAPER}_example1.png",
+    ex_fig = Figure(file=example1_png,
                     caption="Example 1 (the paper has no figure for it): both best-response curves (grid argmax of "
                             "each utility, independent of the solver), the solver's NE "
                             + ("(certified)" if ex["verified"] else f"({ex['status']})") + " and s'")
     a2, a1, t32 = results["theorem_a2"][0], results["theorem_a1"][0], results["theorem32"][0]
-    _plot_theorem32(t32, folder / "figures" / f"{PAPER}_theorem32.png")
     certs += [certified("Theorem A.1: NE of the separable game", a1),
               certified("Theorem 3.2: the instance's NE (the dynamics' end point is compared with it)", t32)]
     learned_blocks, learned_certs, learned_diffs, learned_claims = learning.parts(results, folder)
-    blocks = (text, ex_table, ex_fig, t41, fig) + _nash_blocks(a2, a1, t32) + learned_blocks
+    blocks = (text, ex_table, ex_fig, t41, fig) + _nash_blocks(a2, a1, t32, folder) + learned_blocks
     certs += learned_certs
     lemma1 = [r for r in rows if not 0 <= r["beta"] <= 1 - 1 / INSTANCES[r["instance"]][1]["n"] + 1e-12]
     kkt = [r for r in held if not r.get("ne_kkt_verified")]
@@ -268,7 +268,7 @@ def section(results: dict[str, list[dict[str, Any]]], folder: Path) -> Section:
     return Section(PAPER, TITLE, blocks, tuple(certs), diffs + learned_diffs, inventory)
 
 
-def _nash_blocks(a2: dict[str, Any], a1: dict[str, Any], t32: dict[str, Any]) -> tuple[Any, ...]:
+def _nash_blocks(a2: dict[str, Any], a1: dict[str, Any], t32: dict[str, Any], folder: Path) -> tuple[Any, ...]:
     """Theorems A.2, A.1 and 3.2: text, tables, figure."""
     corr = Table(("e(s_j) = E", "agent i's best responses"),
                  tuple(((f"E = {c['E'][0]}" if c["E"][0] == c["E"][1] else f"{c['E'][0]} < E < {c['E'][1]}"),
@@ -303,22 +303,23 @@ def _nash_blocks(a2: dict[str, Any], a1: dict[str, Any], t32: dict[str, Any]) ->
         f"{tuple(result(a1)['profile'])} is certified ({a1['status']}), the closed form (1, 0).  Theorem 3.2: the "
         "dynamics (4) with the theorem's step, measured (independent of the solvers: the update is written out "
         "in closed form); its end point is compared with the NE the `nash` kind certifies.")
-    fig = Figure(f"figures/{PAPER}_theorem32.png", "Theorem 3.2 (the paper has no figure for it): ||g(s^t, mu^t)||_2 "
+    fig = Figure(_plot_theorem32(t32, folder), "Theorem 3.2 (the paper has no figure for it): ||g(s^t, mu^t)||_2 "
                  "of the dynamics (4) against the theorem's bound ||g^0|| (1 - lambda^2/(n^2 L^2))^(t/2)")
     return (text, corr, prof, rate, fig)
 
 
-def _plot_theorem32(t32: dict[str, Any], path: Path) -> None:
-    from matplotlib.figure import Figure as MplFigure
-
-    fig = MplFigure(figsize=(5.6, 3.8))
-    ax = fig.subplots()
+def _plot_theorem32(t32: dict[str, Any], folder: Path) -> str:
     norms = np.array(t32["norms"])
     t = np.array(t32["norm_t"], dtype=float)
-    ax.semilogy(t, norms, "-", label="measured ||g^t||")
-    ax.semilogy(t, t32["g0"] * t32["rate_bound"] ** (t / 2), "--", label="Theorem 3.2's bound")
-    ax.axhline(t32["eps"], color="0.5", ls=":", label=f"eps = {t32['eps']:g}")
-    ax.set(xlabel="iteration t", ylabel="||g(s^t, mu^t)||_2", title="001 Theorem 3.2: best-response dynamics (4)")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7)
-    fig.savefig(path, dpi=120, bbox_inches="tight")
+    bound, eps = t32["g0"] * t32["rate_bound"] ** (t / 2), t32["eps"]
+
+    def draw(fig: Any) -> None:
+        ax = fig.subplots()
+        ax.semilogy(t, norms, "-", label="measured ||g^t||")
+        ax.semilogy(t, bound, "--", label="Theorem 3.2's bound")
+        ax.axhline(eps, color="0.5", ls=":", label=f"eps = {eps:g}")
+        ax.set(xlabel="iteration t", ylabel="||g(s^t, mu^t)||_2", title="001 Theorem 3.2: best-response dynamics (4)")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7)
+
+    return save_figure(folder, PAPER, "theorem32", draw, (5.6, 3.8), dpi=120, crop=True)

@@ -24,9 +24,9 @@ import numpy as np
 
 from mechopt.reproductions import p002_claims as claims
 from mechopt.reproductions.records import answered, certified, result
-from mechopt.reproductions.report import Claim, Figure, Section, Table, Text
+from mechopt.reproductions.report import Claim, Figure, Section, Table, Text, save_figure
 from mechopt.sweeps.sweep import Sweep
-from mechopt.typegrid.figures import plot_mep_agents, plot_mep_types, save_png
+from mechopt.typegrid.figures import FIGURE_SIZE, plot_mep_agents, plot_mep_types
 from mechopt.typegrid.linear_mep import MEPOutcome, figure1_data, figure2_data
 from mechopt.typegrid.market_growth import figure3_alphas
 from mechopt.typegrid.model import FixedMarket, TypeGrid
@@ -114,26 +114,26 @@ def _boundary(record: dict[str, Any]) -> dict[str, Any]:
                              "line_limit": model["line_limit"]}
 
 
-def _plot_figure3(rows: list[dict[str, Any]], path: Path) -> None:
+def _plot_figure3(rows: list[dict[str, Any]], folder: Path) -> str:
     """Figure 3: K*(alpha); filled = certified on the full grid, open = upper bound from the (1, K) line."""
-    from matplotlib.figure import Figure as MplFigure
-
-    fig = MplFigure(figsize=(6.4, 4.2))
-    ax = fig.subplots()
     full = [(r["alpha"], r["max_disparity"]) for r in rows if r["status"] == "optimal"]
     line = [(r["alpha"], r["max_disparity"]) for r in rows if r["status"] != "optimal" and r["max_disparity"]]
-    if full:
-        ax.plot(*zip(*full), "o", ms=3, color="C0", label="K* certified on the full grid")
-    if line:
-        ax.plot(*zip(*line), "o", ms=4, mfc="none", color="C1", label="upper bound from profiles (1, K)")
-    ax.axhline(FIGURE3_CLAIM[1], color="0.5", ls=":", label="paper: 'over 10000' near alpha = -0.66")
-    ax.set_yscale("log")
-    ax.set_xlabel("market growth rate alpha")
-    ax.set_ylabel("maximal data disparity K* = D / eps")
-    ax.set_title("Disparity boundary for a desirable mechanism (2 agents)")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.savefig(path, dpi=120, bbox_inches="tight")
+
+    def draw(fig: Any) -> None:
+        ax = fig.subplots()
+        if full:
+            ax.plot(*zip(*full), "o", ms=3, color="C0", label="K* certified on the full grid")
+        if line:
+            ax.plot(*zip(*line), "o", ms=4, mfc="none", color="C1", label="upper bound from profiles (1, K)")
+        ax.axhline(FIGURE3_CLAIM[1], color="0.5", ls=":", label="paper: 'over 10000' near alpha = -0.66")
+        ax.set_yscale("log")
+        ax.set_xlabel("market growth rate alpha")
+        ax.set_ylabel("maximal data disparity K* = D / eps")
+        ax.set_title("Disparity boundary for a desirable mechanism (2 agents)")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8)
+
+    return save_figure(folder, PAPER, "figure3", draw, (6.4, 4.2), dpi=120, crop=True)
 
 
 def _k_star(r: dict[str, Any]) -> str:
@@ -149,11 +149,12 @@ def section(results: dict[str, list[dict[str, Any]]], folder: Path) -> Section:
     ex, f1, f2, records = (results[k] for k in ("example1", "figure1", "figure2", "figure3"))
     ex = ex[0]
     f3 = [_boundary(r) for r in records]
-    figs = folder / "figures"
-    figs.mkdir(parents=True, exist_ok=True)
-    save_png(plot_mep_agents([r["n"] for r in f1], _mep(f1)), figs / f"{PAPER}_figure1.png")
-    save_png(plot_mep_types([r["t2"] for r in f2], _mep(f2)), figs / f"{PAPER}_figure2.png")
-    _plot_figure3(f3, figs / f"{PAPER}_figure3.png")
+    agents, by_agents, types, by_types = [r["n"] for r in f1], _mep(f1), [r["t2"] for r in f2], _mep(f2)
+    pngs = (save_figure(folder, PAPER, "figure1", lambda fig: plot_mep_agents(agents, by_agents, fig.subplots()),
+                        FIGURE_SIZE, dpi=120, crop=True),
+            save_figure(folder, PAPER, "figure2", lambda fig: plot_mep_types(types, by_types, fig.subplots()),
+                        FIGURE_SIZE, dpi=120, crop=True),
+            _plot_figure3(f3, folder))
 
     ex_table = Table(("agent 1's utility under VCG", "paper", "ours"), (
         ("truthful, t_1 = 10 t_2", "10/11 = 0.9091", f"{ex['truthful']:.4f}"),
@@ -198,12 +199,12 @@ def section(results: dict[str, list[dict[str, Any]]], folder: Path) -> Section:
         "are computed values that no certifier judges (their records state no status): they are not certified.")
     blocks: tuple[Any, ...] = (
         text, ex_table, claims_table,
-        Figure(f"figures/{PAPER}_figure1.png", "Figure 1 (paper: 'Performance of MEP under different numbers of agents'): "
+        Figure(pngs[0], "Figure 1 (paper: 'Performance of MEP under different numbers of agents'): "
                "revenue, welfare and best model quality against n"),
-        Figure(f"figures/{PAPER}_figure2.png", "Figure 2 (paper: 'Performance of MEP under different types'): t_1 = 1, "
+        Figure(pngs[1], "Figure 2 (paper: 'Performance of MEP under different types'): t_1 = 1, "
                "welfare, revenue, uti_1 and uti_2 against t_2"),
         f3_table,
-        Figure(f"figures/{PAPER}_figure3.png", "Figure 3 (paper: 'The boundary of data disparity for existence of "
+        Figure(pngs[2], "Figure 3 (paper: 'The boundary of data disparity for existence of "
                "desirable mechanisms', alpha from -1 to -0.668 step 0.002): K*(alpha), log scale"),
     )
     theorems, t6 = results["theorems"], results["theorem6"]

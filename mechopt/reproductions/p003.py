@@ -38,7 +38,7 @@ from mechopt.reciprocity.paper_dynamics import PAPER_BATCH, PAPER_ITERATIONS, PA
 from mechopt.reciprocity.table1 import PAPER as TABLE1_PAPER, W, instance
 from mechopt.reciprocity.theorems import QuadraticGame, lemma_45, lemma_d1_margin, payoff_hessian_top, theorem_44
 from mechopt.reproductions.records import answered, certified, result
-from mechopt.reproductions.report import Certified, Claim, Figure, Section, Table, Text
+from mechopt.reproductions.report import Certified, Claim, Figure, Section, Table, Text, save_figure
 from mechopt.solvers.br_dynamics import projected_gradient_norm
 from mechopt.sweeps.sweep import Sweep
 
@@ -298,29 +298,35 @@ def _metric_table(rows: list[dict[str, Any]], metric: str, title: str, j: int) -
                  caption=f"Table 1, {title}: ours as mean [min, max] over seeds, beside the paper's")
 
 
-def _plot(rows: list[dict[str, Any]], path: Path) -> None:
+def _plot(rows: list[dict[str, Any]], folder: Path) -> str:
     """Table 1 as bars: our means (min-max whiskers over seeds, beta*) beside the paper's (hatched)."""
-    from matplotlib.figure import Figure as MplFigure
-
-    fig = MplFigure(figsize=(11, 7))
-    axes = fig.subplots(2, 2).ravel()
-    x = np.arange(len(W))
-    for ax, (metric, title, j) in zip(axes, METRICS):
-        for k, m in enumerate(MECHANISMS):
+    bars = []  # per panel: its metric, title and, per mechanism, our means, whiskers and the paper's values
+    for metric, title, j in METRICS:
+        per_mechanism = []
+        for k in range(len(MECHANISMS)):
             vals = [_values(rows, d, None, metric, k) for d in W]
             mean = np.array([np.mean(v) if v else np.nan for v in vals])
             err = np.array([[mu - min(v), max(v) - mu] if v else [0.0, 0.0] for mu, v in zip(mean, vals)]).T
-            ax.bar(x + (2 * k - 2.5) * 0.13, mean, 0.13, yerr=err, color=f"C{k}", label=f"{LABELS[m]} ours")
-            ax.bar(x + (2 * k - 1.5) * 0.13, [TABLE1_PAPER[d][j][k] for d in W], 0.13, color=f"C{k}", alpha=0.4,
-                   hatch="//", label=f"{LABELS[m]} paper")
-        ax.set_xticks(x, list(W), fontsize=8)
-        ax.set_title(title)
-        ax.grid(True, axis="y", alpha=0.3)
-        if metric == "data_gain":
-            ax.set_yscale("log")
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=6, fontsize=8, bbox_to_anchor=(0.5, -0.04))
-    fig.savefig(path, dpi=110, bbox_inches="tight")
+            per_mechanism.append((mean, err, [TABLE1_PAPER[d][j][k] for d in W]))
+        bars.append((metric, title, per_mechanism))
+
+    def draw(fig: Any) -> None:
+        axes = fig.subplots(2, 2).ravel()
+        x = np.arange(len(W))
+        for ax, (metric, title, per_mechanism) in zip(axes, bars):
+            for k, (m, (mean, err, paper)) in enumerate(zip(MECHANISMS, per_mechanism)):
+                ax.bar(x + (2 * k - 2.5) * 0.13, mean, 0.13, yerr=err, color=f"C{k}", label=f"{LABELS[m]} ours")
+                ax.bar(x + (2 * k - 1.5) * 0.13, paper, 0.13, color=f"C{k}", alpha=0.4, hatch="//",
+                       label=f"{LABELS[m]} paper")
+            ax.set_xticks(x, list(W), fontsize=8)
+            ax.set_title(title)
+            ax.grid(True, axis="y", alpha=0.3)
+            if metric == "data_gain":
+                ax.set_yscale("log")
+        handles, labels = axes[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="lower center", ncol=6, fontsize=8, bbox_to_anchor=(0.5, -0.04))
+
+    return save_figure(folder, PAPER, "table1", draw, (11, 7), dpi=110, crop=True)
 
 
 PAPER_AGENT_SHARES = {"none": (30.5, 18.1), "budget_balanced": (30.6, 18.1), "shapley": (38.1, 55.4)}
@@ -646,8 +652,7 @@ def section(results: dict[str, list[dict[str, Any]]], folder: Path) -> Section:
     ex7 = results["example7"][0]
     records = results["table1"]
     rows = _rows(records)
-    (folder / "figures").mkdir(parents=True, exist_ok=True)
-    _plot(rows, folder / "figures" / f"{PAPER}_table1.png")
+    table1_png = _plot(rows, folder)
     P = EXAMPLES_PAPER
     fmt = lambda xs: "-" if xs is None else "(" + ", ".join(f"{v:.4g}" for v in xs) + ")"
     answer = {LABELS[m]: result(r) for m, r in ex.items()}
@@ -697,7 +702,7 @@ def section(results: dict[str, list[dict[str, Any]]], folder: Path) -> Section:
         "permutations.  Each end point is judged by the Nash certificate of the mechanism's exact game: it is called "
         "an equilibrium only where that certificate verifies; elsewhere its best-deviation gain is shown.")
     blocks = (text, ex_table, *(_metric_table(rows, m, t, j) for m, t, j in METRICS),
-              Figure(f"figures/{PAPER}_table1.png",
+              Figure(table1_png,
                      "Table 1 (the paper has it as a table only) as bars: our means over seeds with min-max whiskers "
                      "(M^BG at beta*) beside the paper's numbers (hatched); data gain on a log scale"),
               procedure, _procedure_table(ends, rows), _accuracy_table(ends, records), _spread_table(ends),

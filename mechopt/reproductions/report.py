@@ -8,10 +8,18 @@ the HTML embeds them, so that report.html is one self-contained file.
 from __future__ import annotations
 
 import base64
+import functools
 import html
-from collections.abc import Callable, Sequence
+import io
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from distributed import Client, Future
 
 
 @dataclass(frozen=True)
@@ -69,16 +77,71 @@ class Claim:
             raise ValueError(f"outcome: expected one of {', '.join(OUTCOMES)}, got {self.outcome!r}")
 
 
-def save_figure(folder: Path, paper: str, name: str, draw: Callable[[object], None], size: tuple[float, float]) -> str:
-    """Draw a matplotlib figure (``draw(fig)``) into ``folder/figures/PAPER_name.png``; its name relative to ``folder``."""
+def render_png(draw: Callable[[object], None], size: tuple[float, float], dpi: int, crop: bool) -> bytes:
+    """The PNG of a matplotlib figure of ``size`` inches drawn by ``draw(fig)``: laid out tight
+    (``fig.tight_layout``), or cropped to its drawn area (``crop``: ``bbox_inches="tight"``)."""
     from matplotlib.figure import Figure as MplFigure
 
     fig = MplFigure(figsize=size)
     draw(fig)
-    fig.tight_layout()
+    out = io.BytesIO()
+    if crop:
+        fig.savefig(out, format="png", dpi=dpi, bbox_inches="tight")
+    else:
+        fig.tight_layout()
+        fig.savefig(out, format="png", dpi=dpi)
+    return out.getvalue()
+
+
+class FigureDrawing:
+    """The report's figures drawn on a Dask cluster's workers while the sections go on (each
+    figure's PNG comes back to this process, which writes it: a remote cluster's workers cannot
+    write into this folder)."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self.pending: list[tuple[str, Path, Future]] = []
+
+    def submit(self, paper: str, path: Path, job: Callable[[], bytes]) -> None:
+        self.pending.append((paper, path, self.client.submit(job, pure=False)))
+
+    def papers(self) -> list[str]:
+        """The papers with figures submitted and not yet written, in order."""
+        return list(dict.fromkeys(p[0] for p in self.pending))
+
+    def write(self, paper: str) -> None:
+        """Wait for each figure of ``paper`` submitted and write it; a drawing's error is raised here."""
+        mine = [p for p in self.pending if p[0] == paper]
+        self.pending = [p for p in self.pending if p[0] != paper]
+        for _, path, future in mine:
+            path.write_bytes(future.result())
+
+
+_DRAWING: ContextVar[FigureDrawing | None] = ContextVar("drawing", default=None)
+
+
+@contextmanager
+def figures_drawn_by(drawing: FigureDrawing) -> Iterator[FigureDrawing]:
+    """Within the block, :func:`save_figure` hands each figure to ``drawing`` instead of drawing it here."""
+    token = _DRAWING.set(drawing)
+    try:
+        yield drawing
+    finally:
+        _DRAWING.reset(token)
+
+
+def save_figure(folder: Path, paper: str, name: str, draw: Callable[[object], None], size: tuple[float, float],
+                *, dpi: int = 110, crop: bool = False) -> str:
+    """The figure ``draw(fig)`` of ``size`` inches as ``folder/figures/PAPER_name.png`` (:func:`render_png`),
+    drawn here or by the active :class:`FigureDrawing`; its file name relative to ``folder``."""
     (folder / "figures").mkdir(parents=True, exist_ok=True)
     file = f"figures/{paper}_{name}.png"
-    fig.savefig(folder / file, dpi=110)
+    job = functools.partial(render_png, draw, size, dpi, crop)
+    drawing = _DRAWING.get()
+    if drawing is None:
+        (folder / file).write_bytes(job())
+    else:
+        drawing.submit(paper, folder / file, job)
     return file
 
 

@@ -9,9 +9,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
-from mechopt.reproductions.report import Certified, Section, write_report
+from mechopt.reproductions.kernels import prepare_kernels
+from mechopt.reproductions.report import Certified, FigureDrawing, Section, figures_drawn_by, write_report
 from mechopt.sweeps.runner import run_sweeps
 from mechopt.sweeps.store import SweepStore
 from mechopt.sweeps.sweep import Record, Sweep, point_key
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
 PAPERS = ("000", "001", "002", "003", "004")
 STORE = "sweeps.jsonl"
+T = TypeVar("T")
 
 
 class StoreMismatch(ValueError):
@@ -64,30 +66,46 @@ class Reproduction:
                 f"from the store) in {self.seconds:.1f} s; {verified} of {self.certificates} certificates verified.")
 
 
+def _from_results(step: Callable[[], T], sweeps: Sequence[Sweep], stored: set[str], store: SweepStore, what: str) -> T:
+    """``step()``, which reads the results of ``sweeps``: an error there is a defect when every
+    result was computed by this code, and a stale store (:class:`StoreMismatch`) when some come
+    from the store."""
+    try:
+        return step()
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+        old = sum(point_key(s.name, p) in stored for s in sweeps for p in s.points)
+        if not old:
+            raise
+        raise StoreMismatch(f"{store.path}: {what} cannot be drawn from the results ({type(exc).__name__}: {exc}), "
+                            f"{old} of which come from the store; they were written by another version of the code "
+                            "or edited: start over with --force") from None
+
+
 def reproduce(papers: Sequence[str], out: Path, store: SweepStore, client: Client, *, quick: bool = False,
               on_sweeps: Callable[[dict[str, list[Sweep]]], None] = lambda s: None,
               on_done: Callable[[Sweep, Record], None] = lambda s, r: None) -> Reproduction:
     """Run ``papers``' sweeps on ``client``, resuming from ``store`` (the caller opens it, normally
     ``out/sweeps.jsonl``), and write the report into ``out``."""
+    from distributed import wait
+
     t0 = time.perf_counter()
     by_paper = {p: paper_sweeps(p, quick) for p in papers}
     on_sweeps(by_paper)
     before = len(store)
     stored = set(store.records)
+    todo = {paper for paper, sweeps in by_paper.items()
+            if any(point_key(s.name, p) not in stored for s in sweeps for p in s.points)}
+    kernels = prepare_kernels(client, todo)  # compiled once per install, not once per worker
     results = run_sweeps([s for sweeps in by_paper.values() for s in sweeps], store, client, on_done)
-    sections = []
-    for paper, sweeps in by_paper.items():
-        own = {s.name.split("/", 1)[1]: results[s.name] for s in sweeps}
-        try:
-            sections.append(paper_module(paper).section(own, out))
-        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
-            old = sum(point_key(s.name, p) in stored for s in sweeps for p in s.points)
-            if not old:  # every result computed by this code: a defect, not a stale store
-                raise
-            raise StoreMismatch(f"{store.path}: paper {paper}'s section cannot be drawn from the results "
-                                f"({type(exc).__name__}: {exc}), {old} of which come from the store; they "
-                                "were written by another version of the code or edited: start over with "
-                                "--force") from None
+    wait(kernels)
+    sections, drawing = [], FigureDrawing(client)
+    with figures_drawn_by(drawing):  # the workers draw the figures while the sections go on
+        for paper, sweeps in by_paper.items():
+            own = {s.name.split("/", 1)[1]: results[s.name] for s in sweeps}
+            sections.append(_from_results(lambda: paper_module(paper).section(own, out), sweeps, stored, store,
+                                          f"paper {paper}'s section"))
+    for paper in drawing.papers():
+        _from_results(lambda: drawing.write(paper), by_paper.get(paper, []), stored, store, f"paper {paper}'s figures")
     points = sum(len(s.points) for sweeps in by_paper.values() for s in sweeps)
     run = Reproduction(tuple(sections), (out / "report.md", out / "report.html"), points, len(store) - before,
                        time.perf_counter() - t0)
