@@ -8,10 +8,12 @@ how shared the machine was (the targets are for a quiet 2-core machine: < 60 s f
 all five papers, < 10 s for ``--quick``).  ``--all`` also times the five papers in one run (their
 points share the cluster).  ``--profile`` adds, per paper, the functions with the most own time in
 a cProfile of the quick grid's points run one after another in this process (CPU seconds).
+``--cache cold`` runs a command with an empty numba cache (``NUMBA_CACHE_DIR`` a fresh folder): the
+compilation a fresh install pays once, beside ``warm`` (the cache of earlier runs).
 The result file's "## Notes" section (the analysis of these numbers) is kept when it is rewritten.
 
-Run:  .venv/bin/python benchmarks/reproduce_time.py [--papers 000 003] [--modes quick full] [--all]
-                                                   [--workers 2] [--profile] [--out PATH]
+Run:  .venv/bin/python benchmarks/reproduce_time.py [--papers 000 003] [--modes quick full] [--all | --together]
+                                                   [--cache warm cold] [--workers 2] [--profile] [--out PATH]
 """
 
 from __future__ import annotations
@@ -37,14 +39,16 @@ NOTES = "## Notes"
 SUMMARY = re.compile(r"(\d+) grid points .* (\d+) of (\d+) certificates verified")
 
 
-def run(papers: list[str], quick: bool, workers: int) -> dict:
-    """One ``mechopt reproduce`` in a subprocess: wall seconds, points, certificates, per-sweep seconds."""
+def run(papers: list[str], quick: bool, workers: int, cold: bool) -> dict:
+    """One ``mechopt reproduce`` in a subprocess: wall seconds, points, certificates, per-sweep seconds;
+    ``cold``: with an empty numba cache."""
     exe = Path(sys.executable).with_name("mechopt")
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as cache:
+        env = os.environ | {"COLUMNS": "400"} | ({"NUMBA_CACHE_DIR": cache} if cold else {})
         cmd = [str(exe), "reproduce", *papers, "--out", tmp, "--workers", str(workers)] + (["--quick"] if quick else [])
         load = os.getloadavg()[0]
         t0 = time.perf_counter()
-        done = subprocess.run(cmd, capture_output=True, text=True, env=os.environ | {"COLUMNS": "400"})
+        done = subprocess.run(cmd, capture_output=True, text=True, env=env)
         wall = time.perf_counter() - t0
         match = SUMMARY.search(done.stdout.replace("\n", " "))
         by_sweep: dict[str, float] = collections.defaultdict(float)
@@ -79,6 +83,8 @@ def main() -> None:
     ap.add_argument("--papers", nargs="+", default=list(PAPERS), choices=PAPERS)
     ap.add_argument("--modes", nargs="+", default=["quick", "full"], choices=["quick", "full"])
     ap.add_argument("--all", action="store_true", help="also time all the chosen papers in one run")
+    ap.add_argument("--together", action="store_true", help="only time all the chosen papers in one run")
+    ap.add_argument("--cache", nargs="+", default=["warm"], choices=["warm", "cold"], help="numba's cache")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "reproduce_time.md")
@@ -89,17 +95,18 @@ def main() -> None:
              f"{args.workers} worker processes; wall seconds of the whole command (cluster start and report "
              "included); worker seconds: the store's per-point seconds summed.  Load: the 1-minute load "
              "average before and after (above the core count, other processes shared the machine).", "",
-             "| papers | grid | wall s | worker s | points | certificates verified | load | costliest sweeps (worker s) |",
-             "|---|---|---|---|---|---|---|---|"]
-    groups = [[p] for p in args.papers] + ([args.papers] if args.all and len(args.papers) > 1 else [])
-    for mode in args.modes:
-        for papers in groups:
-            r = run(papers, mode == "quick", args.workers)
-            worst = sorted(r["sweeps"].items(), key=lambda kv: -kv[1])[:3]
-            lines.append(f"| {' '.join(papers)} | {mode} | {r['wall']:.1f} | {sum(r['sweeps'].values()):.1f} | "
-                         f"{r['points']} | {r['verified']} of {r['certificates']} | {r['load'][0]:.1f}, "
-                         f"{r['load'][1]:.1f} | " + ", ".join(f"{k} {v:.1f}" for k, v in worst) + " |")
-            print(lines[-1], flush=True)
+             "| papers | grid | numba cache | wall s | worker s | points | certificates verified | load | "
+             "costliest sweeps (worker s) |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    groups = [] if args.together else [[p] for p in args.papers]
+    groups += [args.papers] if (args.all or args.together) and len(args.papers) > 1 else []
+    for mode, papers, cache in ((m, p, c) for m in args.modes for p in groups for c in args.cache):
+        r = run(papers, mode == "quick", args.workers, cache == "cold")
+        worst = sorted(r["sweeps"].items(), key=lambda kv: -kv[1])[:3]
+        lines.append(f"| {' '.join(papers)} | {mode} | {cache} | {r['wall']:.1f} | {sum(r['sweeps'].values()):.1f} | "
+                     f"{r['points']} | {r['verified']} of {r['certificates']} | {r['load'][0]:.1f}, "
+                     f"{r['load'][1]:.1f} | " + ", ".join(f"{k} {v:.1f}" for k, v in worst) + " |")
+        print(lines[-1], flush=True)
     if args.profile:
         lines += ["", "## Own time by function, quick grid, one process (cProfile, CPU seconds)", ""]
         for paper in args.papers:
