@@ -6,8 +6,10 @@
 agents: v, b', the viability point m0 (the largest m with b(m) <= 0), the supremum of v, and the
 inverse of b' on [m0, inf) (closed form for the power law, a bracketed bisection otherwise, whose
 bracket width is the certificate of the solve).  The PAC bound, evaluated on large arrays by
-every 000 certificate, runs as compiled one-pass functions equal to its numpy form to the last bit
-(tests/valueshaping/test_compiled_value.py).  Inputs the theorems cannot use (b not increasing,
+every 000 certificate, runs as compiled one-pass functions doing the operations of its numpy form
+in the same order: equal to the last bit where numpy computes log and pow as the C library does,
+within a few roundings where it does not (numpy's AVX-512 versions;
+tests/valueshaping/test_compiled_value.py).  Inputs the theorems cannot use (b not increasing,
 not concave where v > 0, sup v <= 0) are errors naming the field.
 """
 
@@ -33,8 +35,8 @@ without a closed-form proof."""
 @numba.vectorize(["float64(float64, float64, float64)"], cache=True)
 def _pac_b(m: float, k: float, a0: float) -> float:  # pragma: no cover (compiled)
     """:class:`~mechopt.data.functions.PACBound`'s value in one pass, the same operations in the
-    same order (equal to the last bit): a0 - (4 + sqrt(2k(2 + log(m/k)))) / sqrt(m), 0 where it is
-    not a positive number."""
+    same order (the roundings of log aside, module doc): a0 - (4 + sqrt(2k(2 + log(m/k)))) / sqrt(m),
+    0 where it is not a positive number."""
     inner = 2.0 * k * (2.0 + math.log(m / k))
     if not inner > 0.0:
         return 0.0
@@ -44,8 +46,8 @@ def _pac_b(m: float, k: float, a0: float) -> float:  # pragma: no cover (compile
 
 @numba.vectorize(["float64(float64, float64, float64)"], cache=True)
 def _pac_db(m: float, k: float, a0: float) -> float:  # pragma: no cover (compiled)
-    """:class:`~mechopt.data.functions.PACBound`'s first derivative in one pass (equal to the last
-    bit), 0 where the value is 0."""
+    """:class:`~mechopt.data.functions.PACBound`'s first derivative in one pass (the roundings of
+    log and pow aside, module doc), 0 where the value is 0."""
     inner = 2.0 * k * (2.0 + math.log(m / k))
     if not inner > 0.0:
         return 0.0

@@ -1,5 +1,6 @@
-"""The value of data's compiled PAC-bound path and the baseline solver's reuse of enumerated
-families give the same numbers as the plain evaluations they replace."""
+"""The value of data's compiled PAC-bound path gives the numbers of the plain evaluation it replaces
+up to the roundings of log and pow, and the baseline solver's reuse of enumerated families the same
+numbers."""
 
 from __future__ import annotations
 
@@ -11,8 +12,22 @@ from mechopt.valueshaping.baselines import families, solve_baseline_equilibrium
 from mechopt.valueshaping.value import ValueOfData
 
 
+ROUNDINGS = 16
+"""Bound on the difference of the two evaluations, in units of eps times the magnitude of the
+terms they add: the compiled code calls the C library's log and pow, numpy its own (on CPUs with
+AVX-512, SVML-derived versions within 4 ulps, so the two differ in the last bits of 3% of these
+points there, and agree to the last bit where numpy uses the C library's)."""
+
+
+def _agree(got: np.ndarray, want: np.ndarray, terms: np.ndarray) -> bool:
+    """Equal (NaN where NaN), or within ROUNDINGS eps of the terms' magnitude."""
+    with np.errstate(invalid="ignore"):
+        near = np.abs(got - want) <= ROUNDINGS * np.finfo(float).eps * terms
+    return bool(np.all((got == want) | near | (np.isnan(got) & np.isnan(want))))
+
+
 @pytest.mark.parametrize(("a0", "k"), [(1.0, 10.0), (0.5, 1.0), (2.0, 100.0)])
-def test_pac_value_and_slope_equal_the_bound_to_the_last_bit(a0: float, k: float) -> None:
+def test_pac_value_and_slope_agree_with_the_bound_up_to_roundings(a0: float, k: float) -> None:
     b = PACBound(a0=a0, k=k)
     value = ValueOfData(b)
     rng = np.random.default_rng(0)
@@ -20,10 +35,14 @@ def test_pac_value_and_slope_equal_the_bound_to_the_last_bit(a0: float, k: float
                         [0.0, -1.0, np.inf, np.nan, 1e-300, k * np.exp(-2.0), 1e308]])
     with np.errstate(all="ignore"):
         plain, slope = b.value(m), b.d1(m)
-        assert np.array_equal(value.b_of(m), plain)
-        assert np.array_equal(value.v(m), np.where(plain > 0, plain, 0.0))
-        assert np.array_equal(value.dv(m), np.where(plain > 0, slope, 0.0))
-        assert np.array_equal(value.db(m), slope, equal_nan=True)
+        h = np.sqrt(2.0 * k * (2.0 + np.log(m / k)))  # b = a0 - (4 + h) / sqrt(m), b' = its two terms' sum
+        value_terms = abs(a0) + np.abs((4.0 + h) / np.sqrt(m))
+        slope_terms = np.abs(k / (m * h) * m**-0.5) + np.abs(0.5 * (4.0 + h) * m**-1.5)
+        assert _agree(value.b_of(m), plain, value_terms)
+        assert _agree(value.v(m), np.where(plain > 0, plain, 0.0), value_terms)
+        assert _agree(value.dv(m), np.where(plain > 0, slope, 0.0), slope_terms)
+        assert _agree(value.db(m), slope, slope_terms)
+    assert np.array_equal(value.v(m) > 0, plain > 0)  # no point here lies within roundings of b = 0
     assert value.v(3.0).shape == () and value.v(m.reshape(-1, 1)).shape == (m.size, 1)
 
 
