@@ -241,9 +241,10 @@ def _search(game: ContinuousGame, box: Box, s: np.ndarray, direction: np.ndarray
     at most), with merit(s(t)) <= (1 - ARMIJO t) norm; returns (s(t), F(s(t))) or None.
 
     With ``extrapolate``, an accepted t < 1 then moves 3/4 of the way to the last rejected step
-    while that at least halves the merit: a Newton step overshooting along a strongly curved
-    payoff (everyone dropping out of an oversupplied aggregate game) then costs one evaluation
-    per halving of the distance instead of one iteration."""
+    while that lowers the merit further (each such point decreases it more than the accepted
+    one): a Newton step overshooting along a strongly curved payoff (everyone dropping out of an
+    oversupplied aggregate game, whose merit falls only in a narrow band just short of the full
+    step) then costs one evaluation per quartering of the distance instead of one iteration."""
 
     spare: list[np.ndarray] = []  # a rejected trial point's vector, written over by the next one
     lo, hi = box
@@ -266,7 +267,7 @@ def _search(game: ContinuousGame, box: Box, s: np.ndarray, direction: np.ndarray
             while extrapolate and rejected is not None and rejected - step > 1e-6 * rejected:
                 t = rejected - 0.25 * (rejected - step)
                 x_t, F_t, m_t = at(t)
-                if not m_t <= 0.5 * m:
+                if not m_t < m:
                     break
                 spare.append(x)
                 step, x, Fx, m = t, x_t, F_t, m_t
