@@ -133,7 +133,7 @@ def _plot_figure3(rows: list[dict[str, Any]], folder: Path) -> str:
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)
 
-    return save_figure(folder, PAPER, "figure3", draw, (6.4, 4.2), dpi=120, crop=True)
+    return save_figure(folder, PAPER, "figure3", draw, FIGURE_SIZE, dpi=120, crop=True)
 
 
 def _k_star(r: dict[str, Any]) -> str:
