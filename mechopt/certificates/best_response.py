@@ -335,6 +335,15 @@ class BestResponses(Serializable):
         return np.maximum(self.upper - self.current, 0.0)
 
 
+def row_max(v: np.ndarray) -> np.ndarray:
+    """np.max(v, axis=1) for a 2-d array of few columns, taken column by column: the same numbers
+    (NaN propagates), 10x sooner at 16 384 x 7 (numpy reduces each short row in a call of its own)."""
+    out = v[:, 0].copy()
+    for j in range(1, v.shape[1]):
+        np.maximum(out, v[:, j], out=out)
+    return out
+
+
 def utility_scales(magnitude: np.ndarray, current: np.ndarray, best: np.ndarray) -> np.ndarray:
     """max(magnitude_i, |u_i(s)|, |best_i|) over the finite ones (0 where none is); ``magnitude``
     holds the game's terms and the local variation (:func:`local_variation`)."""
@@ -352,7 +361,7 @@ def local_variation(f: Callable[[np.ndarray], np.ndarray], lo: np.ndarray, hi: n
     x = np.clip(np.stack([s - h, s + h], axis=1), lo[:, None], hi[:, None])
     with np.errstate(invalid="ignore"):
         d = np.abs(f(x) - current[:, None])
-    return np.max(np.where(np.isfinite(d), d, 0.0), axis=1)
+    return row_max(np.where(np.isfinite(d), d, 0.0))
 
 
 Values = Callable[[np.ndarray], np.ndarray]
@@ -555,7 +564,7 @@ def _sampled_pass(search: _Search, after_concave: bool, grid_points: int, lipsch
             search.current[rows] = v[:, 2]
             if x0 is not None:  # keep the values of the abandoned concave search
                 x, v = np.concatenate([x, x0], axis=1), np.concatenate([v, v0], axis=1)
-            found = np.max(v, axis=1)
+            found = row_max(v)
             if lipschitz is None:
                 search.take(rows, x, v, found)
                 continue
@@ -598,7 +607,7 @@ def _concave_search(values: Callable[..., Values], lo: np.ndarray, hi: np.ndarra
     golden = False
     for centre in ("profile", "golden"):
         cur = current[rows]
-        undecided = upper - cur > tol * utility_scales(magnitude[rows], cur, np.max(v, axis=1))
+        undecided = upper - cur > tol * utility_scales(magnitude[rows], cur, row_max(v))
         if not undecided.any():
             break
         if not undecided.all():
@@ -611,7 +620,7 @@ def _concave_search(values: Callable[..., Values], lo: np.ndarray, hi: np.ndarra
         else:
             best = x[np.arange(rows.size), np.argmax(v, axis=1)]
             c = _golden(g, lo[rows], hi[rows], golden_steps)
-            c = np.where(g(c[:, None])[:, 0] >= np.max(v, axis=1), c, best)
+            c = np.where(g(c[:, None])[:, 0] >= row_max(v), c, best)
             golden = True
         x2 = _ladder(lo[rows], hi[rows], c, long_rungs(rung[rows], hi[rows] - lo[rows], count))
         v2 = g(x2)

@@ -34,7 +34,7 @@ from enum import Enum
 import numpy as np
 
 from mechopt.certificates.best_response import (BLOCK_ROWS, BestResponseCycle, Counterexample, Evaluate,
-                                                global_best_responses, length_scale, player_deviations)
+                                                global_best_responses, length_scale, player_deviations, row_max)
 from mechopt.core.result import Answer, verdict_field
 from mechopt.core.serialization import MalformedAnswer, Serializable
 from mechopt.core.stats import SolveStats
@@ -141,7 +141,7 @@ def _second_differences(evaluate: Evaluate, b: slice, lo: np.ndarray, hi: np.nda
             with np.errstate(all="ignore"):
                 v = np.asarray(evaluate(b if todo.size == s.size else b.start + todo)(x), dtype=float)
                 curvature[todo] = (v[:, 0] - 2.0 * v[:, 1] + v[:, 2]) / h**2
-                noise[todo] = 64.0 * np.finfo(float).eps * np.max(np.abs(v), axis=1) / h**2
+                noise[todo] = 64.0 * np.finfo(float).eps * row_max(np.abs(v)) / h**2
     return curvature, noise
 
 
