@@ -26,7 +26,8 @@ A second table is ``solve_nash`` at scale, n = 10^5, 10^6, 10^7, on 1 - (S + 1)^
 total data S with cost slopes drawn in [0.01, 0.2] (seed 0) and tau = 10 (many agents within
 1e-7 of the marginal agent's cost, which is what made the certificate's long ladder run on every
 agent): the time of Newton, of its point's certificate, of the rest (the verdict's checks), the
-total, and the peak resident memory, each size in a fresh process.
+total, and the peak resident memory, each size in a fresh process; then the total again in a fresh
+process with numpy's huge-page advice off (NUMPY_MADVISE_HUGEPAGE=0).
 
 BLAS runs single-threaded (OPENBLAS_NUM_THREADS=1 unless set): every operation here is a
 vector operation, and two BLAS threads on a 2-core machine only contend with each other.
@@ -173,15 +174,24 @@ def _peak_bytes() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
 
 
+def _fresh_run(n: int, huge_pages: bool) -> dict[str, object]:
+    env = dict(os.environ) if huge_pages else {**os.environ, "NUMPY_MADVISE_HUGEPAGE": "0"}
+    out = subprocess.run([sys.executable, __file__, "--one", str(n)], capture_output=True, text=True, check=True,
+                         env=env)
+    return json.loads(out.stdout)
+
+
 def scale_row(n: int) -> str:
-    out = subprocess.run([sys.executable, __file__, "--one", str(n)], capture_output=True, text=True, check=True)
-    r = json.loads(out.stdout)
-    print(f"n = {n:>10,}: {r}", flush=True)
+    """One size: numpy's default (large arrays advised to the kernel as huge pages) and, right
+    after, NUMPY_MADVISE_HUGEPAGE=0."""
+    r, small = _fresh_run(n, True), _fresh_run(n, False)
+    print(f"n = {n:>10,}: {r}; without huge pages: {small}", flush=True)
+    plain = f"{small['total']:.1f} s ({r['total'] / small['total']:.2f}x)"
     if r["attempts"] != 1:
-        return (f"| {n:,} | {r['status']} after {r['attempts']} attempts | | | {r['total']:.1f} s | "
+        return (f"| {n:,} | {r['status']} after {r['attempts']} attempts | | | {r['total']:.1f} s | {plain} | "
                 f"{r['peak_gb']:.2f} GB |")
     return (f"| {n:,} | {r['newton']:.1f} s ({r['iterations']} it) | {r['certificate']:.1f} s ({r['search']}) | "
-            f"{r['rest']:.1f} s | {r['total']:.1f} s ({r['status']}) | {r['peak_gb']:.2f} GB |")
+            f"{r['rest']:.1f} s | {r['total']:.1f} s ({r['status']}) | {plain} | {r['peak_gb']:.2f} GB |")
 
 
 def main() -> None:
@@ -235,10 +245,14 @@ def main() -> None:
         "## `solve_nash` at scale",
         "",
         "1 - (S + 1)^-1/2 of the total data, cost slopes drawn in [0.01, 0.2] (seed 0), tau = 10; one run per size, "
-        "each in a fresh process (peak: its resident memory).  `rest`: the verdict's checks of the answer.",
+        "each in a fresh process (peak: its resident memory).  `rest`: the verdict's checks of the answer.  "
+        "`no huge pages`: the same run again in a fresh process with NUMPY_MADVISE_HUGEPAGE=0 (numpy then does "
+        "not advise its large arrays as huge pages; where the kernel compacts memory on such a fault, as with "
+        "Linux's `defrag = madvise`, the first touch of each new array costs system time), and the ratio of the "
+        "two totals.",
         "",
-        "| n | Newton | certificate | rest | total | peak memory |",
-        "|---:|---|---|---|---|---|",
+        "| n | Newton | certificate | rest | total | total, no huge pages | peak memory |",
+        "|---:|---|---|---|---|---|---|",
         *[scale_row(n) for n in SIZES_SCALE],
         "",
     ]
