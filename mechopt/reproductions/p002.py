@@ -26,6 +26,7 @@ from mechopt.reproductions import p002_claims as claims
 from mechopt.reproductions.records import answered, certified, result
 from mechopt.reproductions.report import Claim, Figure, Section, Table, Text, save_figure
 from mechopt.sweeps.sweep import Sweep
+from mechopt.typegrid.certify import LINE_BOUND
 from mechopt.typegrid.figures import FIGURE_SIZE, plot_mep_agents, plot_mep_types
 from mechopt.typegrid.linear_mep import MEPOutcome, figure1_data, figure2_data
 from mechopt.typegrid.market_growth import figure3_alphas
@@ -110,19 +111,27 @@ def _mep(rows: list[dict[str, Any]]) -> list[MEPOutcome]:
 def _boundary(record: dict[str, Any]) -> dict[str, Any]:
     """A Figure 3 record's K*(alpha) answer with its status (the certifier's) and the model's limits."""
     model = record["envelope"]["model"]
-    return result(record) | {"status": record["status"], "full_limit": model["full_limit"],
-                             "line_limit": model["line_limit"]}
+    answer = result(record)
+    existence = answer["certificate"]["existence"]
+    return answer | {"status": record["status"], "full_limit": model["full_limit"], "line_limit": model["line_limit"],
+                     "on_line": existence is not None and existence["kind"] == LINE_BOUND}
 
 
 def _plot_figure3(rows: list[dict[str, Any]], folder: Path) -> str:
-    """Figure 3: K*(alpha); filled = certified on the full grid, open = upper bound from the (1, K) line."""
-    full = [(r["alpha"], r["max_disparity"]) for r in rows if r["status"] == "optimal"]
+    """Figure 3: K*(alpha); filled = certified (dots: on the full grid, diamonds: the line and the
+    continuum bound), open = upper bound from the (1, K) line."""
+    exact = [r for r in rows if r["status"] == "optimal"]
+    full = [(r["alpha"], r["max_disparity"]) for r in exact if not r["on_line"]]
+    by_line = [(r["alpha"], r["max_disparity"]) for r in exact if r["on_line"]]
     line = [(r["alpha"], r["max_disparity"]) for r in rows if r["status"] != "optimal" and r["max_disparity"]]
 
     def draw(fig: Any) -> None:
         ax = fig.subplots()
         if full:
             ax.plot(*zip(*full), "o", ms=3, color="C0", label="K* certified on the full grid")
+        if by_line:
+            ax.plot(*zip(*by_line), "D", ms=3, color="C2",
+                    label="K* certified by the line (1, K) and the continuum bound")
         if line:
             ax.plot(*zip(*line), "o", ms=4, mfc="none", color="C1", label="upper bound from profiles (1, K)")
         ax.axhline(FIGURE3_CLAIM[1], color="0.5", ls=":", label="paper: 'over 10000' near alpha = -0.66")
@@ -173,7 +182,8 @@ def section(results: dict[str, list[dict[str, Any]]], folder: Path) -> Section:
         ("Figure 2: revenue almost unaffected", "yes", _span([r["revenue"] for r in f2])),
         ("Figure 2: uti_1 almost unaffected", "yes", _span([r["utilities"][0] for r in f2])),
     ), caption="Figures 1 and 2: the paper's statements beside our sample means")
-    on_full = [r for r in f3 if r["status"] == "optimal"]
+    exact = [r for r in f3 if r["status"] == "optimal"]
+    on_line = [r for r in exact if r["on_line"]]
     bounded = [r for r in f3 if r["status"] != "optimal"]
     k_star = [r["max_disparity"] for r in f3]
     pick = [r for r in f3 if round(r["alpha"], 3) in (-1.0, -0.9, -0.8, -0.75, -0.7, -0.69, -0.68, -0.67, -0.668)]
@@ -189,8 +199,10 @@ def section(results: dict[str, list[dict[str, Any]]], folder: Path) -> Section:
         "same draws of A (common random numbers).  Figure 3: a `disparity_boundary` model for 2 agents at "
         f"{len(f3)} values of alpha in [{f3[0]['alpha']:g}, {last['alpha']:g}] (full grid up to K = {last['full_limit']}, "
         f"then the profiles (1, K) up to K = {last['line_limit']}): "
-        f"{len(on_full)} certified on the full grid (status optimal: existence at K*, chains at K* + 1), "
-        f"{len(bounded)} bounded (existence certified on the full grid up to `full_limit`, the value is where the "
+        f"{len(exact)} certified exact (status optimal: existence at K* for every profile, chains at K* + 1), "
+        f"{len(on_line)} of them found on the profiles (1, K), with existence from graph B = 1's table and the "
+        "continuum bound for every other graph (docs/typegrid.md, 'Beyond the line'); "
+        f"{len(bounded)} bounded (existence certified up to `full_limit` only, the value is where the "
         f"profiles (1, K) first fail); each answered through the registry and judged by the kind's certifier "
         "(its result envelope is in the sweep store).  K* is non-decreasing in alpha on the grid: "
         f"{all(b >= a for a, b in zip(k_star, k_star[1:]) if a and b)} (the paper: 'when alpha becomes larger, the "
@@ -230,9 +242,10 @@ def section(results: dict[str, list[dict[str, Any]]], folder: Path) -> Section:
         "efficient allocation (serve j iff sum_k A_kj >= 0) our means of revenue stay below welfare for every n "
         "here; the paper does not state A_ii nor how welfare treats negative column sums (docs/typegrid.md, item 7).",
         "Figure 3: the paper's search is exponential and stops near -0.668 'beyond our computing capability'; "
-        "ours solves the full grid up to `full_limit` and beyond that scans only the profiles (1, K), where every "
-        f"violation found so far first appeared: {len(bounded)} of the {len(f3)} values here are certified bounds "
-        "(status bounded), not full-grid answers (docs/typegrid.md).",
+        "ours solves the full grid up to `full_limit`, and beyond it the profiles (1, K) with every other graph "
+        f"bounded by one continuum problem: {len(f3) - len(bounded)} of the {len(f3)} values are certified exact"
+        + (f", {len(bounded)} only bounded (docs/typegrid.md)." if bounded else
+           f", {len(on_line)} of them above the full grid's reach (docs/typegrid.md)."),
         "Section 7.2, 'when the market is not growing, there would not be such a desirable mechanism at all': the "
         "paper's not growing is alpha < -1, and at alpha = -1.1, -1.01, -1.001 no mechanism with the pooled "
         "allocation is IR, IC and budget balanced even at K = 1 (K* = 0), so the claim holds for that allocation; "
@@ -274,7 +287,7 @@ def _inventory(ex: dict[str, Any], good: int | None, above_welfare: list[int], b
         Claim("Figure 3 (K*(alpha))", diff if bounded else ok,
               f"figure and table: {points - len(bounded)} of {points} values certified exact"
               + (f"; {len(bounded)} only bounded (existence certified up to full_limit, non-existence on the "
-                 "(1, K) line): making them exact is a performance question, left to that issue" if bounded else "")),
+                 "(1, K) line)" if bounded else "")),
         Claim("Section 7.2: no desirable mechanism when the market is not growing", diff,
               f"boundary table: K* = 0 below alpha = -1 with the pooled allocation, K*(-1) = {k_minus1}; the "
               "no-sharing allocation is efficient there and desirable (see what differs)"),

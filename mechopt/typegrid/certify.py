@@ -17,8 +17,9 @@ exhaustively; a table that is both is p^max.  Then
 Every tolerance is relative to the grid's value scale (:attr:`TypeGrid.value_scale`).  The
 status becomes ``assumption_violated`` when the grid's allocation is shown inefficient
 (:func:`efficiency_evidence`).  A disparity boundary K*(alpha) (Section 7.2) carries the
-witness at K = lower (without the table, which the certifier rebuilds) and the chains at
-K = upper.  Nothing here imports a solver.
+witness at K = lower (without the table, which the certifier rebuilds), or for a boundary on
+the line (1, K) graph B = 1's witness and the continuum bound of :mod:`.continuum`, and the
+chains at K = upper.  Nothing here imports a solver.
 """
 
 from __future__ import annotations
@@ -35,13 +36,14 @@ from mechopt.core.status import Status
 from mechopt.core.tolerances import FEASIBILITY_TOL
 from mechopt.core.verdict import Basis, Check, Verdict, bind, close, equal, judge, tolerance, witness
 from mechopt.typegrid.constraints import existence_lp, lp_rows
+from mechopt.typegrid.continuum import continuum_margin
 from mechopt.typegrid.model import TypeGrid, is_market_growth, market_growth_grid
 from mechopt.typegrid.properties import Violation, efficiency_gap, revenues
 from mechopt.typegrid.symmetric import others_sums, symmetric_ir_ic, symmetric_revenues, symmetric_table
 from mechopt.typegrid.witness import (chain_bound, decode_predecessors, decode_table, encode_table,
                                       per_agent_table)
 
-PAYMENT_TABLE, CHAINS = "payment_table", "shortest_path_chains"
+PAYMENT_TABLE, CHAINS, LINE_BOUND = "payment_table", "shortest_path_chains", "line_and_continuum_bound"
 PER_AGENT, SYMMETRIC = "per_agent", "symmetric"
 EFFICIENCY_CHECK_LIMIT = 10**7
 """Largest (levels K)^n welfare evaluations spent on the efficiency check."""
@@ -74,7 +76,9 @@ class FarkasRay(Serializable):
 @dataclass(frozen=True)
 class ExistenceCertificate(Serializable):
     kind: str
-    """"payment_table" (a desirable mechanism exists) or "shortest_path_chains" (none exists)."""
+    """"payment_table" (a desirable mechanism exists) or "shortest_path_chains" (none exists); for
+    a disparity boundary decided on the line (1, K), "line_and_continuum_bound" (one exists: graph
+    B = 1's witness and the continuum bound of the other graphs, :func:`line_evidence`)."""
     layout: str | None
     """How the payments are laid out: "per_agent", P[i, r, g] = p_i(r, grid.others[g]), shape
     (n, K + 1, K^(n-1)); or, for the market-growth family, "symmetric", P[r, B - (n-1)] =
@@ -244,6 +248,56 @@ def witness_mismatch(grid: TypeGrid, layout: str | None, shape: tuple[int, ...],
     if tuple(shape) != expected:
         return Check(f"{field}.shape", list(shape), f"{list(expected)} (this grid's)", False)
     return None
+
+
+@dataclass(frozen=True)
+class LineEvidence(TableEvidence):
+    """:func:`line_evidence`: ``table`` is graph B = 1's (shape (K + 1, 1)), ``wbb`` the worst
+    profile (1, t), ``bound`` the continuum bound's worst margin for the profiles (B, t), B >= 2."""
+
+    bound: Violation
+
+    @property
+    def min_budget(self) -> float:
+        return -max(self.wbb.amount, self.bound.amount)
+
+
+def line_evidence(alpha: float, K: int, predecessors: str | None, *, tol: float, field: str = "certificate",
+                  decoded: np.ndarray | None = None) -> LineEvidence:
+    """Existence on the full grid of 2 agents at K without its K graphs (docs/typegrid.md, 'Beyond
+    the line'): graph B = 1's table from its predecessors (``decoded``: as in :func:`table_evidence`),
+    every IR and IC edge checked; REV(1, t) = pbar_t(1) + p(t | 1) at every t <= K (a type-1 agent
+    has no report below its own: p^max(1 | t) is its IR bound); REV(t, t) >= 0 in closed form
+    (alpha >= -1); and every profile (B, t), 2 <= B < t <= K, bounded below by
+    (B eps)^(alpha+1) rho(t / B) >= min(0, rho) with rho the continuum bound's
+    (:func:`~mechopt.typegrid.continuum.continuum_margin` over (1, K / 2], in the grid's value
+    units: B eps <= 1).  Valid for -1 <= alpha <= 0 (the bound needs G(x, m) to fall in m)."""
+    if not -1.0 <= alpha <= 0.0:
+        raise MalformedAnswer(f"{field}.kind: the continuum bound holds for -1 <= alpha <= 0, got alpha = {alpha}")
+    grid = market_growth_grid(alpha, K, 2)
+    if predecessors is None:
+        raise MalformedAnswer(f"{field}.predecessors: the witness of graph B = 1 is missing")
+    pred = decode_predecessors(predecessors, (K, 1), f"{field}.predecessors") if decoded is None else decoded
+    one = np.array([1], dtype=np.int64)
+    P = symmetric_table(alpha, 2, K, grid.eps, pred, sums=one)
+    amount, where = symmetric_ir_ic(alpha, 2, K, grid.eps, P, sums=one)
+    ir = Violation("IR", float(amount[0, 0]), -1, int(where[0, 0]), -1, (1,))
+    ic = Violation("IC", float(amount[0, 1]), -1, int(where[0, 1]), int(where[0, 2]), (1,))
+    m = np.arange(2.0, K + 2.0)  # 1 + t: type 1 pools with t, pbar_t(1) = F(1 + t) - G(1, t)
+    rev = ((m * (2.0 * m) ** alpha - m ** alpha) * grid.eps ** (alpha + 1.0)) + P[1:, 0]
+    k = int(np.argmin(rev))
+    wbb = Violation("WBB", float(-rev[k]), others=(1, k + 1))
+    margin, _ = continuum_margin(alpha, K / 2.0) if K >= 3 else (np.inf, 0.0)
+    bound = Violation("WBB_BOUND", float(-margin), others=())
+    return LineEvidence(grid, SYMMETRIC, predecessors, tol, tol * grid.value_scale, P, ir, ic, wbb,
+                        float(rev.sum()), K, bound)
+
+
+def line_certificate(evidence: LineEvidence) -> ExistenceCertificate:
+    """The existence certificate of :func:`line_evidence` (its witness: graph B = 1's predecessors)."""
+    return ExistenceCertificate(LINE_BOUND, SYMMETRIC, (evidence.grid.K + 1, 1), evidence.predecessors, None,
+                                (evidence.ir, evidence.ic, evidence.wbb, evidence.bound), (), (), None, None,
+                                evidence.tol, evidence.exists)
 
 
 def _symmetric_violations(grid: TypeGrid, alpha: float, P: np.ndarray) -> tuple[Violation, Violation]:
@@ -460,8 +514,9 @@ def certify_existence(grid: TypeGrid, answer: ExistenceResult, *, tol: float = F
 @dataclass(frozen=True)
 class BoundaryCertificate(Serializable):
     """Evidence for K*: the predecessor witness of p^max on the full grid at K = ``lower`` (no
-    payment table: the certifier rebuilds it from the predecessors), and the chains of a violating
-    profile at K = ``upper``."""
+    payment table: the certifier rebuilds it from the predecessors), or, for a boundary found on
+    the line (1, K), graph B = 1's witness and the continuum bound (:func:`line_evidence`); and
+    the chains of a violating profile at K = ``upper``."""
 
     existence: ExistenceCertificate | None
     nonexistence: ExistenceCertificate | None
@@ -472,9 +527,9 @@ class BoundaryCertificate(Serializable):
 @dataclass(frozen=True)
 class DisparityBoundary(Answer):
     """K*(alpha), the largest data disparity with a desirable mechanism (002 Section 7.2).
-    ``status``: ``optimal`` (existence at K* and non-existence at K* + 1, both certified on the
-    full grid), ``bounded`` (existence certified at ``lower``, non-existence at ``upper`` when
-    found) or ``unverified``."""
+    ``status``: ``optimal`` (existence at K* and non-existence at K* + 1, both certified for
+    every profile of the grid), ``bounded`` (existence certified at ``lower``, non-existence at
+    ``upper`` when found) or ``unverified``."""
 
     kind: str
     status: Status
@@ -482,11 +537,11 @@ class DisparityBoundary(Answer):
     alpha: float
     n: int
     exists: bool
-    """A desirable mechanism exists for some disparity (K* >= 1, certified on the full grid)."""
+    """A desirable mechanism exists for some disparity (K* >= 1, certified)."""
     max_disparity: int | None
     """K*(alpha) when certified; otherwise the certified upper bound upper - 1 (None if none)."""
     lower: int
-    """Largest K at which existence is certified on the full grid (0: none)."""
+    """Largest K at which existence is certified (0: none)."""
     upper: int | None
     """Smallest K at which non-existence is certified (by chains), if found."""
     search: str
@@ -503,6 +558,13 @@ def _part(grid: TypeGrid, cert: ExistenceCertificate, tol: float, evidence: Tabl
         redo = existence_certificate(grid, tol=tol, evidence=None, payments=False, profile=tuple(cert.profile),
                                      chains=tuple(cert.chains), dual_ray=cert.dual_ray)
         return certificate_checks(grid, cert, redo, None, tol, prefix), redo.verified
+    if cert.kind == LINE_BOUND:
+        alpha = float(grid.valuation.alpha)  # type: ignore[attr-defined]
+        fresh = (isinstance(evidence, LineEvidence) and evidence.tol == tol and evidence.grid.K == grid.K
+                 and evidence.predecessors == cert.predecessors)
+        line = evidence if fresh else line_evidence(alpha, grid.K, cert.predecessors, tol=tol, field=prefix)
+        assert isinstance(line, LineEvidence)
+        return certificate_checks(grid, cert, line_certificate(line), line, tol, prefix), line.exists
     mismatch = witness_mismatch(grid, cert.layout, tuple(cert.shape), prefix)
     if mismatch is not None:
         return [mismatch], False
@@ -521,6 +583,11 @@ def certify_boundary(alpha: float, n: int, answer: DisparityBoundary, *, tol: fl
     limits) refuse a claimed grid larger than the search could have solved; ``evidence``: the
     witness's :func:`table_evidence` at K = lower already computed (a solver's)."""
     lower, upper, cert = answer.lower, answer.upper, answer.certificate
+    line = cert.existence is not None and cert.existence.kind == LINE_BOUND
+    if line and n != 2:
+        raise MalformedAnswer(f"certificate.existence.kind: {LINE_BOUND!r} is a certificate of 2 agents, got n = {n}")
+    if line:  # decided on the line (1, K): existence up to the line search's limit
+        max_lower = None if max_upper is None else max_upper - 1
     if lower < 0 or (max_lower is not None and lower > max_lower):
         raise MalformedAnswer(f"result.lower: expected an integer in 0..{max_lower}, got {lower}")
     if upper is not None and (upper < 1 or (max_upper is not None and upper > max_upper)):
@@ -530,7 +597,8 @@ def certify_boundary(alpha: float, n: int, answer: DisparityBoundary, *, tol: fl
     yes_ok = no_ok = False
     if cert.existence is None:
         yes_ok = lower == 0
-        checks.append(Check("lower", lower, "0 (no existence certificate)", yes_ok))
+        checks += [Check("lower", lower, "0 (no existence certificate)", yes_ok),
+                   equal("certificate.existence", None, None)]
     elif lower < 1:
         raise MalformedAnswer("result.lower: must be >= 1 when an existence certificate is present")
     else:
@@ -538,7 +606,7 @@ def certify_boundary(alpha: float, n: int, answer: DisparityBoundary, *, tol: fl
                              "certificate.existence", existence=True)
         checks += [witness("lower", lower), *part]
     if cert.nonexistence is None:
-        checks.append(equal("upper", upper, None))
+        checks += [equal("upper", upper, None), equal("certificate.nonexistence", None, None)]
     elif upper is None:
         raise MalformedAnswer("result.upper: must be an integer when a non-existence certificate is present")
     else:
@@ -556,9 +624,13 @@ def certify_boundary(alpha: float, n: int, answer: DisparityBoundary, *, tol: fl
                equal("exists", answer.exists, yes_ok and lower >= 1),
                equal("certificate.verified", cert.verified, proven)]
     rests_on = ("existence at K = lower from the predecessors' table on the full grid (path lengths meeting "
-                "every IR and IC edge: p^max; weak budget balance at every true profile); non-existence at K = upper "
-                "from the shortest-path chains of a violating profile (Theorem 6); K* = lower when upper = lower + 1, "
-                "since existence is monotone in K (homogeneity and nested grids, docs/typegrid.md)")
+                "every IR and IC edge: p^max; weak budget balance at every true profile)"
+                + (", here from graph B = 1's table (every IR and IC edge, every profile (1, t)) and, for every "
+                   "profile (B, t) with B >= 2, the continuum bound u_B(t) <= B^(alpha+1) V(t / B) "
+                   "(docs/typegrid.md, 'Beyond the line')" if line else "")
+                + "; non-existence at K = upper from the shortest-path chains of a violating profile (Theorem 6); "
+                "K* = lower when upper = lower + 1, since existence is monotone in K (homogeneity and nested grids, "
+                "docs/typegrid.md)")
     unchecked = ("message", "search", "stats",
                  *(f"certificate.{part}.{p}" for part in ("existence", "nonexistence") for p in VIOLATION_LOCATIONS))
     return judge("disparity_boundary", answer.status, supported, checks, Basis.PROOF, rests_on, tol, unchecked)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mechopt.core.status import Status
-from mechopt.typegrid.certify import DisparityBoundary
+from mechopt.typegrid.certify import LINE_BOUND, DisparityBoundary
 from mechopt.typegrid.linear_mep import MEPOutcome
 
 if TYPE_CHECKING:
@@ -35,13 +35,19 @@ def save_png(ax: Axes, path: str | Path) -> Path:
 
 
 def plot_disparity_curve(curve: Sequence[DisparityBoundary], ax: Axes | None = None) -> Axes:
-    """Figure 3: K*(alpha) for 2 agents; filled markers are certified on the full grid, open ones
-    are the certified upper bounds of the (1, K) line search (lower bound: the full-grid limit)."""
+    """Figure 3: K*(alpha) for 2 agents; filled markers are certified (dots on the full grid,
+    diamonds by the line (1, K) and the continuum bound), open ones are the certified upper bounds
+    of the (1, K) line search (lower bound: the full-grid limit)."""
     ax = _axes(ax)
-    full = [(r.alpha, r.max_disparity) for r in curve if r.status is Status.OPTIMAL]
+    exact = [r for r in curve if r.status is Status.OPTIMAL]
+    on_line = [r.certificate.existence is not None and r.certificate.existence.kind == LINE_BOUND for r in exact]
+    full = [(r.alpha, r.max_disparity) for r, by_line in zip(exact, on_line) if not by_line]
+    by_line = [(r.alpha, r.max_disparity) for r, by_line in zip(exact, on_line) if by_line]
     line = [(r.alpha, r.max_disparity) for r in curve if r.status is not Status.OPTIMAL and r.max_disparity is not None]
     if full:
         ax.plot(*zip(*full), "o", ms=3, color="C0", label="certified on the full grid")
+    if by_line:
+        ax.plot(*zip(*by_line), "D", ms=3, color="C2", label="certified by the line (1, K) and the continuum bound")
     if line:
         ax.plot(*zip(*line), "o", ms=4, mfc="none", color="C1", label="profiles (1, K) only (upper bound)")
     ax.set_yscale("log")

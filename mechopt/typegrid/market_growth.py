@@ -14,11 +14,14 @@ predecessors of the shortest paths restricted to K* (the same paths, by the same
 whose table the certifier rebuilds and checks exhaustively, non-existence at K* + 1 by the
 chains of the violating profile.
 
-Search.  ``full``: solve the full grid at K = 16, 32, ... up to ``full_limit`` (4096 for 2 agents).  If no violation
-appears, ``line`` (2 agents): only the profiles (1, K) up to ``line_limit`` (one graph, B = 1),
-where every violation found so far first appeared.  A violation on the line certifies the upper
-bound K* <= K0 - 1; the lower bound K* >= full_limit is certified on the full grid; in between the
-answer is *not* certified on the full grid and is reported as such.
+Search.  2 agents, when the profiles (1, K) have no violation up to ``full_limit`` (4096): the
+line (1, K) alone (one graph, B = 1) up to ``line_limit``, where every violation found so far
+first appeared.  A violation first at (1, K0) certifies K* <= K0 - 1, and existence at K0 - 1 is
+certified without the other graphs: graph B = 1's table checked exhaustively and, for every
+B >= 2 at once, the continuum bound of :mod:`.continuum` (:func:`~mechopt.typegrid.certify.line_evidence`;
+-1 <= alpha <= 0).  Otherwise (and where that bound does not reach): the full grid at K = 16,
+32, ... up to ``full_limit``; with no violation there, existence is certified at ``full_limit``
+only and the answer is ``bounded``.
 """
 
 from __future__ import annotations
@@ -33,8 +36,8 @@ from mechopt.core.status import Status, Termination
 from mechopt.core.tolerances import FEASIBILITY_TOL
 from mechopt.typegrid.aggregate import aggregate_max_payments
 from mechopt.typegrid.certify import (SYMMETRIC, BoundaryCertificate, Chain, DisparityBoundary, ExistenceCertificate,
-                                      TableEvidence, certify_boundary, existence_certificate, table_evidence,
-                                      table_shape)
+                                      LineEvidence, TableEvidence, certify_boundary, existence_certificate,
+                                      line_certificate, line_evidence, table_evidence, table_shape)
 from mechopt.typegrid.model import market_growth_grid
 from mechopt.typegrid.symmetric import symmetric_revenues
 from mechopt.typegrid.witness import chain, encode_predecessors
@@ -106,6 +109,27 @@ def _existence_at(alpha: float, n: int, K: int, pred: np.ndarray,
     return existence_certificate(grid, tol=tol, evidence=evidence, payments=False), evidence
 
 
+def _line_search(alpha: float, start: int, line_limit: int, tol: float,
+                 progress: Callable[[str], None] | None) -> tuple[int | None, np.ndarray, int]:
+    """The first violation on the line (1, K) beyond ``start`` (the line solved up to 4, 16, ...
+    times ``start``, at most ``line_limit``), graph B = 1's predecessors and the last K solved."""
+    K, upper, pred = start, None, np.empty(0, dtype=np.int64)
+    while upper is None and K < line_limit:
+        K = min(4 * K, line_limit)
+        if progress:
+            progress(f"profiles (1, K) up to K = {K}")
+        upper, pred = line_violation(alpha, K, tol)
+    return upper, pred, K
+
+
+def _line_existence_at(alpha: float, K: int, pred: np.ndarray, tol: float) -> tuple[ExistenceCertificate, LineEvidence]:
+    """The witness at K from graph B = 1's predecessors pred[t] solved up to K_big >= K (the same
+    paths), with the continuum bound for the other graphs (:func:`~mechopt.typegrid.certify.line_evidence`)."""
+    own = np.ascontiguousarray(pred[1: K + 1, None])
+    evidence = line_evidence(alpha, K, encode_predecessors(own), tol=tol, decoded=own)
+    return line_certificate(evidence), evidence
+
+
 def _nonexistence_at(alpha: float, n: int, profile: np.ndarray, pred: np.ndarray, cols: np.ndarray,
                      tol: float) -> ExistenceCertificate:
     """The chains of ``profile`` at K = its largest type; pred[:, cols[i]] is agent i's graph."""
@@ -137,36 +161,44 @@ def line_violation(alpha: float, K_max: int, tol: float = FEASIBILITY_TOL) -> tu
 def disparity_boundary(alpha: float, *, n: int = 2, full_limit: int | None = None, line_limit: int = 2**17,
                        tol: float = FEASIBILITY_TOL,
                        progress: Callable[[str], None] | None = None) -> DisparityBoundary:
-    """K*(alpha): full-grid search and its witnesses, then (2 agents) the (1, K) line beyond; the
-    answer certified by :func:`~mechopt.typegrid.certify.certify_boundary`."""
+    """K*(alpha): (2 agents, beyond the full grid's reach) the line (1, K) and the continuum bound,
+    else the full-grid search and its witnesses (module doc); the answer certified by
+    :func:`~mechopt.typegrid.certify.certify_boundary`."""
     market_growth_grid(alpha, 1, n)  # validates alpha and n
     full_limit = full_limit or FULL_LIMIT.get(n, 16)
     if full_limit < 2:
         raise ValueError(f"full_limit: must be an integer >= 2, got {full_limit}")
     t0 = time.perf_counter()
-    K, profile, pred = _full_grid_search(alpha, n, full_limit, tol, progress)
-    yes, evidence, no, upper = None, None, None, None
-    if profile is not None:
-        lower, upper = int(profile.max()) - 1, int(profile.max())
-        if lower >= 1:
-            yes, evidence = _existence_at(alpha, n, lower, pred, tol)
-        no = _nonexistence_at(alpha, n, profile, pred, profile.sum() - profile - (n - 1), tol)
-        search = f"full grid up to K = {K}"
+    yes, evidence, no, upper, K_line = None, None, None, None, full_limit
+    beyond = n == 2 and line_limit > full_limit and line_violation(alpha, full_limit, tol)[0] is None
+    if beyond:  # no violation on the line within the full grid's reach: the line (1, K) further
+        upper, line_pred, K_line = _line_search(alpha, full_limit, line_limit, tol, progress)
+        if upper is not None:
+            # the type-1 agent's chain is its IR edge alone, whatever the graph
+            no = _nonexistence_at(alpha, 2, np.array([1, upper]), line_pred[:, None], np.array([0, 0]), tol)
+        if upper is not None and alpha <= 0.0:
+            if progress:
+                progress(f"existence at K = {upper - 1}: the line and the continuum bound")
+            yes, evidence = _line_existence_at(alpha, upper - 1, line_pred, tol)
+            if not yes.verified:
+                yes, evidence = None, None
+    if yes is not None:
+        lower = upper - 1
+        search = (f"profiles (1, K) up to K = {K_line} (none violated up to K = {full_limit}); existence at "
+                  f"K = {lower} from the line and the continuum bound")
     else:
-        lower = full_limit
-        yes, evidence = _existence_at(alpha, n, full_limit, pred, tol)
-        search = f"full grid up to K = {full_limit}"
-        if n == 2 and line_limit > full_limit:
-            K = full_limit
-            while upper is None and K < line_limit:
-                K = min(4 * K, line_limit)
-                if progress:
-                    progress(f"profiles (1, K) up to K = {K}")
-                upper, line_pred = line_violation(alpha, K, tol)
-            search += f"; then only the profiles (1, K) up to K = {K}"
-            if upper is not None:
-                # the type-1 agent's chain is its IR edge alone, whatever the graph
-                no = _nonexistence_at(alpha, 2, np.array([1, upper]), line_pred[:, None], np.array([0, 0]), tol)
+        K, profile, pred = _full_grid_search(alpha, n, full_limit, tol, progress)
+        if profile is not None:
+            lower, upper = int(profile.max()) - 1, int(profile.max())
+            if lower >= 1:
+                yes, evidence = _existence_at(alpha, n, lower, pred, tol)
+            no = _nonexistence_at(alpha, n, profile, pred, profile.sum() - profile - (n - 1), tol)
+            search = f"full grid up to K = {K}"
+        else:
+            lower = full_limit
+            yes, evidence = _existence_at(alpha, n, full_limit, pred, tol)
+            search = f"full grid up to K = {full_limit}" + (
+                f"; then only the profiles (1, K) up to K = {K_line}" if beyond else "")
     proven = (yes is not None and yes.verified or lower == 0) and (no is None or no.verified)
     certified = proven and no is not None and upper == lower + 1
     k_star = lower if certified else (None if upper is None else upper - 1)

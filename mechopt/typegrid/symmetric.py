@@ -219,21 +219,25 @@ def others_sums(n: int, K: int) -> np.ndarray:
     return np.arange(n - 1, (n - 1) * K + 1, dtype=np.int64)
 
 
-def symmetric_table(alpha: float, n: int, K: int, eps: float, pred: np.ndarray) -> np.ndarray:
+def symmetric_table(alpha: float, n: int, K: int, eps: float, pred: np.ndarray,
+                    sums: np.ndarray | None = None) -> np.ndarray:
     """The table P[r, B - (n-1)] (reports 0..K) the predecessors pred[t - 1, B - (n-1)] (t = 1..K,
-    each BASE or a report 1..t-1) define: the lengths of their paths (no optimization)."""
+    each BASE or a report 1..t-1) define: the lengths of their paths (no optimization).  ``sums``:
+    the graphs' B when not every one (:func:`others_sums`), column b of P and pred for sums[b]."""
     pred = np.asarray(pred, dtype=np.int64)
     # one graph per row: the solver's and a decoded witness's columns are contiguous already
     by_graph = np.ascontiguousarray(pred.T) if pred.strides[0] < pred.strides[1] else transposed(pred)
-    P = _table(power_table(alpha, n, K), n, K, others_sums(n, K), by_graph)
+    P = _table(power_table(alpha, n, K), n, K, others_sums(n, K) if sums is None else sums, by_graph)
     return P * eps ** (alpha + 1.0)
 
 
-def symmetric_ir_ic(alpha: float, n: int, K: int, eps: float, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Worst IR and IC violations of the symmetric table P for every B (see :func:`_check`)."""
+def symmetric_ir_ic(alpha: float, n: int, K: int, eps: float, P: np.ndarray,
+                    sums: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Worst IR and IC violations of the symmetric table P for every B (see :func:`_check`), or
+    for the graphs ``sums`` (column b of P for sums[b])."""
     scale = eps ** (alpha + 1.0)
     PT = power_table(alpha, n, K)
-    amount, where = _check(PT, n, K, others_sums(n, K), P / scale, monotone(PT))
+    amount, where = _check(PT, n, K, others_sums(n, K) if sums is None else sums, P / scale, monotone(PT))
     return amount * scale, where
 
 

@@ -131,7 +131,7 @@ def test_figure3_sweep_writes_the_png_and_its_summary(tmp_path: Path, monkeypatc
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert png.stat().st_size > 0
-    assert "2 values of alpha, 2 certified on the full grid" in " ".join(result.output.split())
+    assert "2 values of alpha, 2 certified exact" in " ".join(result.output.split())
     rows = json.loads(runner.invoke(app, args + ["--json"]).stdout)
     assert [(r["max_disparity"], r["status"], r["established"]) for r in rows] == [(6, "optimal", True),
                                                                                  (15, "optimal", True)]

@@ -63,12 +63,17 @@ def test_three_agents_boundary_matches_the_generic_solver() -> None:
     assert not solve_existence(market_growth_grid(-1.0, k + 1, 3), method="bellman-ford").exists
 
 
-def test_line_search_upper_bound_agrees_with_full_grid() -> None:
+def test_line_search_agrees_with_full_grid() -> None:
+    """Found on the line (1, K), K* is the full grid's; with the line search stopped before the
+    first violation, existence is certified up to full_limit only (``bounded``)."""
     full = disparity_boundary(-0.8)
     line = disparity_boundary(-0.8, full_limit=16, line_limit=256)
-    assert full.status is Status.OPTIMAL and not line.status is Status.OPTIMAL
-    assert line.lower == 16 and line.upper == full.max_disparity + 1
+    assert full.status is line.status is Status.OPTIMAL
+    assert line.lower == full.max_disparity and line.upper == full.max_disparity + 1
     assert line.certificate.verified
+    short = disparity_boundary(-0.8, full_limit=16, line_limit=32)
+    assert short.status is Status.BOUNDED and short.lower == 16 and short.upper is None
+    assert short.certificate.verified and short.max_disparity is None
 
 
 def test_boundary_grows_with_alpha() -> None:

@@ -38,11 +38,14 @@ MODELS_BY_NAME = {
                               "valuation": {"family": "linear", "A": [[1.0, -2.0], [0.0, 0.5]]}},
     "boundary": {"kind": "disparity_boundary", "growth_rate": -1.0, "n": 2},
     "boundary_bounded": {"kind": "disparity_boundary", "growth_rate": -0.8, "n": 2, "full_limit": 16,
-                         "line_limit": 256},
+                         "line_limit": 32},
+    # K*(-0.8) = 59 found on the line (1, K): existence from graph B = 1 and the continuum bound
+    "boundary_line": {"kind": "disparity_boundary", "growth_rate": -0.8, "n": 2, "full_limit": 16,
+                      "line_limit": 256},
 }
 STATUS = {"existence_table": "optimal", "existence_symmetric": "optimal", "existence_chains": "infeasible",
           "existence_chains_lp": "infeasible", "existence_inefficient": "assumption_violated",
-          "boundary": "optimal", "boundary_bounded": "bounded"}
+          "boundary": "optimal", "boundary_bounded": "bounded", "boundary_line": "optimal"}
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +83,7 @@ def test_solve_and_verify_agree(honest, name):
     assert verdict.basis.value == "proof" and verdict.rests_on
 
 
-@pytest.mark.parametrize("name", ["existence_chains_lp", "existence_inefficient", "boundary_bounded"])
+@pytest.mark.parametrize("name", ["existence_chains_lp", "existence_inefficient", "boundary_bounded", "boundary_line"])
 def test_every_field_is_bound_or_listed(honest, name):
     assert walk(honest[name], verify_envelope) == {"uncovered": [], "accepted": [], "changed": []}
 
@@ -156,6 +159,19 @@ FORGERIES = [
         e, "result.certificate.existence", e["result"]["certificate"]["nonexistence"]), "result.lower", 7)),
     ("boundary_bounded", "status optimal", lambda e: _set(e, "result.status", "optimal")),
     ("boundary_bounded", "upper = lower + 1", lambda e: _set(e, "result.upper", 17)),
+    ("boundary_line", "longer paths on graph 1",
+     lambda e: _set(e, "result.certificate.existence.predecessors", _previous((59, 1)))),
+    ("boundary_line", "lower + 1", lambda e: _set(e, "result.lower", 60)),
+    ("boundary_line", "lower + 1 and upper + 1", lambda e: _set(_set(e, "result.lower", 60), "result.upper", 61)),
+    ("boundary_line", "continuum margin", lambda e: _set(e, "result.certificate.existence.violations.3.amount", 0.0)),
+    ("boundary_line", "worst profile (1, t)",
+     lambda e: _set(e, "result.certificate.existence.violations.2.amount", 0.0)),
+    ("boundary_line", "called a full-grid table", lambda e: _set(e, "result.certificate.existence.kind",
+                                                                 "payment_table")),
+    ("boundary_line", "edited alpha", lambda e: _set(e, "model.growth_rate", -0.75)),
+    ("boundary_line", "three agents in the model", lambda e: _set(e, "model.n", 3)),
+    ("boundary_line", "lower beyond the line search", lambda e: _set(e, "result.lower", 10**6)),
+    ("boundary_line", "line search limit below the answer", lambda e: _set(e, "model.line_limit", 32)),
 ]
 
 
