@@ -259,7 +259,9 @@ class LineEvidence(TableEvidence):
 
     @property
     def min_budget(self) -> float:
-        return -max(self.wbb.amount, self.bound.amount)
+        """The worse of the line's and the bound's (-inf when either is not a number)."""
+        worst = max(self.wbb.amount, self.bound.amount)
+        return -worst if np.isfinite(self.wbb.amount) and not np.isnan(self.bound.amount) else -np.inf
 
 
 def line_evidence(alpha: float, K: int, predecessors: str | None, *, tol: float, field: str = "certificate",
@@ -589,9 +591,9 @@ def certify_boundary(alpha: float, n: int, answer: DisparityBoundary, *, tol: fl
     if line:  # decided on the line (1, K): existence up to the line search's limit
         max_lower = None if max_upper is None else max_upper - 1
     if lower < 0 or (max_lower is not None and lower > max_lower):
-        raise MalformedAnswer(f"result.lower: expected an integer in 0..{max_lower}, got {lower}")
+        raise MalformedAnswer(f"lower: expected an integer in 0..{max_lower}, got {lower}")
     if upper is not None and (upper < 1 or (max_upper is not None and upper > max_upper)):
-        raise MalformedAnswer(f"result.upper: expected an integer in 1..{max_upper}, got {upper}")
+        raise MalformedAnswer(f"upper: expected an integer in 1..{max_upper}, got {upper}")
     checks = [equal("kind", answer.kind, "disparity_boundary"), equal("alpha", answer.alpha, float(alpha)),
               equal("n", answer.n, n)]
     yes_ok = no_ok = False
@@ -600,7 +602,7 @@ def certify_boundary(alpha: float, n: int, answer: DisparityBoundary, *, tol: fl
         checks += [Check("lower", lower, "0 (no existence certificate)", yes_ok),
                    equal("certificate.existence", None, None)]
     elif lower < 1:
-        raise MalformedAnswer("result.lower: must be >= 1 when an existence certificate is present")
+        raise MalformedAnswer("lower: must be >= 1 when an existence certificate is present")
     else:
         part, yes_ok = _part(market_growth_grid(alpha, lower, n), cert.existence, tol, evidence,
                              "certificate.existence", existence=True)
@@ -608,7 +610,7 @@ def certify_boundary(alpha: float, n: int, answer: DisparityBoundary, *, tol: fl
     if cert.nonexistence is None:
         checks += [equal("upper", upper, None), equal("certificate.nonexistence", None, None)]
     elif upper is None:
-        raise MalformedAnswer("result.upper: must be an integer when a non-existence certificate is present")
+        raise MalformedAnswer("upper: must be an integer when a non-existence certificate is present")
     else:
         part, no_ok = _part(market_growth_grid(alpha, upper, n), cert.nonexistence, tol, None,
                             "certificate.nonexistence", existence=False)
