@@ -589,7 +589,7 @@ def certify_boundary(alpha: float, n: int, answer: DisparityBoundary, *, tol: fl
     if line and n != 2:
         raise MalformedAnswer(f"certificate.existence.kind: {LINE_BOUND!r} is a certificate of 2 agents, got n = {n}")
     if line:  # decided on the line (1, K): existence up to the line search's limit
-        max_lower = None if max_upper is None else max_upper - 1
+        max_lower = max_upper
     if lower < 0 or (max_lower is not None and lower > max_lower):
         raise MalformedAnswer(f"lower: expected an integer in 0..{max_lower}, got {lower}")
     if upper is not None and (upper < 1 or (max_upper is not None and upper > max_upper)):

@@ -16,12 +16,13 @@ chains of the violating profile.
 
 Search.  2 agents, when the profiles (1, K) have no violation up to ``full_limit`` (4096): the
 line (1, K) alone (one graph, B = 1) up to ``line_limit``, where every violation found so far
-first appeared.  A violation first at (1, K0) certifies K* <= K0 - 1, and existence at K0 - 1 is
-certified without the other graphs: graph B = 1's table checked exhaustively and, for every
-B >= 2 at once, the continuum bound of :mod:`.continuum` (:func:`~mechopt.typegrid.certify.line_evidence`;
--1 <= alpha <= 0).  Otherwise (and where that bound does not reach): the full grid at K = 16,
-32, ... up to ``full_limit``; with no violation there, existence is certified at ``full_limit``
-only and the answer is ``bounded``.
+first appeared.  A violation first at (1, K0) certifies K* <= K0 - 1, and existence at K0 - 1 (with no
+violation, at ``line_limit``: then the answer is ``bounded``) is certified without the other
+graphs: graph B = 1's table checked exhaustively and, for every B >= 2 at once, the continuum
+bound of :mod:`.continuum` (:func:`~mechopt.typegrid.certify.line_evidence`; -1 <= alpha <= 0).
+Otherwise (and where that bound does not reach): the full grid at K = 16, 32, ... up to
+``full_limit``; with no violation there, existence is certified at ``full_limit`` only and the
+answer is ``bounded``.
 """
 
 from __future__ import annotations
@@ -176,14 +177,14 @@ def disparity_boundary(alpha: float, *, n: int = 2, full_limit: int | None = Non
         if upper is not None:
             # the type-1 agent's chain is its IR edge alone, whatever the graph
             no = _nonexistence_at(alpha, 2, np.array([1, upper]), line_pred[:, None], np.array([0, 0]), tol)
-        if upper is not None and alpha <= 0.0:
+        if alpha <= 0.0:  # existence below the first violation, or up to the line's limit
+            lower = K_line if upper is None else upper - 1
             if progress:
-                progress(f"existence at K = {upper - 1}: the line and the continuum bound")
-            yes, evidence = _line_existence_at(alpha, upper - 1, line_pred, tol)
+                progress(f"existence at K = {lower}: the line and the continuum bound")
+            yes, evidence = _line_existence_at(alpha, lower, line_pred, tol)
             if not yes.verified:
                 yes, evidence = None, None
     if yes is not None:
-        lower = upper - 1
         search = (f"profiles (1, K) up to K = {K_line} (none violated up to K = {full_limit}); existence at "
                   f"K = {lower} from the line and the continuum bound")
     else:

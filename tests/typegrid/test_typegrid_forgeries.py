@@ -158,7 +158,8 @@ FORGERIES = [
     ("boundary", "non-existence chains as the existence part", lambda e: _set(_set(
         e, "result.certificate.existence", e["result"]["certificate"]["nonexistence"]), "result.lower", 7)),
     ("boundary_bounded", "status optimal", lambda e: _set(e, "result.status", "optimal")),
-    ("boundary_bounded", "upper = lower + 1", lambda e: _set(e, "result.upper", 17)),
+    ("boundary_bounded", "upper = lower + 1", lambda e: _set(e, "result.upper", 33)),
+    ("boundary_bounded", "lower beyond the line's limit", lambda e: _set(e, "result.lower", 33)),
     ("boundary_line", "longer paths on graph 1",
      lambda e: _set(e, "result.certificate.existence.predecessors", _previous((59, 1)))),
     ("boundary_line", "lower + 1", lambda e: _set(e, "result.lower", 60)),
