@@ -34,7 +34,7 @@ import highspy
 import numpy as np
 
 from mechopt.core.status import Status
-from mechopt.typegrid.certify import LINE_BOUND, PER_AGENT, DisparityBoundary, table_evidence, table_shape
+from mechopt.typegrid.certify import PER_AGENT, DisparityBoundary, table_evidence, table_shape
 from mechopt.typegrid.constraints import existence_lp
 from mechopt.typegrid.existence import solve_existence
 from mechopt.typegrid.figures import plot_disparity_curve, save_png
@@ -184,7 +184,7 @@ def _how(r: DisparityBoundary) -> str:
     """How a Figure 3 value is certified."""
     if r.status is not Status.OPTIMAL:
         return "bounded"
-    return "line + continuum bound" if r.certificate.existence.kind == LINE_BOUND else "full grid"
+    return "line + continuum bound" if r.on_line else "full grid"
 
 
 def push_section(limit: int) -> list[str]:

@@ -100,7 +100,6 @@ def disparity_boundary_cmd(
     """The largest data disparity K*(alpha) with a desirable mechanism, with its certificates."""
     from mechopt.io.envelope import wrap
     from mechopt.io.registry import solve_model
-    from mechopt.typegrid.certify import LINE_BOUND
 
     if figure3 is not None:
         _sweep(writable(figure3, True, "--figure3"), full_limit or 4096, line_limit, as_json)
@@ -120,8 +119,7 @@ def disparity_boundary_cmd(
     except ModelFileError as err:
         fail(_boundary_flags(str(err)))
     k = "none found" if result.max_disparity is None else result.max_disparity
-    on_line = result.certificate.existence is not None and result.certificate.existence.kind == LINE_BOUND
-    tag = (f"certified: existence at K* ({'the line (1, K) and the continuum bound' if on_line else 'full grid'}), "
+    tag = (f"certified: existence at K* ({'the line (1, K) and the continuum bound' if result.on_line else 'full grid'}), "
            "chains at K*+1" if result.status is Status.OPTIMAL else
            f"NOT certified exactly: existence certified up to K = {result.lower}, "
            f"non-existence certified at K = {result.upper}; search: {result.search}")

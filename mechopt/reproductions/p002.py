@@ -27,7 +27,7 @@ from mechopt.reproductions.records import answered, certified, result
 from mechopt.reproductions.report import Claim, Figure, Section, Table, Text, save_figure
 from mechopt.sweeps.sweep import Sweep
 from mechopt.typegrid.certify import LINE_BOUND
-from mechopt.typegrid.figures import FIGURE_SIZE, plot_mep_agents, plot_mep_types
+from mechopt.typegrid.figures import FIGURE_SIZE, draw_disparity, plot_mep_agents, plot_mep_types
 from mechopt.typegrid.linear_mep import MEPOutcome, figure1_data, figure2_data
 from mechopt.typegrid.market_growth import figure3_alphas
 from mechopt.typegrid.model import FixedMarket, TypeGrid
@@ -118,28 +118,13 @@ def _boundary(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def _plot_figure3(rows: list[dict[str, Any]], folder: Path) -> str:
-    """Figure 3: K*(alpha); filled = certified (dots: on the full grid, diamonds: the line and the
-    continuum bound), open = upper bound from the (1, K) line."""
-    exact = [r for r in rows if r["status"] == "optimal"]
-    full = [(r["alpha"], r["max_disparity"]) for r in exact if not r["on_line"]]
-    by_line = [(r["alpha"], r["max_disparity"]) for r in exact if r["on_line"]]
-    line = [(r["alpha"], r["max_disparity"]) for r in rows if r["status"] != "optimal" and r["max_disparity"]]
+    """Figure 3: K*(alpha) (:func:`~mechopt.typegrid.figures.draw_disparity`) beside the paper's claim."""
+    points = [(r["alpha"], r["max_disparity"], r["status"] == "optimal", r["on_line"]) for r in rows]
 
     def draw(fig: Any) -> None:
         ax = fig.subplots()
-        if full:
-            ax.plot(*zip(*full), "o", ms=3, color="C0", label="K* certified on the full grid")
-        if by_line:
-            ax.plot(*zip(*by_line), "D", ms=3, color="C2",
-                    label="K* certified by the line (1, K) and the continuum bound")
-        if line:
-            ax.plot(*zip(*line), "o", ms=4, mfc="none", color="C1", label="upper bound from profiles (1, K)")
+        draw_disparity(ax, points)
         ax.axhline(FIGURE3_CLAIM[1], color="0.5", ls=":", label="paper: 'over 10000' near alpha = -0.66")
-        ax.set_yscale("log")
-        ax.set_xlabel("market growth rate alpha")
-        ax.set_ylabel("maximal data disparity K* = D / eps")
-        ax.set_title("Disparity boundary for a desirable mechanism (2 agents)")
-        ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)
 
     return save_figure(folder, PAPER, "figure3", draw, FIGURE_SIZE, dpi=120, crop=True)

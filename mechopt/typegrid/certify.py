@@ -551,6 +551,11 @@ class DisparityBoundary(Answer):
     stats: SolveStats
     verdict: Verdict | None = verdict_field()
 
+    @property
+    def on_line(self) -> bool:
+        """Existence certified by the line (1, K) and the continuum bound (:func:`line_evidence`)."""
+        return self.certificate.existence is not None and self.certificate.existence.kind == LINE_BOUND
+
 
 def _part(grid: TypeGrid, cert: ExistenceCertificate, tol: float, evidence: TableEvidence | None, prefix: str, *,
           existence: bool) -> tuple[list[Check], bool]:

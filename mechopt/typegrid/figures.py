@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mechopt.core.status import Status
-from mechopt.typegrid.certify import LINE_BOUND, DisparityBoundary
+from mechopt.typegrid.certify import DisparityBoundary
 from mechopt.typegrid.linear_mep import MEPOutcome
 
 if TYPE_CHECKING:
@@ -34,27 +34,33 @@ def save_png(ax: Axes, path: str | Path) -> Path:
     return path
 
 
-def plot_disparity_curve(curve: Sequence[DisparityBoundary], ax: Axes | None = None) -> Axes:
-    """Figure 3: K*(alpha) for 2 agents; filled markers are certified (dots on the full grid,
-    diamonds by the line (1, K) and the continuum bound), open ones are the certified upper bounds
-    of the (1, K) line search (lower bound: the full-grid limit)."""
-    ax = _axes(ax)
-    exact = [r for r in curve if r.status is Status.OPTIMAL]
-    on_line = [r.certificate.existence is not None and r.certificate.existence.kind == LINE_BOUND for r in exact]
-    full = [(r.alpha, r.max_disparity) for r, by_line in zip(exact, on_line) if not by_line]
-    by_line = [(r.alpha, r.max_disparity) for r, by_line in zip(exact, on_line) if by_line]
-    line = [(r.alpha, r.max_disparity) for r in curve if r.status is not Status.OPTIMAL and r.max_disparity is not None]
+DisparityPoint = tuple[float, "int | None", bool, bool]
+"""(alpha, K*(alpha) or its upper bound, certified exact, existence by the line and the continuum bound)."""
+
+
+def draw_disparity(ax: Axes, points: Sequence[DisparityPoint]) -> None:
+    """Figure 3's markers and axes: filled = certified (dots on the full grid, diamonds by the line
+    (1, K) and the continuum bound), open = the certified upper bounds of the (1, K) line search."""
+    full = [(a, k) for a, k, exact, on_line in points if exact and not on_line]
+    by_line = [(a, k) for a, k, exact, on_line in points if exact and on_line]
+    bounds = [(a, k) for a, k, exact, _ in points if not exact and k is not None]
     if full:
-        ax.plot(*zip(*full), "o", ms=3, color="C0", label="certified on the full grid")
+        ax.plot(*zip(*full), "o", ms=3, color="C0", label="K* certified on the full grid")
     if by_line:
-        ax.plot(*zip(*by_line), "D", ms=3, color="C2", label="certified by the line (1, K) and the continuum bound")
-    if line:
-        ax.plot(*zip(*line), "o", ms=4, mfc="none", color="C1", label="profiles (1, K) only (upper bound)")
+        ax.plot(*zip(*by_line), "D", ms=3, color="C2", label="K* certified by the line (1, K) and the continuum bound")
+    if bounds:
+        ax.plot(*zip(*bounds), "o", ms=4, mfc="none", color="C1", label="upper bound from profiles (1, K)")
     ax.set_yscale("log")
     ax.set_xlabel("market growth rate alpha")
     ax.set_ylabel("maximal data disparity K* = D / eps")
     ax.set_title("Disparity boundary for a desirable mechanism (2 agents)")
     ax.grid(True, which="both", alpha=0.3)
+
+
+def plot_disparity_curve(curve: Sequence[DisparityBoundary], ax: Axes | None = None) -> Axes:
+    """Figure 3: K*(alpha) for 2 agents (:func:`draw_disparity`)."""
+    ax = _axes(ax)
+    draw_disparity(ax, [(r.alpha, r.max_disparity, r.status is Status.OPTIMAL, r.on_line) for r in curve])
     ax.legend()
     return ax
 

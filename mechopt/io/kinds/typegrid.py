@@ -10,8 +10,7 @@ from mechopt.core.tolerances import FEASIBILITY_TOL
 from mechopt.core.verdict import Verdict
 from mechopt.io.kind import Kind
 from mechopt.io.schemas.typegrid import BoundaryModel, ExistenceModel, build_grid
-from mechopt.typegrid.certify import (LINE_BOUND, DisparityBoundary, ExistenceResult, certify_boundary,
-                                      certify_existence)
+from mechopt.typegrid.certify import DisparityBoundary, ExistenceResult, certify_boundary, certify_existence
 from mechopt.typegrid.existence import solve_existence
 from mechopt.typegrid.market_growth import FULL_LIMIT, disparity_boundary
 
@@ -52,8 +51,7 @@ def _certify_boundary(model: BoundaryModel, answer: DisparityBoundary, tol: floa
 def boundary_summary(r: DisparityBoundary) -> str:
     k = "none found" if r.max_disparity is None else str(r.max_disparity)
     if r.status is Status.OPTIMAL:
-        tag = "certified on the full grid" if r.certificate.existence is None or \
-            r.certificate.existence.kind != LINE_BOUND else "certified by the line and the continuum bound"
+        tag = "certified by the line and the continuum bound" if r.on_line else "certified on the full grid"
     else:
         tag = f"existence certified up to K = {r.lower}"
     return f"K* = {k} ({tag})"
