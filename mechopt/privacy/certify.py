@@ -205,9 +205,11 @@ class Program:
         if self.c == 0.0:  # (1 - alpha) U(p) <= max(U(p), 0); alpha = 0 takes every p, alpha = 1 gives 0
             top = self.free(0.0, 1.0, 0.0, 0.0)
             return Bracket(max(top.lower, 0.0), max(top.upper, 0.0), top.cells)
+        # alpha = 1 gives 0 at any of its equilibria (one exists: p = 1, p = 0 or a root of
+        # gamma(p) = c between them); the interior branch only approaches it where gamma -> c
         return _join([self.interior(0.0, 1.0, self.c),
                       self.pure(float(self.u[-1]), *self.private_interval),
-                      self.pure(float(self.u[0]), *self.sharing_interval)])
+                      self.pure(float(self.u[0]), *self.sharing_interval), Bracket(0.0, 0.0, 0)])
 
     def rivals(self, alpha: float, p: float) -> Bracket:
         """The maximum of (19) over the equilibrium pairs lexicographically smaller than (alpha, p)

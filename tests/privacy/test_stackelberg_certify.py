@@ -110,6 +110,7 @@ def _brute(game: SymmetricPrivacyGame, c: float) -> float:
 
 @settings(max_examples=25, deadline=None)
 @given(st.lists(st.integers(-8, 16), min_size=3, max_size=6), st.floats(0.0, 1.2))
+@example([-3, 1, -3], 0.00390625)  # the optimum 0 at alpha = 1, which the interior branch only approaches
 def test_the_bound_brackets_the_brute_force_optimum(values, c):
     game = _symmetric([v / 8 for v in values])
     found = Program.of(game.game, c).optimum()
