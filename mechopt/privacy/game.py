@@ -110,13 +110,21 @@ def check_magnitudes(table: np.ndarray) -> None:
                          f"(the programs multiply utilities up to three times), got {top:g}")
 
 
+def table_scale(game: PrivacyGame) -> float:
+    """The magnitude of the platform's values: the table's largest |U|."""
+    return float(np.max(np.abs(game.table), initial=0.0))
+
+
 TIE_RTOL = 1e-12
-"""Platform values within this fraction of the candidates' largest |value| are ties."""
+"""Platform values within this fraction of the table's largest |U| are ties."""
 
 
-def optimistic_choice(alphas: np.ndarray, values: np.ndarray) -> int:
+def optimistic_choice(alphas: np.ndarray, values: np.ndarray, scale: float) -> int:
     """The leader-favourable choice among candidates: the best value, and among values tied with it
-    (relative to the candidates' scale), the smallest alpha (the paper's "smallest alpha such that")."""
+    (within TIE_RTOL of ``scale``, the magnitude of the platform's values: the table's largest
+    |U|), the smallest alpha (the paper's "smallest alpha such that").  The scale is the game's,
+    not the candidates': where every candidate is worth 0 up to rounding (no payment pays), the
+    polynomial's -1e-16 at alpha = 0 still ties with the 0 of alpha = 1."""
     alphas, values = np.asarray(alphas, float), np.asarray(values, float)
-    tied = np.flatnonzero(values >= values.max() - TIE_RTOL * float(np.abs(values).max()))
+    tied = np.flatnonzero(values >= values.max() - TIE_RTOL * scale)
     return int(tied[np.argmin(alphas[tied])])

@@ -45,7 +45,7 @@ from mechopt.privacy.certify import (STACKELBERG_TOL, LevelsStackelbergResult, S
                                      certify_levels_stackelberg, certify_stackelberg, levels_certificate, regime_of,
                                      stackelberg_certificate)
 from mechopt.privacy.fairvalue import fair_values_users
-from mechopt.privacy.game import check_sensitivity, check_users, optimistic_choice
+from mechopt.privacy.game import check_sensitivity, check_users, optimistic_choice, table_scale
 from mechopt.privacy.levels import equilibrium_candidates
 from mechopt.privacy.payoffs import expected_utility, expected_utility_of, level_payoffs, user_payoffs
 from mechopt.privacy.symmetric import SymmetricLevelsGame, SymmetricPrivacyGame, real_roots
@@ -81,16 +81,16 @@ def candidates(game: SymmetricPrivacyGame, c: float) -> np.ndarray:
     return np.array(rows)
 
 
-def _select(rows: np.ndarray) -> tuple[float, float, float]:
-    """The optimistic choice among (alpha, p, value) rows (:func:`optimistic_choice`; then the
-    smallest p)."""
+def _select(rows: np.ndarray, scale: float) -> tuple[float, float, float]:
+    """The optimistic choice among (alpha, p, value) rows (:func:`optimistic_choice`, ``scale``
+    the table's largest |U|; then the smallest p)."""
     rows = rows[np.lexsort((rows[:, 1], rows[:, 0]))]
-    k = optimistic_choice(rows[:, 0], rows[:, 2])
+    k = optimistic_choice(rows[:, 0], rows[:, 2], scale)
     return float(rows[k, 0]), float(rows[k, 1]), float(rows[k, 2])
 
 
 def _optimum(game: SymmetricPrivacyGame, c: float) -> tuple[float, float, float]:
-    return _select(candidates(game, c))
+    return _select(candidates(game, c), table_scale(game.game))
 
 
 def check_method(game: SymmetricPrivacyGame, method: str) -> str:
@@ -166,13 +166,13 @@ def solve_stackelberg(game: SymmetricPrivacyGame, c: float, *, tol: float = STAC
     check_method(game, method)
     if method == "mip":
         rows, facts = mip_pieces(game, c)
-        alpha, p, value = _select(rows)
+        alpha, p, value = _select(rows, table_scale(game.game))
         stats = SolveStats("mpec-milp-highs", Termination.EXHAUSTIVE, facts["solves"], 0.0,
                            {"method": "mip", "selection": "optimistic", "patterns": facts["patterns"],
                             "exact_pieces": facts["exact"], "t_max": facts["t_max"], "pieces": facts["pieces"]})
     else:
         rows = candidates(game, c)
-        alpha, p, value = _select(rows)
+        alpha, p, value = _select(rows, table_scale(game.game))
         stats = SolveStats("polynomial-candidates", Termination.EXHAUSTIVE, len(rows), 0.0,
                            {"method": "candidates", "selection": "optimistic"})
     gmin, gmax = game.gamma_range()
@@ -199,7 +199,8 @@ def solve_stackelberg_levels(game: SymmetricLevelsGame, c: float, *,
     cands, counts = equilibrium_candidates(game, c)
     order = sorted(range(len(cands)), key=lambda j: (cands[j].alpha, -cands[j].value))
     cands = [cands[j] for j in order]
-    best = cands[optimistic_choice(np.array([x.alpha for x in cands]), np.array([x.value for x in cands]))]
+    best = cands[optimistic_choice(np.array([x.alpha for x in cands]), np.array([x.value for x in cands]),
+                                   table_scale(game.game))]
     alpha, q = best.alpha, best.q
     costs = c * game.costs
     users = level_payoffs(game.game, alpha, q, costs) @ q

@@ -34,7 +34,7 @@ from mechopt.core.stats import SolveStats
 from mechopt.core.status import Status, Termination
 from mechopt.privacy.certify import STACKELBERG_TOL, TwoGroupAnswer, certify_two_group, two_group_certificate
 from mechopt.privacy.fairvalue import fair_values_users
-from mechopt.privacy.game import PrivacyGame, check_magnitudes, check_sensitivity, optimistic_choice
+from mechopt.privacy.game import PrivacyGame, check_magnitudes, check_sensitivity, optimistic_choice, table_scale
 from mechopt.privacy.payoffs import bimatrix, check_two_by_two, payoff_matrices, regrets  # noqa: F401 (tests import it here)
 from mechopt.privacy.symmetric import real_roots
 from mechopt.solvers.bimatrix_enum import all_equilibria
@@ -138,13 +138,13 @@ def solve_two_group(game: PrivacyGame, c1: float, c2: float, *, tol: float = STA
     phi = fair_values_users(game).users
     if method == "mip":
         pieces = two_group_pieces(game, c1, c2)
-        top = pieces[optimistic_choice([p.alpha for p in pieces], [p.value for p in pieces])]
+        top = pieces[optimistic_choice([p.alpha for p in pieces], [p.value for p in pieces], table_scale(game))]
         alpha, x, y, count, name = top.alpha, top.x, top.y, len(pieces), "two-group-milp-highs"
     elif method == "candidates":
         found = [(alpha, x, y) for alpha in _candidates(phi, game.table, c1, c2)
                  for x, y in bimatrix_equilibria(*bimatrix(phi, alpha, c1, c2))]
         values = [(1 - alpha) * float(x @ game.table @ y) for alpha, x, y in found]
-        alpha, x, y = found[optimistic_choice([f[0] for f in found], values)]
+        alpha, x, y = found[optimistic_choice([f[0] for f in found], values, table_scale(game))]
         count, name = len(found), "two-group-candidates"
     else:
         raise ValueError(f"method: must be 'candidates' or 'mip', got {method!r}")

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from mechopt.cli import app
 from mechopt.cli.privacy import Method
 from mechopt.io.registry import verify_envelope
-from mechopt.privacy.game import PrivacyGame
+from mechopt.privacy.game import PrivacyGame, table_scale
 from mechopt.privacy.mean_estimation import mean_estimation_game
 from mechopt.privacy.stackelberg import METHODS, _optimum, _select, mip_pieces, solve_stackelberg, threshold_c
 from mechopt.privacy.symmetric import SymmetricPrivacyGame
@@ -57,7 +57,7 @@ def test_section_51_pieces_are_the_three_patterns():
     assert by_support[(1,)]["alpha_lo"] == pytest.approx(0.9, abs=1e-12)
     mixed = by_support[(0, 1)]
     assert (mixed["alpha_lo"], mixed["alpha_hi"]) == pytest.approx((0.675, 0.9), abs=1e-12)
-    alpha, p, value = _select(rows)
+    alpha, p, value = _select(rows, table_scale(G.game))
     assert (alpha, p, value) == pytest.approx((0.8059701492537314, 0.35, 0.1408), abs=1e-4)
 
 
@@ -72,7 +72,7 @@ def test_mip_equals_candidates_on_random_tables(entries, k):
     c = k / 20
     a_c, p_c, v_c = _optimum(game, c)
     rows, facts = mip_pieces(game, c)
-    a_m, p_m, v_m = _select(rows)
+    a_m, p_m, v_m = _select(rows, table_scale(game.game))
     assert v_m == pytest.approx(v_c, abs=1e-9)
     assert a_m == pytest.approx(a_c, abs=1e-9)
     assert p_m == pytest.approx(p_c, abs=1e-9)
@@ -80,11 +80,15 @@ def test_mip_equals_candidates_on_random_tables(entries, k):
 
 @settings(max_examples=8, deadline=None)
 @given(*[st.one_of(st.just(0.0), st.floats(1e-6, 1.0))] * 2, st.one_of(st.just(0.0), st.floats(1e-3, 1.0)))
+@example(0.08689974050994313, 0.75, 1.0)
 def test_mip_certificate_on_random_float_tables(u01, step, c):
     """As above with real entries of a monotone table (Assumption 1; Theorem 3's c_th, computed for
     the result, bisects on [0, gamma(0)]), through ``solve_stackelberg``: the certificate holds and
     the alpha grid never beats the MILP.  Entries are 0 or at least 1e-6 (a table whose largest |U| is
-    below 1e-50 is refused by design, game.check_magnitudes)."""
+    below 1e-50 is refused by design, game.check_magnitudes).  The example: c above gamma's range,
+    so every candidate is worth 0, the polynomial's U(1) = -1.1e-16 at alpha = 0 included; the tie
+    is judged on the table's scale, so alpha = 0 is chosen (it was alpha = 1, which the
+    certificate rightly left unverified)."""
     u00, u11 = 0.0, u01 + step
     game = SymmetricPrivacyGame(PrivacyGame((0.0, 1.0), np.array([[u00, u01], [u01, u11]])))
     mip = solve_stackelberg(game, c, method="mip")
