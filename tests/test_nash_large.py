@@ -13,6 +13,7 @@ best responses, memory linear in n.
 
 from __future__ import annotations
 
+import time
 import tracemalloc
 
 import numpy as np
@@ -163,9 +164,24 @@ def test_blocks_of_any_size_give_the_same_numbers(monkeypatch, name, kwargs):
         whole = global_best_responses(game, s, tol=1e-9, curvature=curvature, **kwargs)
         monkeypatch.setattr(best_response, "BLOCK_ROWS", 7)
         monkeypatch.setattr(nash, "BLOCK_ROWS", 7)
-        np.testing.assert_array_equal(nash.own_curvature(game, s)[0], second)
-        _assert_same(global_best_responses(game, s, tol=1e-9, curvature=curvature, **kwargs), whole)
+        for threads in (1, 3):  # blocks searched one after another, and several at once
+            monkeypatch.setattr(best_response, "BLOCK_THREADS", threads)
+            np.testing.assert_array_equal(nash.own_curvature(game, s)[0], second)
+            _assert_same(global_best_responses(game, s, tol=1e-9, curvature=curvature, **kwargs), whole)
         monkeypatch.undo()
+
+
+def test_blocks_on_threads_come_in_order_under_the_callers_error_state(monkeypatch):
+    """in_block_order yields work(b) in the blocks' order whatever finishes first, and each call
+    sees the caller's numpy error state (an ignored 0 / 0 stays ignored on the threads)."""
+    monkeypatch.setattr(best_response, "BLOCK_THREADS", 3)
+
+    def work(b: int) -> tuple[int, str]:
+        time.sleep(0.002 * (5 - b))  # the first blocks finish last
+        return b, np.geterr()["invalid"]
+
+    with np.errstate(invalid="ignore"):
+        assert list(best_response.in_block_order(work, range(6))) == [(b, "ignore") for b in range(6)]
 
 
 def test_a_contradicted_concavity_is_found_whatever_the_blocks(monkeypatch):

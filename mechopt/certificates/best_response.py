@@ -36,15 +36,21 @@ Rounding: each value f is taken to carry at most 64 eps |f| (a model of floating
 interval arithmetic), allowed for wherever a bound or a check uses values.
 
 Many players: a game that evaluates some players' deviations alone (a data-sharing game of
-built-in families) is searched in blocks of :data:`BLOCK_ROWS` players, so memory is a few
-vectors of n numbers plus one block's samples and time is linear in n (n = 10^7 in about 20 s);
-what players share is computed over all of them first, so the blocks change no number.
+built-in families) is searched in blocks of :data:`BLOCK_ROWS` players, several at once on
+threads (:func:`in_block_order`), so memory is a few vectors of n numbers plus a few blocks'
+samples and time is linear in n (n = 10^6 in about 0.4 s); what players share is computed over
+all of them first, so neither the blocks nor the threads change a number.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextvars
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 import numba
 import numpy as np
@@ -79,7 +85,31 @@ LIPSCHITZ_BLOCK = 256
 BLOCK_ROWS = 16384
 """Players per block of the searches (:func:`global_best_responses`) and rows per block of
 :func:`concave_upper_bound`: temporaries stay small (a few MB) whatever n is."""
+BLOCK_THREADS = min(4, os.cpu_count() or 1)
+"""Threads that search blocks of players at once (numpy's loops and the compiled bounds release
+the GIL); the blocks' results are taken in order, so no number depends on the thread count."""
 _INV_PHI = (np.sqrt(5.0) - 1.0) / 2.0
+
+_Block = TypeVar("_Block")
+_Out = TypeVar("_Out")
+
+
+def in_block_order(work: Callable[[_Block], _Out], blocks: Iterable[_Block]) -> Iterator[_Out]:
+    """work(b) for every block, on :data:`BLOCK_THREADS` threads, yielded in the blocks' order;
+    at most one result per thread waits to be taken (memory stays a few blocks').  Each call
+    runs in a copy of the caller's context, so numpy's error state is the caller's."""
+    blocks = list(blocks)
+    if BLOCK_THREADS < 2 or len(blocks) < 2:
+        yield from map(work, blocks)
+        return
+    with ThreadPoolExecutor(BLOCK_THREADS) as pool:
+        pending: deque = deque()
+        for b in blocks:
+            pending.append(pool.submit(contextvars.copy_context().run, work, b))
+            if len(pending) > BLOCK_THREADS:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def golden_iterations(width: np.ndarray, resolution: np.ndarray, least: int = GOLDEN_ITERATIONS) -> int:
@@ -121,10 +151,27 @@ def _ladder(lo: np.ndarray, hi: np.ndarray, centre: np.ndarray, offsets: np.ndar
     """Points lo, centre - offsets (largest first), centre, centre + offsets (smallest first), hi,
     clipped into the box: sorted row-wise for offsets (absolute lengths, one row per player)
     decreasing along the last axis."""
-    h = np.broadcast_to(offsets, (lo.size, offsets.shape[-1]))
-    c = centre[:, None]
-    x = np.concatenate([lo[:, None], c - h, c, c + h[:, ::-1], hi[:, None]], axis=1)
-    return np.clip(x, lo[:, None], hi[:, None])
+    h = np.ascontiguousarray(np.broadcast_to(offsets, (lo.size, offsets.shape[-1])), dtype=float)
+    return _ladder_points(np.ascontiguousarray(lo, dtype=float), np.ascontiguousarray(hi, dtype=float),
+                          np.ascontiguousarray(centre, dtype=float), h)
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _ladder_points(lo: np.ndarray, hi: np.ndarray, centre: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """:func:`_ladder` in one pass (np.clip's order: the larger of the point and lo, then the
+    smaller of that and hi; NaN stays NaN)."""
+    rows, k = h.shape
+    x = np.empty((rows, 2 * k + 3))
+    for i in range(rows):
+        a, b, c = lo[i], hi[i], centre[i]
+        x[i, 0], x[i, k + 1], x[i, 2 * k + 2] = a, c, b
+        for j in range(k):
+            x[i, 1 + j], x[i, 2 * k + 1 - j] = c - h[i, j], c + h[i, j]
+        for j in range(2 * k + 3):
+            p = x[i, j]
+            p = p if (p != p or p > a) else a
+            x[i, j] = p if (p != p or p < b) else b
+    return x
 
 
 def inner_rung(scale: np.ndarray, centre: np.ndarray, curvature: np.ndarray | None,
@@ -199,7 +246,7 @@ def _rounding(f: float, unit: float) -> float:
     return unit * (abs(f) if np.isfinite(f) else 0.0)
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _chord_bounds(x: np.ndarray, f: np.ndarray, min_chord: np.ndarray, unit: float) -> np.ndarray:
     """The bound of :func:`concave_upper_bound`, row by row, each interval's candidates in the
     order of the module's formulas (compiled: no temporaries of rows x points)."""
@@ -347,21 +394,27 @@ def row_max(v: np.ndarray) -> np.ndarray:
 def utility_scales(magnitude: np.ndarray, current: np.ndarray, best: np.ndarray) -> np.ndarray:
     """max(magnitude_i, |u_i(s)|, |best_i|) over the finite ones (0 where none is); ``magnitude``
     holds the game's terms and the local variation (:func:`local_variation`)."""
-    parts = np.stack([magnitude, current, best])
-    return np.max(np.where(np.isfinite(parts), np.abs(parts), 0.0), axis=0)
+    out = np.zeros(np.shape(magnitude))
+    for part in (magnitude, current, best):
+        finite = np.isfinite(part)
+        np.maximum(out, np.abs(part, where=finite, out=np.zeros(np.shape(part))), out=out)
+    return out
 
 
 def local_variation(f: Callable[[np.ndarray], np.ndarray], lo: np.ndarray, hi: np.ndarray, s: np.ndarray,
-                    current: np.ndarray, top: float) -> np.ndarray:
-    """max |u_i(x) - u_i(s)| over x = s_i -+ h_i (in the box), h_i = |s_i| / 2, or for a player at
-    0 :data:`PROFILE_FRACTION` of ``top``, the profile's largest |s_j|: how much u_i varies over
-    the magnitude of the actions where the answer lives (0 when every action is 0), never over
-    the box's size."""
+                    top: float) -> tuple[np.ndarray, np.ndarray]:
+    """u_i(s) and max |u_i(x) - u_i(s)| over x = s_i -+ h_i (in the box), h_i = |s_i| / 2, or for
+    a player at 0 :data:`PROFILE_FRACTION` of ``top``, the profile's largest |s_j|: how much u_i
+    varies over the magnitude of the actions where the answer lives (0 when every action is 0),
+    never over the box's size.  The three points are evaluated at once."""
     h = np.where(s != 0, 0.5 * np.abs(s), PROFILE_FRACTION * top)
-    x = np.clip(np.stack([s - h, s + h], axis=1), lo[:, None], hi[:, None])
+    x = np.stack([s, s - h, s + h], axis=1)
+    np.minimum(hi[:, None], np.maximum(lo[:, None], x, out=x), out=x)  # np.clip's numbers, in place
+    v = f(x)
+    current = v[:, 0]
     with np.errstate(invalid="ignore"):
-        d = np.abs(f(x) - current[:, None])
-    return row_max(np.where(np.isfinite(d), d, 0.0))
+        d = np.abs(v[:, 1:] - current[:, None])
+    return current, row_max(np.where(np.isfinite(d), d, 0.0))
 
 
 Values = Callable[[np.ndarray], np.ndarray]
@@ -486,12 +539,12 @@ def global_best_responses(
     size = BLOCK_ROWS if by_player else max(n, 1)
     blocks = [slice(a, min(a + size, n)) for a in range(0, n, size)]
     ell = length_scale(lo, hi, s)
-    current = np.concatenate([f(b)(s[b, None])[:, 0] for b in blocks])
     top = float(np.max(np.abs(s), initial=0.0))
+    current, variation = np.empty(n), np.empty(n)
+    for b, (u, d) in zip(blocks, in_block_order(lambda b: local_variation(f(b), lo[b], hi[b], s[b], top), blocks)):
+        current[b], variation[b] = u, d
     with np.errstate(all="ignore"):
-        terms = np.asarray(game.utility_magnitudes(s), dtype=float)
-    magnitude = np.concatenate([np.fmax(terms[b], local_variation(f(b), lo[b], hi[b], s[b], current[b], top))
-                                for b in blocks])
+        magnitude = np.fmax(np.asarray(game.utility_magnitudes(s), dtype=float), variation)
     rung = inner_rung(ell, s, curvature, current)
     search = _Search(f, blocks, lo, hi, s, ell, magnitude, rung, tol, rung_count(rung, hi - lo),
                      golden_iterations(hi - lo, rung), s.copy(), current.copy(), current.copy(), current.copy())
@@ -517,8 +570,7 @@ def _concave_pass(search: _Search, check_concavity: bool, grid_points: int) -> t
     largest contradiction of concavity found (the first player's among equal ones), if any:
     then the bounds are not relied on."""
     method, counter = "ladder", None
-    for b in search.blocks:
-        groups, golden = search.concave_groups(b)
+    for b, (groups, golden) in zip(search.blocks, in_block_order(search.concave_groups, search.blocks)):
         method = "ladder+golden" if golden else method
         for idx, x, v, upper in groups:
             rows = b.start + idx

@@ -34,7 +34,8 @@ from enum import Enum
 import numpy as np
 
 from mechopt.certificates.best_response import (BLOCK_ROWS, BestResponseCycle, Counterexample, Evaluate,
-                                                global_best_responses, length_scale, player_deviations, row_max)
+                                                global_best_responses, in_block_order, length_scale,
+                                                player_deviations, row_max)
 from mechopt.core.result import Answer, verdict_field
 from mechopt.core.serialization import MalformedAnswer, Serializable
 from mechopt.core.stats import SolveStats
@@ -118,9 +119,13 @@ def own_curvature(game: ContinuousGame, s: np.ndarray, rel_step: float = 1e-3) -
     evaluate, by_player = player_deviations(game, s)
     curvature, noise = np.full(game.n, np.nan), np.full(game.n, np.nan)
     size = BLOCK_ROWS if by_player else game.n
-    for start in range(0, game.n, size):
-        b = slice(start, min(start + size, game.n))
-        curvature[b], noise[b] = _second_differences(evaluate, b, game.lower[b], game.upper[b], s[b], width[b], rel_step)
+    blocks = [slice(start, min(start + size, game.n)) for start in range(0, game.n, size)]
+
+    def block(b: slice) -> tuple[np.ndarray, np.ndarray]:
+        return _second_differences(evaluate, b, game.lower[b], game.upper[b], s[b], width[b], rel_step)
+
+    for b, (k, e) in zip(blocks, in_block_order(block, blocks)):
+        curvature[b], noise[b] = k, e
     return curvature, noise
 
 
@@ -132,14 +137,15 @@ def _second_differences(evaluate: Evaluate, b: slice, lo: np.ndarray, hi: np.nda
     curvature, noise = np.full(s.size, np.nan), np.full(s.size, np.nan)
     for step in rel_step * 10.0 ** -np.arange(6):
         for offsets in ((-1.0, 0.0, 1.0), (-2.0, -1.0, 0.0), (0.0, 1.0, 2.0)):
-            todo = np.flatnonzero(~np.isfinite(curvature))
-            if not todo.size:
+            missing = ~np.isfinite(curvature)
+            if not missing.any():
                 return curvature, noise
+            todo = slice(None) if missing.all() else np.flatnonzero(missing)  # a view when all are
             o, h = np.array(offsets), step * width[todo]
             centre = np.clip(s[todo] - o[1] * h, lo[todo] - o[0] * h, hi[todo] - o[2] * h)
             x = centre[:, None] + h[:, None] * o[None, :]
             with np.errstate(all="ignore"):
-                v = np.asarray(evaluate(b if todo.size == s.size else b.start + todo)(x), dtype=float)
+                v = np.asarray(evaluate(b if isinstance(todo, slice) else b.start + todo)(x), dtype=float)
                 curvature[todo] = (v[:, 0] - 2.0 * v[:, 1] + v[:, 2]) / h**2
                 noise[todo] = 64.0 * np.finfo(float).eps * row_max(np.abs(v)) / h**2
     return curvature, noise

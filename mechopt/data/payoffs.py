@@ -9,6 +9,7 @@ certificate can search the agents block by block in time linear in n).
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -35,9 +36,20 @@ def take_players(function: ScalarFunction, players: Players, n: int) -> ScalarFu
         return function
     if type(function) not in BY_PLAYER:
         raise TypeError(f"{type(function).__name__}: a user's function cannot be evaluated for some agents only")
-    rows = {f.name: value[players] for f in dataclasses.fields(function)
-            if isinstance(value := getattr(function, f.name), np.ndarray) and value.ndim == 1 and value.size == n and n > 1}
-    return dataclasses.replace(function, **rows) if rows else function
+    if n == 1:
+        return function
+    # rows of checked parameters need no checks: a copy with every per-agent array (fields and
+    # the parameters derived from them) taken at the rows, and no memo of the whole's values
+    part = copy.copy(function)
+    fields = {f.name for f in dataclasses.fields(function)}
+    state = vars(part)
+    for name, value in list(state.items()):
+        if isinstance(value, np.ndarray):
+            if value.ndim == 1 and value.size == n:
+                state[name] = value[players]
+        elif name not in fields:
+            del state[name]
+    return part
 
 
 class Payoff(ABC):

@@ -95,6 +95,12 @@ def _part(v: float | np.ndarray, c: slice) -> float | np.ndarray:
     return v if isinstance(v, float) else v[c]
 
 
+def _clip_into(v: np.ndarray, lo: float | np.ndarray, hi: float | np.ndarray) -> np.ndarray:
+    """np.clip(v, lo, hi) written into v (the same numbers, about twice as fast as np.clip with
+    array bounds)."""
+    return np.minimum(hi, np.maximum(lo, v, out=v), out=v)
+
+
 def _fb_norm(box: Box, s: np.ndarray, F: np.ndarray) -> float:
     """||Phi(s)||_2 of the Fischer-Burmeister box reformulation, Phi(s) = phi(s - l, -phi(u - s,
     F)), in one compiled pass (no vector of n numbers is allocated)."""
@@ -169,7 +175,7 @@ def _projected_gap(box: Box, s: np.ndarray, step: np.ndarray) -> float:
     lo, hi = box
     for a in _chunks(s.size):
         c = slice(a, a + CHUNK)
-        r = np.clip(np.add(s[c], step[c], out=step[c]), _part(lo, c), _part(hi, c), out=step[c])
+        r = _clip_into(np.add(s[c], step[c], out=step[c]), _part(lo, c), _part(hi, c))
         np.abs(np.subtract(s[c], r, out=r), out=r)
     return float(np.max(step)) if step.size else 0.0
 
@@ -256,7 +262,7 @@ def _search(game: ContinuousGame, box: Box, s: np.ndarray, direction: np.ndarray
         for a in _chunks(s.size):
             c = slice(a, a + CHUNK)
             xc = np.multiply(direction[c], t, out=x[c])
-            np.clip(np.add(xc, s[c], out=xc), _part(lo, c), _part(hi, c), out=xc)
+            _clip_into(np.add(xc, s[c], out=xc), _part(lo, c), _part(hi, c))
         Fx = _trial_gradient(game, x)
         with np.errstate(all="ignore"):
             m = merit(x, Fx)
@@ -425,7 +431,7 @@ def newton_solve(
             for a in _chunks(x.size):  # x - proj(x + D F), in one buffer
                 c = slice(a, a + CHUNK)
                 r = np.multiply(_part(scaling, c), Fx[c], out=work[c])
-                np.subtract(x[c], np.clip(np.add(r, x[c], out=r), _part(lo, c), _part(hi, c), out=r), out=r)
+                np.subtract(x[c], _clip_into(np.add(r, x[c], out=r), _part(lo, c), _part(hi, c)), out=r)
             return float(np.linalg.norm(work))
 
         def fb_candidate() -> tuple[np.ndarray | None, float, np.ndarray]:
