@@ -14,15 +14,17 @@ predecessors of the shortest paths restricted to K* (the same paths, by the same
 whose table the certifier rebuilds and checks exhaustively, non-existence at K* + 1 by the
 chains of the violating profile.
 
-Search.  2 agents, when the profiles (1, K) have no violation up to ``full_limit`` (4096): the
-line (1, K) alone (one graph, B = 1) up to ``line_limit``, where every violation found so far
-first appeared.  A violation first at (1, K0) certifies K* <= K0 - 1, and existence at K0 - 1 (with no
-violation, at ``line_limit``: then the answer is ``bounded``) is certified without the other
-graphs: graph B = 1's table checked exhaustively and, for every B >= 2 at once, the continuum
-bound of :mod:`.continuum` (:func:`~mechopt.typegrid.certify.line_evidence`; -1 <= alpha <= 0).
-Otherwise (and where that bound does not reach): the full grid at K = 16, 32, ... up to
-``full_limit``; with no violation there, existence is certified at ``full_limit`` only and the
-answer is ``bounded``.
+Search.  2 agents with -1 <= alpha <= 0 (the continuum bound's range): the line (1, K) first (one
+graph, B = 1), up to ``full_limit`` and then 4, 16, ... times further up to ``line_limit``; every
+violation found on the full grid first appeared there.  A violation first at (1, K0) certifies
+K* <= K0 - 1, and existence at K0 - 1 (with no violation, at the line's end when it reaches
+``full_limit``: then the answer is ``bounded``) is certified without the other graphs: graph
+B = 1's table checked exhaustively and, for every B >= 2 at once, the continuum bound of
+:mod:`.continuum` (:func:`~mechopt.typegrid.certify.line_evidence`).  Otherwise (the bound's margin
+is negative at alpha = -1; n != 2; a line stopped below ``full_limit``): the full grid at
+K = 16, 32, ... up to ``full_limit``; with no violation there, existence is certified at
+``full_limit`` only and the answer is ``bounded``.  ``line_limit=2`` leaves every answer to the
+full grid.
 """
 
 from __future__ import annotations
@@ -162,31 +164,32 @@ def line_violation(alpha: float, K_max: int, tol: float = FEASIBILITY_TOL) -> tu
 def disparity_boundary(alpha: float, *, n: int = 2, full_limit: int | None = None, line_limit: int = 2**17,
                        tol: float = FEASIBILITY_TOL,
                        progress: Callable[[str], None] | None = None) -> DisparityBoundary:
-    """K*(alpha): (2 agents, beyond the full grid's reach) the line (1, K) and the continuum bound,
-    else the full-grid search and its witnesses (module doc); the answer certified by
+    """K*(alpha): (2 agents, -1 <= alpha <= 0) the line (1, K) and the continuum bound, else (or
+    where that bound does not certify) the full-grid search and its witnesses (module doc); the answer certified by
     :func:`~mechopt.typegrid.certify.certify_boundary`."""
     market_growth_grid(alpha, 1, n)  # validates alpha and n
     full_limit = full_limit or FULL_LIMIT.get(n, 16)
     if full_limit < 2:
         raise ValueError(f"full_limit: must be an integer >= 2, got {full_limit}")
     t0 = time.perf_counter()
-    yes, evidence, no, upper, K_line = None, None, None, None, full_limit
-    beyond = n == 2 and line_limit > full_limit and line_violation(alpha, full_limit, tol)[0] is None
-    if beyond:  # no violation on the line within the full grid's reach: the line (1, K) further
-        upper, line_pred, K_line = _line_search(alpha, full_limit, line_limit, tol, progress)
+    yes, evidence, no, upper, K_line = None, None, None, None, min(full_limit, line_limit)
+    if n == 2 and -1.0 <= alpha <= 0.0:  # the line (1, K) first, within the continuum bound's range
+        upper, line_pred = line_violation(alpha, K_line, tol)
+        if upper is None and line_limit > full_limit:
+            upper, line_pred, K_line = _line_search(alpha, full_limit, line_limit, tol, progress)
         if upper is not None:
             # the type-1 agent's chain is its IR edge alone, whatever the graph
             no = _nonexistence_at(alpha, 2, np.array([1, upper]), line_pred[:, None], np.array([0, 0]), tol)
-        if alpha <= 0.0:  # existence below the first violation, or up to the line's limit
+        if upper is not None or K_line >= full_limit:  # existence below the violation, or at the line's end
             lower = K_line if upper is None else upper - 1
-            if progress:
-                progress(f"existence at K = {lower}: the line and the continuum bound")
-            yes, evidence = _line_existence_at(alpha, lower, line_pred, tol)
-            if not yes.verified:
-                yes, evidence = None, None
+            if lower >= 1:
+                if progress:
+                    progress(f"existence at K = {lower}: the line and the continuum bound")
+                yes, evidence = _line_existence_at(alpha, lower, line_pred, tol)
+                if not yes.verified:
+                    yes, evidence = None, None
     if yes is not None:
-        search = (f"profiles (1, K) up to K = {K_line} (none violated up to K = {full_limit}); existence at "
-                  f"K = {lower} from the line and the continuum bound")
+        search = f"profiles (1, K) up to K = {K_line}; existence at K = {lower} from the line and the continuum bound"
     else:
         K, profile, pred = _full_grid_search(alpha, n, full_limit, tol, progress)
         if profile is not None:
@@ -199,7 +202,7 @@ def disparity_boundary(alpha: float, *, n: int = 2, full_limit: int | None = Non
             lower = full_limit
             yes, evidence = _existence_at(alpha, n, full_limit, pred, tol)
             search = f"full grid up to K = {full_limit}" + (
-                f"; then only the profiles (1, K) up to K = {K_line}" if beyond else "")
+                f"; then only the profiles (1, K) up to K = {K_line}" if K_line > full_limit else "")
     proven = (yes is not None and yes.verified or lower == 0) and (no is None or no.verified)
     certified = proven and no is not None and upper == lower + 1
     k_star = lower if certified else (None if upper is None else upper - 1)

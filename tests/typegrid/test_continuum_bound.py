@@ -39,11 +39,15 @@ def test_cells() -> None:
 
 @pytest.mark.parametrize("alpha,k_star", [(-0.9, 15), (-0.8, 59), (-0.75, 168)])
 def test_the_line_and_the_bound_give_the_full_grids_answer(alpha: float, k_star: int) -> None:
-    """With the full grid stopped at K = 8, the line (1, K) finds the first violation and the
-    continuum bound certifies existence below it: the same K* as the full grid's own search
-    (docs/typegrid.md: K*(-0.9) = 15, K*(-0.8) = 59, K*(-0.75) = 168)."""
-    full = disparity_boundary(alpha)
-    line = disparity_boundary(alpha, full_limit=8)
+    """The line (1, K) finds the first violation and the continuum bound certifies existence
+    below it (the default search; also with the full grid stopped at K = 8): the same K* as the
+    full grid's own search, which a line of K <= 2 leaves to it (docs/typegrid.md: K*(-0.9) = 15,
+    K*(-0.8) = 59, K*(-0.75) = 168)."""
+    full = disparity_boundary(alpha, line_limit=2)
+    line = disparity_boundary(alpha)
+    short = disparity_boundary(alpha, full_limit=8)
+    assert (short.status, short.lower, short.upper, short.certificate.existence.kind) == (
+        line.status, line.lower, line.upper, LINE_BOUND)
     assert full.status is line.status is Status.OPTIMAL
     assert full.certificate.existence.kind == PAYMENT_TABLE and line.certificate.existence.kind == LINE_BOUND
     assert full.max_disparity == line.max_disparity == k_star

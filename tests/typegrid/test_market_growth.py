@@ -66,8 +66,9 @@ def test_three_agents_boundary_matches_the_generic_solver() -> None:
 def test_line_search_agrees_with_full_grid() -> None:
     """Found on the line (1, K), K* is the full grid's; with the line search stopped before the
     first violation, existence is certified up to the line's limit (``bounded``: K*(-0.8) = 59)."""
-    full = disparity_boundary(-0.8)
+    full = disparity_boundary(-0.8, line_limit=2)
     line = disparity_boundary(-0.8, full_limit=16, line_limit=256)
+    assert full.certificate.existence.kind == "payment_table"
     assert full.status is line.status is Status.OPTIMAL
     assert line.lower == full.max_disparity and line.upper == full.max_disparity + 1
     assert line.certificate.verified
