@@ -11,10 +11,11 @@ certificate calls.  BR dynamics (001 (4)) uses the stable step 1 / max_i sum_j |
 recomputed every iteration and halved while it exceeds 2 / max_i sum_j |G_ij| at the point it
 leads to, and gets a time budget per run; when the budget runs out the table says so with the
 gap certified so far.  Each entry is the median of several runs (5 for Newton, 3 for BR dynamics
-up to n = 1 000, 3 for Newton at n = 1 000 000, one BR run at n = 100 000): millisecond timings on a
-shared machine are noisy.
+up to n = 1 000, one BR run at n = 100 000): millisecond timings on a shared machine are noisy.  At
+n = 1 000 000 every run's time is given in order: the first runs in a process pay the page faults
+of fresh memory (more so with numpy's huge-page advice; the scale table below).
 
-Beside each Newton time, the physical limit the issue names: 23 Newton steps (the count before
+Beside each Newton time, the physical limit: 23 Newton steps (the count before
 the linearized steps) times one pass of the work a step cannot avoid, measured here in the same run
 with numpy on preallocated vectors of n numbers: one exp (the power law (S + 1)^-beta_i of the
 players' own exponents) and four multiply-adds (gradient, merit, step, projection).
@@ -101,10 +102,11 @@ def time_to_certificate(game: DataSharingGame, method: str, budget: float) -> Ru
         r /= 10.0
 
 
-def median_run(game: DataSharingGame, method: str, budget: float, repeats: int) -> tuple[Run, int]:
-    """The run with the median time among ``repeats`` runs (all deterministic: same iterates)."""
-    runs = sorted((time_to_certificate(game, method, budget) for _ in range(repeats)), key=lambda r: r.seconds)
-    return runs[len(runs) // 2], repeats
+def median_run(game: DataSharingGame, method: str, budget: float, repeats: int) -> tuple[Run, int, list[float]]:
+    """The run with the median time among ``repeats`` runs (all deterministic: same iterates), and
+    every run's time in the order run (a process's first runs at 10^6 pay for fresh memory)."""
+    runs = [time_to_certificate(game, method, budget) for _ in range(repeats)]
+    return sorted(runs, key=lambda r: r.seconds)[len(runs) // 2], repeats, [r.seconds for r in runs]
 
 
 def step_pass_seconds(n: int, repeats: int = 7) -> float:
@@ -134,12 +136,13 @@ def ratio_pairs(n: int, budget: float, repeats: int) -> list[float]:
     return ratios
 
 
-def _fmt_run(result: tuple[Run, int] | None) -> str:
+def _fmt_run(result: tuple[Run, int, list[float]] | None, every: bool = False) -> str:
     if result is None:
         return "-"
-    run, repeats = result
+    run, repeats, seconds = result
     if run.certified:
-        return f"{run.seconds:.3f} s ({run.iterations} it, median of {repeats})"
+        order = f"; in order: {', '.join(f'{s:.2f}' for s in seconds)} s" if every else ""
+        return f"{run.seconds:.3f} s ({run.iterations} it, median of {repeats}{order})"
     return f"not reached in budget ({run.seconds:.0f} s, {run.iterations} it): gap {run.max_gain:.1e}, residual {run.residual:.1e}"
 
 
@@ -208,7 +211,7 @@ def main() -> None:
     for n in SIZES_BOTH + SIZES_NEWTON:
         game = instance(n)
         newton_solve(instance(10), tol=1e-8)  # compiled code loaded before any timing
-        newton = median_run(game, "newton", args.budget, 3 if n >= 1_000_000 else 5)
+        newton = median_run(game, "newton", args.budget, 5)
         limit = LIMIT_STEPS * step_pass_seconds(n)
         br = median_run(game, "br", args.budget, 3 if n <= 1000 else 1) if n in SIZES_BOTH else None
         if br is not None and br[0].certified and newton[0].certified:
@@ -218,7 +221,7 @@ def main() -> None:
         else:
             ratio = "-"
         over = f"{newton[0].seconds / limit:.1f}x ({limit:.2g} s)"
-        rows.append((n, _fmt_run(newton), over, _fmt_run(br), ratio))
+        rows.append((n, _fmt_run(newton, every=n >= 1_000_000), over, _fmt_run(br), ratio))
         print(f"n = {n:>9,}: Newton {rows[-1][1]} | / limit {over} | BR {rows[-1][3]} | BR / Newton {ratio}", flush=True)
     pairs = ratio_pairs(1000, args.budget, RATIO_REPEATS)
     print(f"BR / Newton at n = 1 000, {len(pairs)} pairs: {[round(r) for r in pairs]}", flush=True)
