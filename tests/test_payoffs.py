@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mechopt.data.functions import PowerLaw
-from mechopt.data.payoffs import LinearIndexPayoff, RandomCoverage
+from mechopt.data.functions import PACBound, PowerLaw, Quadratic
+from mechopt.data.payoffs import LinearIndexPayoff, RandomCoverage, take_players
 
 
 def build(kind: str, n: int, rng: np.random.Generator):
@@ -103,3 +103,25 @@ def test_random_coverage_matches_001_equation_1():
 def test_constructors_reject_bad_parameters_by_name(build_bad, name):
     with pytest.raises(ValueError, match=name):
         build_bad()
+
+
+@pytest.mark.parametrize("function", [
+    PowerLaw(alpha=2.0, beta=0.5, top=np.linspace(1.0, 2.0, 5)),  # alpha * beta a number, top per agent
+    PowerLaw(alpha=np.linspace(0.5, 2.0, 5), beta=0.7, shift=1.0),
+    PowerLaw(alpha=1.0, beta=np.linspace(0.3, 1.0, 5), shift=1.0),
+    Quadratic(slope=np.linspace(0.1, 0.5, 5), curvature=0.2),
+    PACBound(a0=np.linspace(0.5, 1.0, 5), k=2.0),
+], ids=["scalar alpha, beta", "per-agent alpha", "per-agent beta", "quadratic", "pac"])
+@pytest.mark.parametrize("players", [slice(1, 3), np.array([0, 3, 4]), slice(4, 1, -1)], ids=["slice", "rows", "reversed"])
+def test_take_players_gives_the_rows_of_every_derivative(function, players) -> None:
+    """The function restricted to some agents gives their rows of value, d1 and d2, bit for bit,
+    for one point per agent and for the total (a number), also after the whole function has kept a
+    memo of a scalar evaluation."""
+    function.value(2.0)
+    part = take_players(function, players, 5)
+    rows = np.arange(5)[players]
+    x = np.linspace(1.0, 3.0, 15).reshape(5, 3)
+    for name in ("value", "d1", "d2"):
+        np.testing.assert_array_equal(getattr(part, name)(x[rows]), getattr(function, name)(x)[rows], err_msg=name)
+        whole = np.broadcast_to(getattr(function, name)(2.0), (5,))[rows]
+        np.testing.assert_array_equal(np.broadcast_to(getattr(part, name)(2.0), (rows.size,)), whole, err_msg=name)

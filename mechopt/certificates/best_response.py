@@ -158,8 +158,9 @@ def _ladder(lo: np.ndarray, hi: np.ndarray, centre: np.ndarray, offsets: np.ndar
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
 def _ladder_points(lo: np.ndarray, hi: np.ndarray, centre: np.ndarray, h: np.ndarray) -> np.ndarray:
-    """:func:`_ladder` in one pass (np.clip's order: the larger of the point and lo, then the
-    smaller of that and hi; NaN stays NaN)."""
+    """:func:`_ladder` in one pass: the larger of the point and lo, then the smaller of that and
+    hi, NaN kept (np.clip's numbers, up to the sign of a zero, on which np.clip itself is not
+    consistent)."""
     rows, k = h.shape
     x = np.empty((rows, 2 * k + 3))
     for i in range(rows):
@@ -409,7 +410,7 @@ def local_variation(f: Callable[[np.ndarray], np.ndarray], lo: np.ndarray, hi: n
     never over the box's size.  The three points are evaluated at once."""
     h = np.where(s != 0, 0.5 * np.abs(s), PROFILE_FRACTION * top)
     x = np.stack([s, s - h, s + h], axis=1)
-    np.minimum(hi[:, None], np.maximum(lo[:, None], x, out=x), out=x)  # np.clip's numbers, in place
+    np.minimum(hi[:, None], np.maximum(lo[:, None], x, out=x), out=x)  # np.clip's numbers (a zero's sign aside)
     v = f(x)
     current = v[:, 0]
     with np.errstate(invalid="ignore"):

@@ -39,15 +39,15 @@ def take_players(function: ScalarFunction, players: Players, n: int) -> ScalarFu
     if n == 1:
         return function
     # rows of checked parameters need no checks: a copy with every per-agent array (fields and
-    # the parameters derived from them) taken at the rows, and no memo of the whole's values
+    # the parameters derived from them) taken at the rows, numbers kept, and no memo of the
+    # whole's values (anything else that is not a field, e.g. PowerLaw's last evaluation)
     part = copy.copy(function)
     fields = {f.name for f in dataclasses.fields(function)}
     state = vars(part)
     for name, value in list(state.items()):
-        if isinstance(value, np.ndarray):
-            if value.ndim == 1 and value.size == n:
-                state[name] = value[players]
-        elif name not in fields:
+        if isinstance(value, np.ndarray) and value.ndim == 1 and value.size == n:
+            state[name] = value[players]
+        elif not isinstance(value, (np.ndarray, np.generic, float, int)) and name not in fields:
             del state[name]
     return part
 

@@ -96,8 +96,8 @@ def _part(v: float | np.ndarray, c: slice) -> float | np.ndarray:
 
 
 def _clip_into(v: np.ndarray, lo: float | np.ndarray, hi: float | np.ndarray) -> np.ndarray:
-    """np.clip(v, lo, hi) written into v (the same numbers, about twice as fast as np.clip with
-    array bounds)."""
+    """np.clip(v, lo, hi) written into v: the same numbers up to the sign of a zero, about twice
+    as fast as np.clip with array bounds."""
     return np.minimum(hi, np.maximum(lo, v, out=v), out=v)
 
 

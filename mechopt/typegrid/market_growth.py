@@ -171,6 +171,8 @@ def disparity_boundary(alpha: float, *, n: int = 2, full_limit: int | None = Non
     full_limit = full_limit or FULL_LIMIT.get(n, 16)
     if full_limit < 2:
         raise ValueError(f"full_limit: must be an integer >= 2, got {full_limit}")
+    if line_limit < 2:
+        raise ValueError(f"line_limit: must be an integer >= 2, got {line_limit}")
     t0 = time.perf_counter()
     yes, evidence, no, upper, K_line = None, None, None, None, min(full_limit, line_limit)
     if n == 2 and -1.0 <= alpha <= 0.0:  # the line (1, K) first, within the continuum bound's range

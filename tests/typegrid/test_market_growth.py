@@ -139,3 +139,10 @@ def test_one_solve_serves_every_stage_of_the_full_grid_search(alpha: float, n: i
             assert np.array_equal(pred[1:stage + 1, :cols], own[1:])
             return
     assert profile is None and K == full_limit
+
+
+@pytest.mark.parametrize("field,kwargs", [("full_limit", {"full_limit": 1}), ("line_limit", {"line_limit": 0}),
+                                          ("line_limit", {"line_limit": -5})])
+def test_limits_below_two_are_refused_by_name(field: str, kwargs: dict) -> None:
+    with pytest.raises(ValueError, match=f"^{field}: must be an integer >= 2"):
+        disparity_boundary(-0.9, **kwargs)
