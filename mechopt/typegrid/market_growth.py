@@ -165,8 +165,8 @@ def disparity_boundary(alpha: float, *, n: int = 2, full_limit: int | None = Non
                        tol: float = FEASIBILITY_TOL,
                        progress: Callable[[str], None] | None = None) -> DisparityBoundary:
     """K*(alpha): (2 agents, -1 <= alpha <= 0) the line (1, K) and the continuum bound, else (or
-    where that bound does not certify) the full-grid search and its witnesses (module doc); the answer certified by
-    :func:`~mechopt.typegrid.certify.certify_boundary`."""
+    where that bound does not certify) the full-grid search and its witnesses (module doc); the
+    answer certified by :func:`~mechopt.typegrid.certify.certify_boundary`."""
     market_growth_grid(alpha, 1, n)  # validates alpha and n
     full_limit = full_limit or FULL_LIMIT.get(n, 16)
     if full_limit < 2:
