@@ -163,7 +163,6 @@ def test_blocks_of_any_size_give_the_same_numbers(monkeypatch, name, kwargs):
         curvature = np.where(np.isfinite(second), second, 0.0)
         whole = global_best_responses(game, s, tol=1e-9, curvature=curvature, **kwargs)
         monkeypatch.setattr(best_response, "BLOCK_ROWS", 7)
-        monkeypatch.setattr(nash, "BLOCK_ROWS", 7)
         for threads in (1, 3):  # blocks searched one after another, and several at once
             monkeypatch.setattr(best_response, "BLOCK_THREADS", threads)
             np.testing.assert_array_equal(nash.own_curvature(game, s)[0], second)

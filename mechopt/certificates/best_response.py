@@ -448,6 +448,13 @@ def player_deviations(game: ContinuousGame, s: np.ndarray) -> tuple[Evaluate, bo
     return of, False
 
 
+def player_blocks(n: int, by_player: bool) -> list[slice]:
+    """The blocks players are searched in: :data:`BLOCK_ROWS` at a time where the game evaluates
+    some players alone (:func:`player_deviations`), else all n at once."""
+    size = BLOCK_ROWS if by_player else max(n, 1)
+    return [slice(a, min(a + size, n)) for a in range(0, n, size)]
+
+
 def _grid(lo: np.ndarray, hi: np.ndarray, points: int) -> np.ndarray:
     return lo[:, None] + (hi - lo)[:, None] * np.linspace(0.0, 1.0, points)[None, :]
 
@@ -537,8 +544,7 @@ def global_best_responses(
 
         return values
 
-    size = BLOCK_ROWS if by_player else max(n, 1)
-    blocks = [slice(a, min(a + size, n)) for a in range(0, n, size)]
+    blocks = player_blocks(n, by_player)
     ell = length_scale(lo, hi, s)
     top = float(np.max(np.abs(s), initial=0.0))
     current, variation = np.empty(n), np.empty(n)

@@ -33,9 +33,9 @@ from enum import Enum
 
 import numpy as np
 
-from mechopt.certificates.best_response import (BLOCK_ROWS, BestResponseCycle, Counterexample, Evaluate,
-                                                global_best_responses, in_block_order, length_scale,
-                                                player_deviations, row_max)
+from mechopt.certificates.best_response import (BestResponseCycle, Counterexample, Evaluate, global_best_responses,
+                                                in_block_order, length_scale, player_blocks, player_deviations,
+                                                row_max)
 from mechopt.core.result import Answer, verdict_field
 from mechopt.core.serialization import MalformedAnswer, Serializable
 from mechopt.core.stats import SolveStats
@@ -118,8 +118,7 @@ def own_curvature(game: ContinuousGame, s: np.ndarray, rel_step: float = 1e-3) -
     width = length_scale(game.lower, game.upper, s)
     evaluate, by_player = player_deviations(game, s)
     curvature, noise = np.full(game.n, np.nan), np.full(game.n, np.nan)
-    size = BLOCK_ROWS if by_player else game.n
-    blocks = [slice(start, min(start + size, game.n)) for start in range(0, game.n, size)]
+    blocks = player_blocks(game.n, by_player)
 
     def block(b: slice) -> tuple[np.ndarray, np.ndarray]:
         return _second_differences(evaluate, b, game.lower[b], game.upper[b], s[b], width[b], rel_step)

@@ -590,7 +590,7 @@ def certify_boundary(alpha: float, n: int, answer: DisparityBoundary, *, tol: fl
     limits) refuse a claimed grid larger than the search could have solved; ``evidence``: the
     witness's :func:`table_evidence` at K = lower already computed (a solver's)."""
     lower, upper, cert = answer.lower, answer.upper, answer.certificate
-    line = cert.existence is not None and cert.existence.kind == LINE_BOUND
+    line = answer.on_line
     if line and n != 2:
         raise MalformedAnswer(f"certificate.existence.kind: {LINE_BOUND!r} is a certificate of 2 agents, got n = {n}")
     if line:  # decided on the line (1, K): existence up to the line search's limit
