@@ -8,7 +8,6 @@ sweep runs unchanged on either.  Only points the store does not hold are compute
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import signal
 import time
@@ -16,7 +15,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from mechopt.sweeps.store import SweepStore
+from mechopt.sweeps.store import SweepStore, encode
 from mechopt.sweeps.sweep import Params, Record, Sweep, point_key
 
 if TYPE_CHECKING:
@@ -67,18 +66,20 @@ def shutdown(client: Client, timeout: float = 10.0) -> None:
         pass
 
 
-def _evaluate(point: Callable[..., dict[str, Any]], sweep: str, params: Params) -> Record:
+def _evaluate(point: Callable[..., dict[str, Any]], sweep: str, params: Params) -> tuple[Record, str]:
+    """The point's record and its store line (encoded here, on the worker, once), or an error
+    record and an empty line."""
     t0 = time.perf_counter()
     key = point_key(sweep, params)
     try:
         result = point(**params)
         if not isinstance(result, dict):
             raise TypeError(f"{point.__name__} returned {type(result).__name__}, expected a dict")
-        json.dumps(result, allow_nan=True)  # the store must be able to hold it
+        record = {"key": key, "sweep": sweep, "params": params, "result": result, "status": result.get("status"),
+                  "verified": result.get("verified"), "seconds": time.perf_counter() - t0}
+        return record, encode(record)  # the store must be able to hold it
     except Exception:  # reported to the caller with the point's parameters; never stored
-        return {"key": key, "error": traceback.format_exc()}
-    return {"key": key, "sweep": sweep, "params": params, "result": result, "status": result.get("status"),
-            "verified": result.get("verified"), "seconds": time.perf_counter() - t0}
+        return {"key": key, "error": traceback.format_exc()}, ""
 
 
 def run_sweeps(sweeps: Sequence[Sweep], store: SweepStore, client: Client,
@@ -103,14 +104,14 @@ def run_sweeps(sweeps: Sequence[Sweep], store: SweepStore, client: Client,
     errors = []
     for future in as_completed(pending):
         try:
-            record = future.result()
+            record, line = future.result()
         except Exception as exc:  # the worker died (KilledWorker) or the result could not travel back
-            record = {"key": pending[future], "error": f"{type(exc).__name__}: {exc}"}
+            record, line = {"key": pending[future], "error": f"{type(exc).__name__}: {exc}"}, ""
         future.release()
         if "error" in record:
             errors.append(f"{record['key']}:\n{record['error']}")
             continue
-        store.append(record)
+        store.append(record, line)
         on_done(by_key[record["key"]], record)
     if errors:
         raise SweepError(f"{len(errors)} point(s) failed:\n" + "\n".join(errors))

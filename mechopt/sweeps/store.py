@@ -69,6 +69,12 @@ def check_record(record: object) -> Record:
     return record
 
 
+def encode(record: Record) -> str:
+    """The store's line of ``record`` (without its newline): sorted JSON; TypeError when a value is
+    not JSON."""
+    return json.dumps(record, sort_keys=True, allow_nan=True)
+
+
 class SweepStore:
     """The records of ``path`` (a regular file, created if missing; not a symbolic link), open for
     appending until :meth:`close`.
@@ -137,14 +143,15 @@ class SweepStore:
     def __len__(self) -> int:
         return len(self.records)
 
-    def append(self, record: Record) -> None:
-        """Write one record and sync it to disk before returning."""
+    def append(self, record: Record, line: str | None = None) -> None:
+        """Write one record and sync it to disk before returning; ``line``: the record as
+        :func:`encode` gives it, when the caller has it already (a worker encoded it)."""
         if not self._ready:
             raise RuntimeError(f"{self.path}: opened with load=False; clear() it before appending")
         check_record(record)
         if record["key"] in self.records:
             raise ValueError(f"key: the store already holds {record['key']}")
-        self._file.write((json.dumps(record, sort_keys=True, allow_nan=True) + "\n").encode())
+        self._file.write(((encode(record) if line is None else line) + "\n").encode())
         self._file.flush()
         os.fsync(self._file.fileno())
         self.records[record["key"]] = record

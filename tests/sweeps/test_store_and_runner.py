@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from mechopt.sweeps.runner import SweepError, local_client, run_sweeps
-from mechopt.sweeps.store import StoreBusy, SweepStore, check_record
+from mechopt.sweeps.store import StoreBusy, SweepStore, check_record, encode
 from mechopt.sweeps.sweep import Sweep, point_key
 
 CALLS: list[int] = []
@@ -90,13 +90,26 @@ def not_a_dict(x: int) -> list:
     return [x]
 
 
+def not_json(x: int) -> dict:
+    return {"x": {x}} if x else {1: 1, "a": 2}  # a set; keys that cannot be sorted
+
+
 def test_points_that_raise_or_return_no_dict_are_reported_and_not_stored(tmp_path: Path) -> None:
-    sweeps = [Sweep("sq", square, ({"x": 1}, {"x": -1}, {"x": 2})), Sweep("list", not_a_dict, ({"x": 0},))]
+    sweeps = [Sweep("sq", square, ({"x": 1}, {"x": -1}, {"x": 2})), Sweep("list", not_a_dict, ({"x": 0},)),
+              Sweep("set", not_json, ({"x": 0}, {"x": 1}))]
     with SweepStore(tmp_path / "s.jsonl") as store, local_client(1, processes=False) as client:
-        with pytest.raises(SweepError, match="(?s)2 point.*negative.*expected a dict"):
+        with pytest.raises(SweepError, match="(?s)4 point.*negative.*expected a dict.*TypeError.*TypeError"):
             run_sweeps(sweeps, store, client)
     with SweepStore(tmp_path / "s.jsonl") as again:
         assert sorted(r["params"]["x"] for r in again.records.values()) == [1, 2]
+
+
+def test_the_line_a_worker_encodes_is_the_line_stored(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    with SweepStore(path) as store, local_client(1, processes=False) as client:
+        run_sweeps([Sweep("sq", square, ({"x": 3},))], store, client)
+        record = store.records[point_key("sq", {"x": 3})]
+    assert path.read_text() == encode(record) + "\n" == json.dumps(record, sort_keys=True) + "\n"
 
 
 # --- every line checked when the store is opened (issue 18) ---------------------------------------
