@@ -51,6 +51,15 @@ WELFARE = (MODELS / "welfare_nash_p0.toml").read_text()
     (WELFARE.replace("welfare_p = 0.0", "welfare_p = -1e-300"), ["p:", "1e-06"]),
     (WELFARE.replace("welfare_p = 0.0", "welfare_p = -1e300"), ["p:", "1000"]),
     (WELFARE.replace("welfare_p = 0.0", "welfare_p = 3.0"), ["field 'welfare_p'"]),
+    # a discriminated union's tag missing or unknown: its field and every valid value named
+    (EXAMPLE1.replace('family = "power_law"', ""),
+     ["field 'game.payoff.family': expected one of 'power_law', 'pac_bound', 'linear'", "; missing"]),
+    (EXAMPLE1.replace('family = "power_law"', 'family = "powerlaw"'),
+     ["field 'game.payoff.family': expected one of 'power_law',", "got 'powerlaw'"]),
+    ('kind = "stackelberg"\nsensitivity = 0.25\n[game]\nlevels = [0.0, 1.0]\ntable = [[0.0, 0.6], [0.6, 1.0]]\n',
+     ["field 'game.utility': expected one of 'mean_estimation', 'table'; missing"]),
+    ('kind = "stackelberg_levels"\nsensitivity = 0.25\n[game]\nutility = "tabel"\nlevels = [0.0, 1.0]\n',
+     ["field 'game.utility': expected one of 'mean_estimation', 'table'; got 'tabel'"]),
 ])
 def test_malformed_model_exits_2_naming_the_field(tmp_path, text, names):
     code, output = _solve(tmp_path, text)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -31,6 +31,42 @@ def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc) or "(top level)"
 
 
+def _tags(schema: type[BaseModel], loc: tuple[Any, ...], name: str) -> list[str]:
+    """The values the discriminator field ``name`` may take in the union at ``loc`` of ``schema``."""
+    from typing import Literal, get_args, get_origin
+
+    def members(tp: Any) -> list[Any]:  # the types a union (or an Annotated one) admits
+        args = get_args(tp)
+        if not args or get_origin(tp) is Literal:
+            return [tp]
+        return [m for a in (args[:1] if get_origin(tp) is Annotated else args) for m in members(a)]
+
+    def field_type(tp: Any, part: Any) -> Any:
+        for model in members(tp):
+            fields = getattr(model, "model_fields", {})
+            if part in fields:
+                return fields[part].annotation
+        return tp  # a list index or a dict key: the element type is in the same union
+
+    tp: Any = schema
+    for part in loc:
+        tp = field_type(tp, part)
+    return [repr(v) for m in members(tp) if name in getattr(m, "model_fields", {})
+            for lit in members(m.model_fields[name].annotation) if get_origin(lit) is Literal for v in get_args(lit)]
+
+
+def _message(schema: type[BaseModel], error: Any) -> str:
+    """One pydantic error as "field 'a.b': what is wrong"; a missing or unknown form (a
+    discriminated union's tag) names the tag's field and its valid values."""
+    loc, kind = tuple(error["loc"]), error["type"]
+    if kind in ("union_tag_not_found", "union_tag_invalid"):
+        name = error["ctx"]["discriminator"].strip("'")
+        valid = ", ".join(_tags(schema, loc, name)) or error["ctx"].get("expected_tags", "?")
+        got = "missing" if kind == "union_tag_not_found" else f"got {error['ctx']['tag']!r}"
+        return f"field '{_field((*loc, name))}': expected one of {valid}; {got}"
+    return f"field '{_field(loc)}': {error['msg'].removeprefix('Value error, ')}"
+
+
 def validate(schema: type[M], data: dict[str, Any], source: str = "model") -> M:
     """Validate ``data`` against ``schema``; errors name every bad field."""
     from pydantic import ValidationError
@@ -38,8 +74,7 @@ def validate(schema: type[M], data: dict[str, Any], source: str = "model") -> M:
     try:
         return schema.model_validate(data)
     except ValidationError as err:
-        lines = [f"field '{_field(e['loc'])}': {e['msg'].removeprefix('Value error, ')}" for e in err.errors()]
-        raise ModelFileError(f"{source}: " + "; ".join(lines)) from None
+        raise ModelFileError(f"{source}: " + "; ".join(_message(schema, e) for e in err.errors())) from None
 
 
 MAX_FILE_BYTES = 512 * 2**20

@@ -6,7 +6,7 @@ sensitivity = 0.25          # c of (18); or give it on the command line (--sensi
 [game]
 utility = "mean_estimation" # Example 1's (36) with two users over {0, epsilon}
 epsilon = "inf"             # eps' > 0, a number or "inf" (Section 5.1)
-# or a table: levels = [0.0, 1.0] and table = [[0.0, 0.6], [0.6, 1.0]] (user 1 on the rows)
+# or a table: utility = "table", levels = [0.0, 1.0], table = [[0.0, 0.6], [0.6, 1.0]] (user 1 on the rows)
 ```
 
 and of ``stackelberg_levels`` model files (the natural extension of (18)-(19) to K >= 2 levels,
