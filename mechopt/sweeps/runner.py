@@ -32,15 +32,23 @@ def local_client(workers: int | None = None, processes: bool = True) -> Client:
 
     No dashboard: the scheduler's HTTP server (which it always starts, on port 8787 by default,
     warning "Port 8787 is already in use" when another cluster has it) listens on a free port of
-    127.0.0.1, so runs side by side print nothing of the kind."""
+    127.0.0.1, so runs side by side print nothing of the kind.
+
+    The worker processes keep the C library's own memory settings: Dask starts them with
+    MALLOC_TRIM_THRESHOLD_=65536, which in glibc also fixes the mmap threshold at 128 KiB, so that
+    every temporary array above it is mapped afresh and page-faulted in; without it, a full
+    reproduction took 11% fewer worker seconds and half the system time
+    (benchmarks/results/reproduce_time.md).  A value set in the environment is still passed on."""
+    import dask
     from distributed import Client
 
     n = workers or os.cpu_count() or 1  # the client owns its cluster and closes it with itself
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # worker processes inherit it: Ctrl-C stops
     try:  # only this process, which then shuts them down
-        return Client(n_workers=n, threads_per_worker=1, processes=processes, dashboard_address=None,
-                      scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
-                      silence_logs=40)
+        with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+            return Client(n_workers=n, threads_per_worker=1, processes=processes, dashboard_address=None,
+                          scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+                          silence_logs=40)
     finally:
         signal.signal(signal.SIGINT, previous)
 
