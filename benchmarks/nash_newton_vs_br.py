@@ -13,7 +13,8 @@ leads to, and gets a time budget per run; when the budget runs out the table say
 gap certified so far.  Each entry is the median of several runs (5 for Newton, 3 for BR dynamics
 up to n = 1 000, one BR run at n = 100 000): millisecond timings on a shared machine are noisy.  At
 n = 1 000 000 every run's time is given in order: the first runs in a process pay the page faults
-of fresh memory (more so with numpy's huge-page advice; the scale table below).
+of fresh memory (more so with numpy's huge-page advice; the scale table below), and the same five
+runs are repeated in fresh processes with the memory settings of ``FRESH_SETTINGS``.
 
 Beside each Newton time, the physical limit: 23 Newton steps (the count before
 the linearized steps) times one pass of the work a step cannot avoid, measured here in the same run
@@ -59,6 +60,15 @@ from mechopt.solvers.br_dynamics import br_dynamics_solve  # noqa: E402
 from mechopt.solvers.newton import newton_solve  # noqa: E402
 
 GAP = 1e-9
+FRESH_SETTINGS = (
+    ("NUMPY_MADVISE_HUGEPAGE=0", {"NUMPY_MADVISE_HUGEPAGE": "0"}),
+    ("MALLOC_TRIM_THRESHOLD_=2147483647 MALLOC_MMAP_THRESHOLD_=33554432",
+     {"MALLOC_TRIM_THRESHOLD_": "2147483647", "MALLOC_MMAP_THRESHOLD_": "33554432"}),
+)
+"""The Newton row's runs again in fresh processes: without numpy's huge-page advice; with glibc
+keeping freed memory (no trimming) and serving arrays up to 32 MiB from its heap (by default it
+maps a large array afresh until one of that size has been freed, and returns freed memory above
+its trim threshold to the kernel, so later arrays are faulted in again)."""
 SIZES_BOTH = (10, 100, 1000, 100_000)
 SIZES_NEWTON = (1_000_000,)
 SIZES_SCALE = (100_000, 1_000_000, 10_000_000)
@@ -227,12 +237,12 @@ def main() -> None:
             ratio = "-"
         over = f"{newton[0].seconds / limit:.1f}x ({limit:.2g} s)"
         cell = _fmt_run(newton, every=n >= 1_000_000)
-        if n in SIZES_NEWTON:  # the same five runs in a fresh process without numpy's huge-page advice
-            env = {**os.environ, "NUMPY_MADVISE_HUGEPAGE": "0"}
-            runs = json.loads(subprocess.run([sys.executable, __file__, "--newton-runs", str(n)], capture_output=True,
-                                             text=True, check=True, env=env).stdout)
-            cell += (f"; in a fresh process with NUMPY_MADVISE_HUGEPAGE=0: median {np.median(runs):.3f} s, in order "
-                     f"{', '.join(f'{s:.2f}' for s in runs)} s")
+        if n in SIZES_NEWTON:  # the same five runs in fresh processes: numpy's or glibc's memory settings changed
+            for name, setting in FRESH_SETTINGS:
+                runs = json.loads(subprocess.run([sys.executable, __file__, "--newton-runs", str(n)], capture_output=True,
+                                                 text=True, check=True, env={**os.environ, **setting}).stdout)
+                cell += (f"; in a fresh process with {name}: median {np.median(runs):.3f} s, in order "
+                         f"{', '.join(f'{s:.2f}' for s in runs)} s")
         rows.append((n, cell, over, _fmt_run(br), ratio))
         print(f"n = {n:>9,}: Newton {rows[-1][1]} | / limit {over} | BR {rows[-1][3]} | BR / Newton {ratio}", flush=True)
     pairs = ratio_pairs(1000, args.budget, RATIO_REPEATS)
