@@ -58,11 +58,11 @@ def _tags(schema: type[BaseModel], loc: tuple[Any, ...], name: str) -> list[str]
 def _message(schema: type[BaseModel], error: Any) -> str:
     """One pydantic error as "field 'a.b': what is wrong"; a missing or unknown form (a
     discriminated union's tag) names the tag's field and its valid values."""
-    loc, kind = tuple(error["loc"]), error["type"]
-    if kind in ("union_tag_not_found", "union_tag_invalid"):
-        name = error["ctx"]["discriminator"].strip("'")
-        valid = ", ".join(_tags(schema, loc, name)) or error["ctx"].get("expected_tags", "?")
-        got = "missing" if kind == "union_tag_not_found" else f"got {error['ctx']['tag']!r}"
+    loc, kind, ctx = tuple(error["loc"]), error["type"], error.get("ctx") or {}
+    if kind in ("union_tag_not_found", "union_tag_invalid") and "discriminator" in ctx:
+        name = ctx["discriminator"].strip("'")
+        valid = ", ".join(_tags(schema, loc, name)) or ctx.get("expected_tags", "?")
+        got = "missing" if kind == "union_tag_not_found" else f"got {ctx.get('tag')!r}"
         return f"field '{_field((*loc, name))}': expected one of {valid}; {got}"
     return f"field '{_field(loc)}': {error['msg'].removeprefix('Value error, ')}"
 
