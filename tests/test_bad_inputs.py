@@ -60,6 +60,8 @@ WELFARE = (MODELS / "welfare_nash_p0.toml").read_text()
      ["field 'game.utility': expected one of 'mean_estimation', 'table'; missing"]),
     ('kind = "stackelberg_levels"\nsensitivity = 0.25\n[game]\nutility = "tabel"\nlevels = [0.0, 1.0]\n',
      ["field 'game.utility': expected one of 'mean_estimation', 'table'; got 'tabel'"]),
+    ('kind = "stackelberg"\nsensitivity = 0.25\n[game]\nutility = 3\n',
+     ["field 'game.utility': expected one of 'mean_estimation', 'table'; got 3"]),
 ])
 def test_malformed_model_exits_2_naming_the_field(tmp_path, text, names):
     code, output = _solve(tmp_path, text)

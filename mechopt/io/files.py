@@ -62,7 +62,9 @@ def _message(schema: type[BaseModel], error: Any) -> str:
     if kind in ("union_tag_not_found", "union_tag_invalid") and "discriminator" in ctx:
         name = ctx["discriminator"].strip("'")
         valid = ", ".join(_tags(schema, loc, name)) or ctx.get("expected_tags", "?")
-        got = "missing" if kind == "union_tag_not_found" else f"got {ctx.get('tag')!r}"
+        given = error.get("input")
+        tag = given[name] if isinstance(given, dict) and name in given else ctx.get("tag")
+        got = "missing" if kind == "union_tag_not_found" else f"got {tag!r}"
         return f"field '{_field((*loc, name))}': expected one of {valid}; {got}"
     return f"field '{_field(loc)}': {error['msg'].removeprefix('Value error, ')}"
 

@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from mechopt.sweeps.store import SweepStore, encode
+from mechopt.sweeps.store import SweepStore, check_record, encode
 from mechopt.sweeps.sweep import Params, Record, Sweep, point_key
 
 if TYPE_CHECKING:
@@ -36,9 +36,11 @@ def local_client(workers: int | None = None, processes: bool = True) -> Client:
 
     The worker processes keep the C library's own memory settings: Dask starts them with
     MALLOC_TRIM_THRESHOLD_=65536, which in glibc also fixes the mmap threshold at 128 KiB, so that
-    every temporary array above it is mapped afresh and page-faulted in; without it, a full
-    reproduction took 11% fewer worker seconds and half the system time
-    (benchmarks/results/reproduce_time.md).  A value set in the environment is still passed on."""
+    every temporary array above it is mapped afresh and page-faulted in; without it, full
+    reproductions side by side took half the system time and fewer worker seconds (80.9 against
+    90.9 in one pair; benchmarks/results/reproduce_time.md).  A value set in the environment is
+    still passed on; workers added later (``cluster.scale``) and a remote cluster's workers keep
+    Dask's setting."""
     import dask
     from distributed import Client
 
@@ -85,7 +87,7 @@ def _evaluate(point: Callable[..., dict[str, Any]], sweep: str, params: Params) 
             raise TypeError(f"{point.__name__} returned {type(result).__name__}, expected a dict")
         record = {"key": key, "sweep": sweep, "params": params, "result": result, "status": result.get("status"),
                   "verified": result.get("verified"), "seconds": time.perf_counter() - t0}
-        return record, encode(record)  # the store must be able to hold it
+        return check_record(record), encode(record)  # the store must be able to hold it
     except Exception:  # reported to the caller with the point's parameters; never stored
         return {"key": key, "error": traceback.format_exc()}, ""
 
@@ -112,9 +114,13 @@ def run_sweeps(sweeps: Sequence[Sweep], store: SweepStore, client: Client,
     errors = []
     for future in as_completed(pending):
         try:
-            record, line = future.result()
+            outcome = future.result()
         except Exception as exc:  # the worker died (KilledWorker) or the result could not travel back
-            record, line = {"key": pending[future], "error": f"{type(exc).__name__}: {exc}"}, ""
+            outcome = ({"key": pending[future], "error": f"{type(exc).__name__}: {exc}"}, "")
+        if not (isinstance(outcome, tuple) and len(outcome) == 2):
+            outcome = ({"key": pending[future], "error": "the worker returned no store line: it runs another "
+                                                         "version of mechopt than this process"}, "")
+        record, line = outcome
         future.release()
         if "error" in record:
             errors.append(f"{record['key']}:\n{record['error']}")

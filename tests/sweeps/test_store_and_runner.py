@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from mechopt.sweeps import runner
+from mechopt.sweeps import store as store_module
 from mechopt.sweeps.runner import SweepError, local_client, run_sweeps
 from mechopt.sweeps.store import StoreBusy, SweepStore, check_record, encode
 from mechopt.sweeps.sweep import Sweep, point_key
@@ -94,24 +96,40 @@ def not_json(x: int) -> dict:
     return {"x": {x}} if x else {1: 1, "a": 2}  # a set; keys that cannot be sorted
 
 
+def nan_status(x: int) -> dict:
+    return {"status": float("nan")}  # not a record: NaN is not its own status
+
+
 def test_points_that_raise_or_return_no_dict_are_reported_and_not_stored(tmp_path: Path) -> None:
     sweeps = [Sweep("sq", square, ({"x": 1}, {"x": -1}, {"x": 2})), Sweep("list", not_a_dict, ({"x": 0},)),
-              Sweep("set", not_json, ({"x": 0}, {"x": 1}))]
+              Sweep("set", not_json, ({"x": 0}, {"x": 1})), Sweep("nan", nan_status, ({"x": 0},))]
     with SweepStore(tmp_path / "s.jsonl") as store, local_client(1, processes=False) as client:
-        with pytest.raises(SweepError, match="4 point") as failed:
+        with pytest.raises(SweepError, match="5 point") as failed:
             run_sweeps(sweeps, store, client)
-    for why in ("negative", "returned list, expected a dict", "set is not JSON serializable", "'<' not supported"):
-        assert why in str(failed.value), why  # in the order the points finished
+    for why in ("negative", "returned list, expected a dict", "set is not JSON serializable", "'<' not supported",
+                "status: nan is not the result's nan"):
+        assert why in str(failed.value), why  # the message lists them in the order the points finished
     with SweepStore(tmp_path / "s.jsonl") as again:
         assert sorted(r["params"]["x"] for r in again.records.values()) == [1, 2]
 
 
-def test_the_line_a_worker_encodes_is_the_line_stored(tmp_path: Path) -> None:
+def test_the_line_a_worker_encodes_is_the_line_stored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The main process writes the worker's line as it is: encoding there again would raise here."""
     path = tmp_path / "s.jsonl"
     with SweepStore(path) as store, local_client(1, processes=False) as client:
+        monkeypatch.setattr(store_module, "encode", lambda record: pytest.fail("encoded again in the main process"))
         run_sweeps([Sweep("sq", square, ({"x": 3},))], store, client)
         record = store.records[point_key("sq", {"x": 3})]
     assert path.read_text() == encode(record) + "\n" == json.dumps(record, sort_keys=True) + "\n"
+
+
+def test_a_worker_of_another_version_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A remote worker whose mechopt returns the record alone (no store line)."""
+    monkeypatch.setattr(runner, "_evaluate", lambda point, sweep, params: _record(params["x"]))
+    with SweepStore(tmp_path / "s.jsonl") as store, local_client(1, processes=False) as client:
+        with pytest.raises(SweepError, match="another version of mechopt"):
+            run_sweeps([Sweep("sq", square, ({"x": 3},))], store, client)
+        assert len(store) == 0
 
 
 # --- every line checked when the store is opened (issue 18) ---------------------------------------
