@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from mechopt.cli import app
 from mechopt.cli.privacy import Method
 from mechopt.io.registry import verify_envelope
+from mechopt.privacy.certify import TIE_RTOL
 from mechopt.privacy.game import PrivacyGame, table_scale
 from mechopt.privacy.mean_estimation import mean_estimation_game
 from mechopt.privacy.stackelberg import METHODS, _optimum, _select, mip_pieces, solve_stackelberg, threshold_c
@@ -81,14 +82,21 @@ def test_mip_equals_candidates_on_random_tables(entries, k):
 @settings(max_examples=8, deadline=None)
 @given(*[st.one_of(st.just(0.0), st.floats(1e-6, 1.0))] * 2, st.one_of(st.just(0.0), st.floats(1e-3, 1.0)))
 @example(0.08689974050994313, 0.75, 1.0)
+@example(1.0, 0.0, 0.99999)
 def test_mip_certificate_on_random_float_tables(u01, step, c):
     """As above with real entries of a monotone table (Assumption 1; Theorem 3's c_th, computed for
     the result, bisects on [0, gamma(0)]), through ``solve_stackelberg``: the certificate holds and
     the alpha grid never beats the MILP.  Entries are 0 or at least 1e-6 (a table whose largest |U| is
-    below 1e-50 is refused by design, game.check_magnitudes).  The example: c above gamma's range,
-    so every candidate is worth 0, the polynomial's U(1) = -1.1e-16 at alpha = 0 included; the tie
-    is judged on the table's scale, so alpha = 0 is chosen (it was alpha = 1, which the
-    certificate rightly left unverified)."""
+    below 1e-50 is refused by design, game.check_magnitudes).  The first example: c above gamma's
+    range, so every candidate is worth 0, the polynomial's U(1) = -1.1e-16 at alpha = 0 included;
+    the tie is judged on the table's scale, so alpha = 0 is chosen (it was alpha = 1, which the
+    certificate rightly left unverified).
+
+    What the certificate guarantees is the value; the smallest-share selection it proves only when
+    every pair of smaller share is worth less by more than TIE_RTOL V.  The second example is a
+    near-tie: c = 0.99999 just below gamma_max = 1, so sharing pays the platform 1e-10 (at alpha
+    = 0.999995), against 0 at alpha = 0: the answer is the optimum, and `unverified` says the
+    selection is not separated."""
     u00, u11 = 0.0, u01 + step
     game = SymmetricPrivacyGame(PrivacyGame((0.0, 1.0), np.array([[u00, u01], [u01, u11]])))
     mip = solve_stackelberg(game, c, method="mip")
@@ -97,7 +105,25 @@ def test_mip_certificate_on_random_float_tables(u01, step, c):
     assert mip.platform_utility == pytest.approx(cand.platform_utility, abs=1e-9 * scale)
     assert mip.certificate.grid_value <= mip.platform_utility + 1e-9 * scale
     assert mip.certificate.max_regret <= 1e-9 * scale
-    assert mip.status is Status.OPTIMAL
+    assert mip.certificate.bound <= mip.platform_utility + mip.certificate.tol * scale  # the value is optimal
+    if mip.status is not Status.OPTIMAL:  # only a near-tie of a smaller share may leave it unverified
+        assert mip.status is Status.UNVERIFIED and "selection is not separated" in mip.message, mip.message
+        # the judge recomputes the value, (1 - alpha) U(p): equal to the answer's up to rounding (<< 1e-12 V)
+        assert mip.certificate.rival_bound >= mip.platform_utility - (TIE_RTOL + 1e-12) * scale
+        assert cand.status is Status.UNVERIFIED
+
+
+def test_a_near_tie_of_a_smaller_share_is_unverified_and_says_so():
+    """Table [[0, 1], [1, 1]], c = 0.99999: both methods find the optimum 1e-10 at alpha = 0.999995,
+    p = 0.99999 (closed form: the pure profile's value (1 - alpha) U(1, 1) with alpha = c / gamma_max
+    up to the mixed branch), and alpha = 0 is worth 0: within TIE_RTOL V = 1e-10, so the selection of
+    the smallest share is not proven and the status says why."""
+    game = SymmetricPrivacyGame(PrivacyGame((0.0, 1.0), np.array([[0.0, 1.0], [1.0, 1.0]])))
+    for method in METHODS:
+        r = solve_stackelberg(game, 0.99999, method=method)
+        assert r.status is Status.UNVERIFIED and "selection is not separated" in r.message
+        assert r.platform_utility == pytest.approx(1e-10, rel=1e-6)
+        assert r.certificate.rival_bound == 0.0 and r.certificate.max_regret == 0.0
 
 
 def test_negative_utility_when_all_private():
