@@ -114,15 +114,16 @@ def test_mip_certificate_on_random_float_tables(u01, step, c):
 
 
 def test_a_near_tie_of_a_smaller_share_is_unverified_and_says_so():
-    """Table [[0, 1], [1, 1]], c = 0.99999: both methods find the optimum 1e-10 at alpha = 0.999995,
-    p = 0.99999 (closed form: the pure profile's value (1 - alpha) U(1, 1) with alpha = c / gamma_max
-    up to the mixed branch), and alpha = 0 is worth 0: within TIE_RTOL V = 1e-10, so the selection of
-    the smallest share is not proven and the status says why."""
+    """Table [[0, 1], [1, 1]], c = 0.99999: both methods find the optimum at alpha = 0.999995, p =
+    0.99999, worth (1 - alpha)(1 - p^2) = 5e-6 * 2e-5 = 1e-10 (U = 1 when anyone shares), and alpha =
+    0 is worth 0: within TIE_RTOL V = 1e-10, so the selection of the smallest share is not proven and
+    the status says why."""
     game = SymmetricPrivacyGame(PrivacyGame((0.0, 1.0), np.array([[0.0, 1.0], [1.0, 1.0]])))
     for method in METHODS:
         r = solve_stackelberg(game, 0.99999, method=method)
         assert r.status is Status.UNVERIFIED and "selection is not separated" in r.message
-        assert r.platform_utility == pytest.approx(1e-10, rel=1e-6)
+        assert r.platform_utility == pytest.approx((1 - r.alpha) * (1 - r.p**2), rel=1e-9)
+        assert r.platform_utility == pytest.approx(1e-10, rel=1e-4)
         assert r.certificate.rival_bound == 0.0 and r.certificate.max_regret == 0.0
 
 
