@@ -39,7 +39,8 @@ from mechopt.typegrid.constraints import existence_lp
 from mechopt.typegrid.existence import solve_existence
 from mechopt.typegrid.figures import plot_disparity_curve, save_png
 from mechopt.typegrid.lp import lp_predecessors, solve_existence_lp
-from mechopt.typegrid.market_growth import FULL_LIMIT, disparity_boundary, figure3_alphas, line_budgets
+from mechopt.typegrid.market_growth import (FULL_LIMIT, disparity_boundary, figure3_alphas, figure3_curve,
+                                            line_budgets)
 from mechopt.typegrid.model import TypeGrid, market_growth_grid
 from mechopt.typegrid.witness import encode_predecessors
 
@@ -167,12 +168,14 @@ def figure3_section() -> list[str]:
     """The whole curve by the default search (the line (1, K) first), then by the full grid alone
     (``line_limit=2``) at every alpha whose K* it can reach: times side by side, and the K*."""
     alphas = figure3_alphas()
-    seconds, curve = [], []
-    for a in alphas:
-        t0 = time.perf_counter()
-        curve.append(disparity_boundary(float(a)))
-        seconds.append(time.perf_counter() - t0)
-        print(f"alpha {a:.3f}: K* {curve[-1].max_disparity} {_how(curve[-1])} {seconds[-1]:.2f} s", flush=True)
+    stamps = [time.perf_counter()]
+
+    def done(r: DisparityBoundary) -> None:
+        stamps.append(time.perf_counter())
+        print(f"alpha {r.alpha:.3f}: K* {r.max_disparity} {_how(r)} {stamps[-1] - stamps[-2]:.2f} s", flush=True)
+
+    curve = figure3_curve(alphas, on_done=done)
+    seconds = list(np.diff(stamps))
     png = save_png(plot_disparity_curve(curve), ROOT / "docs" / "figures" / "typegrid_figure3.png")
     reach = FULL_LIMIT[2]
     full = {}

@@ -216,7 +216,7 @@ def disparity_boundary(alpha: float, *, n: int = 2, full_limit: int | None = Non
     return draft.certified(certify_boundary(alpha, n, draft, tol=tol, evidence=evidence))
 
 
-def figure3_curve(alphas: np.ndarray, *, full_limit: int = 4096, line_limit: int = 2**17,
+def figure3_curve(alphas: np.ndarray, *, full_limit: int | None = None, line_limit: int = 2**17,
                   tol: float = FEASIBILITY_TOL, on_done: Callable[[DisparityBoundary], None] | None = None
                   ) -> list[DisparityBoundary]:
     """K*(alpha) for 2 agents over ``alphas`` (Figure 3: -1 to -0.668 step 0.002)."""
