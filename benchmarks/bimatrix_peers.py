@@ -159,12 +159,14 @@ def main() -> None:
                 f"{_fmt_ratio(r['ratio'])} | {statistics.median(r['lcp']) * 1e3:.2f}, in: {'yes' if all(r['lcp_in']) else 'NO'} | "
                 f"{statistics.median(r['pure']) * 1e3:.2f}, in: {'yes' if all(r['pure_in']) else 'NO'} | {milp} |")
             print(lines[-1], flush=True)
+    load1 = os.getloadavg()[0]
+    shared = "other work ran on the machine" if max(load0, load1) > (os.cpu_count() or 1) else "no other work"
     header = [
         "# All equilibria of a bimatrix game: vertex enumeration vs pygambit and the MILP",
         "",
         f"Produced by `benchmarks/bimatrix_peers.py` on {platform.machine()}, Python {platform.python_version()}, "
         f"numpy {np.__version__}, pygambit {gbt.__version__}, OPENBLAS_NUM_THREADS=1; {os.cpu_count()} cores, load "
-        f"average {load0:.1f} at the start and {os.getloadavg()[0]:.1f} at the end (other work ran on the machine); "
+        f"average {load0:.1f} at the start and {load1:.1f} at the end ({shared}); "
         f"whole run {time.perf_counter() - start:.0f} s.",
         "",
         "ours: `mechopt.solvers.bimatrix_enum.vertex_equilibria` (every extreme equilibrium, regrets checked). "

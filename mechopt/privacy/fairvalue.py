@@ -20,6 +20,7 @@ rows: its Phi_i^(1) is the transpose of ours (docs/privacy.md).
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass
 from math import comb
@@ -109,9 +110,20 @@ def fair_values_platform(game: PrivacyGame) -> FairValues:
 def fair_values_users(game: PrivacyGame, alpha: float | np.ndarray = 1.0) -> FairValues:
     """Theorem 2, (12): the users' values alpha(eps) * Shapley(S -> U(eps_S)) at every level
     vector (pseudo-efficiency: sum_i phi_i = alpha U).  ``alpha`` is a number or a table that must
-    be equal where U is (axiom B.ii); the platform keeps (1 - alpha) U."""
+    be equal where U is (axiom B.ii); the platform keeps (1 - alpha) U.  The values of the last
+    tables asked for are kept (a solve and its certificate ask for the same ones, 004's Figure 7
+    10 000 times); each call gets its own copies."""
     a = _alpha_table(game, alpha)
-    u = game.table
+    u = np.ascontiguousarray(game.table, dtype=float)
+    users = _shapley_users(u.tobytes(), u.shape, a.tobytes()) * a
+    return FairValues("fair_values", 2, game.levels, users, (1.0 - a) * u, u.copy(), a)
+
+
+@functools.lru_cache(maxsize=64)
+def _shapley_users(table: bytes, shape: tuple[int, ...], alpha: bytes) -> np.ndarray:
+    """Shapley(S -> U(eps_S)) of every user at every level vector (read-only: callers scale a copy),
+    after the check that alpha is one value wherever U is one value."""
+    u, a = (np.frombuffer(b, dtype=float).reshape(shape) for b in (table, alpha))
     same = u.reshape(-1)
     order = np.argsort(same, kind="stable")
     flat_a = a.reshape(-1)[order]
@@ -121,8 +133,9 @@ def fair_values_users(game: PrivacyGame, alpha: float | np.ndarray = 1.0) -> Fai
     d = dividends(u)
     size = _support_size(d.shape)
     g = np.divide(d, size, out=np.zeros_like(d), where=size > 0)
-    users = _user_values(_zeta(g)) * a
-    return FairValues("fair_values", 2, game.levels, users, (1.0 - a) * u, u.copy(), a)
+    users = _user_values(_zeta(g))
+    users.flags.writeable = False
+    return users
 
 
 def fair_values_naive(game: PrivacyGame, index: tuple[int, ...], theorem: int = 2) -> tuple[np.ndarray, float]:

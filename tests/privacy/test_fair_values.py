@@ -130,6 +130,20 @@ def test_alpha_must_follow_U():
     np.testing.assert_allclose(ok.users.sum(axis=0), ok.alpha * g.table)
 
 
+def test_kept_values_are_copies_and_the_check_runs_every_time():
+    """The values of a table asked for again come from the kept ones: each call gets its own
+    arrays (writing into one does not reach the next call), and a bad alpha is refused every time."""
+    g = mean_estimation_game()
+    first = fair_values_users(g)
+    expected = first.users.copy()
+    first.users[...] = np.nan
+    np.testing.assert_array_equal(fair_values_users(g).users, expected)
+    bad = np.array([[0.0, 0.5], [0.7, 1.0]])
+    for _ in range(2):
+        with pytest.raises(ValueError, match="alpha"):
+            fair_values_users(g, alpha=bad)
+
+
 @pytest.mark.parametrize("levels,table,field", [
     ((0.0, 1.0), np.zeros((2, 3)), "table"),
     ((1.0, 0.0), np.zeros((2, 2)), "levels"),
