@@ -23,7 +23,7 @@ search over the bases from the slack basis (the origin) pivots every nonbasic va
 leaving row chosen by the lexicographic minimum ratio (the right-hand side perturbed symbolically,
 ARSvS Section 4), so that degenerate vertices (ties, repeated rows, zero columns) neither stall nor
 multiply the search.  Frontiers are pivoted as one batch; games with m + n <= ``SMALL`` take the
-same search in plain Python, where numpy's per-call cost would dominate.
+same search, and the regrets below, in plain Python, where numpy's per-call cost would dominate.
 
 **The pairs.**  Labels are bit masks; a vertex pair is an equilibrium iff the OR of its masks is
 all m + n labels (one broadcast comparison).
@@ -179,15 +179,56 @@ def _pairs(ua: np.ndarray, ub: np.ndarray) -> list[Pair]:
              tuple(np.flatnonzero(vp[i, m:] == 0.0).tolist())) for i, j in zip(ii, jj, strict=True)]
 
 
-def _pairs_small(ua: np.ndarray, ub: np.ndarray) -> list[Pair]:
-    """:func:`_pairs` in plain Python (small games)."""
-    m, n = ua.shape
-    la, lb = ua.tolist(), ub.T.tolist()
-    vp = polytope_vertices_small([[*lb[j], *(float(k == j) for k in range(n))] for j in range(n)], list(range(m, m + n)))
-    vq = polytope_vertices_small([[*(float(k == i) for k in range(m)), *la[i]] for i in range(m)], list(range(m)))
+def _equilibria(a: np.ndarray, b: np.ndarray) -> list[BimatrixEquilibrium]:
+    """The equilibria of the game and their regrets, every profile at once."""
+    m, n = a.shape
+    pairs = _pairs(_unit_range(a), _unit_range(b))
+    xs = np.array([p[0] for p in pairs]).reshape(len(pairs), m)
+    ys = np.array([p[1] for p in pairs]).reshape(len(pairs), n)
+    xs, ys = xs / xs.sum(axis=1, keepdims=True), ys / ys.sum(axis=1, keepdims=True)
+    ay, xb = ys @ a.T, xs @ b  # every profile's payoffs of the pure rows / columns at once
+    regret = np.maximum(ay.max(axis=1, initial=-np.inf) - (xs * ay).sum(axis=1),
+                        xb.max(axis=1, initial=-np.inf) - (xb * ys).sum(axis=1)).tolist()
+    return [BimatrixEquilibrium(x, y, rows, cols, 0.0, r)
+            for x, y, (_, _, rows, cols), r in zip(xs, ys, pairs, regret, strict=True)]
+
+
+def _unit_range_small(p: list[list[float]]) -> list[list[float]]:
+    """:func:`_unit_range` in plain Python floats (the same operations, the same numbers)."""
+    flat = [v for row in p for v in row]
+    lo = min(flat)
+    span = max(flat) - lo
+    return [[1.0 + (v - lo) / span if span > 0 else 1.0 for v in row] for row in p]
+
+
+def _pairs_small(la: list[list[float]], lb: list[list[float]]) -> list[Pair]:
+    """:func:`_pairs` in plain Python (small games; payoffs in [1, 2], B transposed: ``lb[j]`` is
+    column j of B)."""
+    m, n = len(la), len(lb)
+    eye = [[1.0 if i == k else 0.0 for i in range(max(m, n))] for k in range(max(m, n))]
+    vp = polytope_vertices_small([lb[j] + eye[j][:n] for j in range(n)], list(range(m, m + n)))
+    vq = polytope_vertices_small([eye[i][:m] + la[i] for i in range(m)], list(range(m)))
+    vp = [(mx, x[:m]) for mx, x in vp.items() if any(x[:m])]  # not the origins
+    vq = [(my, y[m:]) for my, y in vq.items() if any(y[m:])]
     full = (1 << (m + n)) - 1
-    return [(x[:m], y[m:], tuple(i for i in range(m) if my >> i & 1), tuple(j for j in range(n) if mx >> (m + j) & 1))
-            for mx, x in vp.items() if any(x[:m]) for my, y in vq.items() if any(y[m:]) and mx | my == full]
+    return [(x, y, tuple(i for i in range(m) if my >> i & 1), tuple(j for j in range(n) if mx >> (m + j) & 1))
+            for mx, x in vp for my, y in vq if mx | my == full]
+
+
+def _equilibria_small(a: np.ndarray, b: np.ndarray) -> list[BimatrixEquilibrium]:
+    """The equilibria of a small game and their regrets in plain Python floats (numpy's per-call
+    cost would be most of the time)."""
+    la, lb = a.tolist(), b.T.tolist()
+    found = []
+    for x, y, rows, cols in _pairs_small(_unit_range_small(la), _unit_range_small(lb)):
+        sx, sy = sum(x), sum(y)
+        x, y = [v / sx for v in x], [v / sy for v in y]
+        ay = [sum(p * q for p, q in zip(row, y, strict=True)) for row in la]  # the pure rows' payoffs
+        xb = [sum(p * q for p, q in zip(x, col, strict=True)) for col in lb]  # the pure columns' payoffs
+        regret = max(max(ay) - sum(p * q for p, q in zip(x, ay, strict=True)),
+                     max(xb) - sum(p * q for p, q in zip(xb, y, strict=True)))
+        found.append(BimatrixEquilibrium(np.array(x), np.array(y), rows, cols, 0.0, regret))
+    return found
 
 
 def vertex_equilibria(a: np.ndarray, b: np.ndarray, *, rtol: float = 1e-9) -> BimatrixEnumeration:
@@ -200,15 +241,7 @@ def vertex_equilibria(a: np.ndarray, b: np.ndarray, *, rtol: float = 1e-9) -> Bi
     m, n = a.shape
     if m + n > MAX_LABELS:
         raise ValueError(f"a: a {m} x {n} game has {m + n} labels, at most {MAX_LABELS} (bit masks) are supported")
-    pairs = (_pairs_small if m + n <= SMALL else _pairs)(_unit_range(a), _unit_range(b))
-    xs = np.array([p[0] for p in pairs]).reshape(len(pairs), m)
-    ys = np.array([p[1] for p in pairs]).reshape(len(pairs), n)
-    xs, ys = xs / xs.sum(axis=1, keepdims=True), ys / ys.sum(axis=1, keepdims=True)
-    ay, xb = ys @ a.T, xs @ b  # every profile's payoffs of the pure rows / columns at once
-    regret = np.maximum(ay.max(axis=1, initial=-np.inf) - (xs * ay).sum(axis=1),
-                        xb.max(axis=1, initial=-np.inf) - (xb * ys).sum(axis=1)).tolist()
-    found = [BimatrixEquilibrium(x, y, rows, cols, 0.0, r)
-             for x, y, (_, _, rows, cols), r in zip(xs, ys, pairs, regret, strict=True)]
+    found = _equilibria_small(a, b) if m + n <= SMALL else _equilibria(a, b)
     tol = rtol * payoff_scale(a, b)
     return BimatrixEnumeration(tuple(found), True, all(e.max_regret <= tol for e in found), tol, 0,
                                time.perf_counter() - t0)

@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from mechopt.sweeps.store import SweepStore, check_record, encode
+from mechopt.sweeps.store import SweepStore, decode, encode
 from mechopt.sweeps.sweep import Params, Record, Sweep, point_key
 
 if TYPE_CHECKING:
@@ -77,8 +77,9 @@ def shutdown(client: Client, timeout: float = 10.0) -> None:
 
 
 def _evaluate(point: Callable[..., dict[str, Any]], sweep: str, params: Params) -> tuple[Record, str]:
-    """The point's record and its store line (encoded here, on the worker, once), or an error
-    record and an empty line."""
+    """The point's store line (encoded here, on the worker, once) and its record as the store reads
+    it back (tuples become lists, numbers as keys strings: a run's sections see what ``--resume``
+    reads), or an error record and an empty line."""
     t0 = time.perf_counter()
     key = point_key(sweep, params)
     try:
@@ -87,7 +88,8 @@ def _evaluate(point: Callable[..., dict[str, Any]], sweep: str, params: Params) 
             raise TypeError(f"{point.__name__} returned {type(result).__name__}, expected a dict")
         record = {"key": key, "sweep": sweep, "params": params, "result": result, "status": result.get("status"),
                   "verified": result.get("verified"), "seconds": time.perf_counter() - t0}
-        return check_record(record), encode(record)  # the store must be able to hold it
+        line = encode(record)  # the store must be able to hold it
+        return decode(line), line
     except Exception:  # reported to the caller with the point's parameters; never stored
         return {"key": key, "error": traceback.format_exc()}, ""
 

@@ -75,6 +75,11 @@ def encode(record: Record) -> str:
     return json.dumps(record, sort_keys=True, allow_nan=True)
 
 
+def decode(line: str) -> Record:
+    """The record of a store line (JSON, a field given twice refused), checked (:func:`check_record`)."""
+    return check_record(json.loads(line, object_pairs_hook=_no_duplicate_keys))
+
+
 class SweepStore:
     """The records of ``path`` (a regular file, created if missing; not a symbolic link), open for
     appending until :meth:`close`.
@@ -117,7 +122,7 @@ class SweepStore:
         lines: dict[str, int] = {}
         for number, line in enumerate(complete.decode(errors="replace").splitlines(), start=1):
             try:
-                record = check_record(json.loads(line, object_pairs_hook=_no_duplicate_keys))
+                record = decode(line)
             except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError; nesting too deep
                 raise ValueError(f"{self.path}: line {number} is not a sweep record ({exc})") from None
             key = record["key"]

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mechopt.solvers.bimatrix_enum import (_unit_range, all_equilibria, polytope_vertices, polytope_vertices_small,
-                                           vertex_equilibria)
+from mechopt.solvers.bimatrix_enum import (_equilibria, _equilibria_small, _unit_range, all_equilibria,
+                                           polytope_vertices, polytope_vertices_small, vertex_equilibria)
 
 E0, E1, HALF = np.array([1.0, 0.0]), np.array([0.0, 1.0]), np.array([0.5, 0.5])
 
@@ -92,6 +92,21 @@ def test_plain_python_and_batched_searches_find_the_same_vertices(kind):
     small = np.array(list(polytope_vertices_small(full.tolist(), list(range(m))).values()))
     key = lambda v: sorted(map(tuple, np.round(v, 9)))
     assert len(batched) == len(small) and np.allclose(key(batched), key(small), atol=1e-9)
+
+
+@pytest.mark.parametrize("kind", ["random", "ties", "structured"])
+@pytest.mark.parametrize("shape", [(1, 3), (2, 2), (3, 2), (4, 4), (5, 5)])
+def test_plain_python_and_batched_paths_give_the_same_equilibria_and_regrets(kind, shape):
+    """Small games take plain Python floats end to end; the batched numpy path agrees on them."""
+    a, b = _game(kind, shape, 3)
+    small, batched = _equilibria_small(a, b), _equilibria(a, b)
+    key = lambda e: (tuple(np.round(e.x, 9)), tuple(np.round(e.y, 9)))
+    small, batched = sorted(small, key=key), sorted(batched, key=key)
+    assert len(small) == len(batched) >= 1
+    for p, q in zip(small, batched, strict=True):
+        assert np.allclose(p.x, q.x, atol=1e-12) and np.allclose(p.y, q.y, atol=1e-12)
+        assert (p.rows, p.cols) == (q.rows, q.cols)
+        assert abs(p.max_regret - q.max_regret) <= 1e-12 * max(np.abs(a).max(), np.abs(b).max(), 1.0)
 
 
 def test_any_units_and_shifts_give_the_same_equilibria():

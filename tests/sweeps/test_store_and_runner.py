@@ -123,6 +123,23 @@ def test_the_line_a_worker_encodes_is_the_line_stored(tmp_path: Path, monkeypatc
     assert path.read_text() == encode(record) + "\n" == json.dumps(record, sort_keys=True) + "\n"
 
 
+def tuples_and_number_keys(x: int) -> dict:
+    return {"pair": (x, x + 1), "by_level": {1: [x]}, "status": "optimal"}
+
+
+def test_a_run_hands_on_what_resume_reads(tmp_path: Path) -> None:
+    """The records of a fresh run are the store's lines read back: a tuple comes as a list and a
+    number as a key as a string, in this run as in a later ``--resume``."""
+    seen: list[dict] = []
+    sweeps = [Sweep("t", tuples_and_number_keys, ({"x": 2},))]
+    with SweepStore(tmp_path / "s.jsonl") as store, local_client(1, processes=False) as client:
+        results = run_sweeps(sweeps, store, client, lambda sweep, record: seen.append(record))
+    assert results["t"] == [{"pair": [2, 3], "by_level": {"1": [2]}, "status": "optimal"}]
+    with SweepStore(tmp_path / "s.jsonl") as again, local_client(1, processes=False) as client:
+        assert seen == list(again.records.values())
+        assert run_sweeps(sweeps, again, client) == results
+
+
 def test_a_worker_of_another_version_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A remote worker whose mechopt returns the record alone (no store line)."""
     monkeypatch.setattr(runner, "_evaluate", lambda point, sweep, params: _record(params["x"]))
