@@ -119,7 +119,7 @@ def fair_values_users(game: PrivacyGame, alpha: float | np.ndarray = 1.0) -> Fai
     return FairValues("fair_values", 2, game.levels, users, (1.0 - a) * u, u.copy(), a)
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=8)  # N K^N values each: a few tables, not a sweep's worth
 def _shapley_users(table: bytes, shape: tuple[int, ...], alpha: bytes) -> np.ndarray:
     """Shapley(S -> U(eps_S)) of every user at every level vector (read-only: callers scale a copy),
     after the check that alpha is one value wherever U is one value."""
