@@ -32,12 +32,18 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy is imported
 import argparse
 import platform
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-import pygambit as gbt
+
+try:
+    import pygambit as gbt
+except ModuleNotFoundError:
+    sys.exit("bimatrix_peers: pygambit is not installed: the peer this table measures comes with the gambit extra "
+             "(pip install -e '.[gambit]')")
 
 from mechopt.solvers.bimatrix_enum import all_equilibria, vertex_equilibria
 from mechopt.solvers.bimatrix_mip import all_equilibria_mip

@@ -290,8 +290,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "gnep_peers.md")
     args = parser.parse_args()
-    import jax
-
+    try:
+        import jax
+        import nashopt  # noqa: F401
+    except ModuleNotFoundError as exc:
+        parser.exit(2, f"gnep_peers: {exc.name} is not installed: nashopt, the peer this table measures, comes with "
+                       "the bench extra (pip install -e '.[bench]')\n")
     jax.config.update("jax_enable_x64", True)
     cases = instances()
     solve_gnep(cases[4].game)  # warm-up: cvxpy's import
