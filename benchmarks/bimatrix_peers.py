@@ -32,7 +32,6 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy is imported
 import argparse
 import platform
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -41,9 +40,8 @@ import numpy as np
 
 try:
     import pygambit as gbt
-except ModuleNotFoundError:
-    sys.exit("bimatrix_peers: pygambit is not installed: the peer this table measures comes with the gambit extra "
-             "(pip install -e '.[gambit]')")
+except ModuleNotFoundError:  # said in main(), after --help
+    gbt = None
 
 from mechopt.solvers.bimatrix_enum import all_equilibria, vertex_equilibria
 from mechopt.solvers.bimatrix_mip import all_equilibria_mip
@@ -146,6 +144,9 @@ def main() -> None:
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "bimatrix_peers.md"))
     parser.add_argument("--max-size", type=int, default=10)
     args = parser.parse_args()
+    if gbt is None:
+        parser.exit(2, "bimatrix_peers: pygambit is not installed: the peer this table measures comes with the "
+                       "gambit extra (pip install -e '.[gambit]')\n")
     load0, start = os.getloadavg()[0], time.perf_counter()
     lines = []
     all_same = True
@@ -165,14 +166,12 @@ def main() -> None:
                 f"{_fmt_ratio(r['ratio'])} | {statistics.median(r['lcp']) * 1e3:.2f}, in: {'yes' if all(r['lcp_in']) else 'NO'} | "
                 f"{statistics.median(r['pure']) * 1e3:.2f}, in: {'yes' if all(r['pure_in']) else 'NO'} | {milp} |")
             print(lines[-1], flush=True)
-    load1 = os.getloadavg()[0]
-    shared = "other work ran on the machine" if max(load0, load1) > (os.cpu_count() or 1) else "no other work"
     header = [
         "# All equilibria of a bimatrix game: vertex enumeration vs pygambit and the MILP",
         "",
         f"Produced by `benchmarks/bimatrix_peers.py` on {platform.machine()}, Python {platform.python_version()}, "
         f"numpy {np.__version__}, pygambit {gbt.__version__}, OPENBLAS_NUM_THREADS=1; {os.cpu_count()} cores, load "
-        f"average {load0:.1f} at the start and {load1:.1f} at the end ({shared}); "
+        f"average {load0:.1f} at the start and {os.getloadavg()[0]:.1f} at the end (this run counts about 1); "
         f"whole run {time.perf_counter() - start:.0f} s.",
         "",
         "ours: `mechopt.solvers.bimatrix_enum.vertex_equilibria` (every extreme equilibrium, regrets checked). "

@@ -61,11 +61,9 @@ def main() -> None:
         lines.append(row)
         print(row, flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    load_end = os.getloadavg()[0]
-    shared = "other work ran beside it" if max(load_start, load_end) > (os.cpu_count() or 1) else "no other work"
     args.out.write_text("# Games given by callables (benchmarks/nash_callables.py)\n\n"
                         f"{os.cpu_count()} cores, load average {load_start:.1f} at the start and "
-                        f"{load_end:.1f} at the end ({shared}); Newton and "
+                        f"{os.getloadavg()[0]:.1f} at the end (this run counts about 1); Newton and "
                         "the Nash certificate, median of 3 runs (per-player callables: 1 run).  nashopt beside "
                         "mechopt on Cournot-5 and the power-law game: benchmarks/results/nash_peers.md.\n\n"
                         + "\n".join(lines) + "\n")

@@ -318,15 +318,13 @@ def write_table(args, rows, load_start, load_end, elapsed) -> None:  # type: ign
     import nashopt  # noqa: F401
     from importlib.metadata import version
 
-    shared = ("other work ran on the machine and slows both libraries"
-              if max(load_start[0], load_end[0]) > (os.cpu_count() or 1) else "no other work")
     lines = [
         "# mechopt beside nashopt: Nash equilibria of the same games, accuracy checked independently",
         "",
         f"Produced by `benchmarks/nash_peers.py` on {platform.machine()}, Python {platform.python_version()}, "
         f"numpy {np.__version__}, mechopt {version('mechopt')}, nashopt {version('nashopt')}, jax {jax.__version__}, "
         f"OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}; {os.cpu_count()} cores, load average "
-        f"{load_start[0]:.1f} at the start and {load_end[0]:.1f} at the end ({shared}); whole run {elapsed:.0f} s; "
+        f"{load_start[0]:.1f} at the start and {load_end[0]:.1f} at the end (this run counts about 1; other work slows both libraries); whole run {elapsed:.0f} s; "
         f"nashopt time limit {args.timeout:.0f} s per run "
         f"({args.large_timeout:.0f} s at n >= 1 000).",
         "",

@@ -110,20 +110,25 @@ def fair_values_platform(game: PrivacyGame) -> FairValues:
 def fair_values_users(game: PrivacyGame, alpha: float | np.ndarray = 1.0) -> FairValues:
     """Theorem 2, (12): the users' values alpha(eps) * Shapley(S -> U(eps_S)) at every level
     vector (pseudo-efficiency: sum_i phi_i = alpha U).  ``alpha`` is a number or a table that must
-    be equal where U is (axiom B.ii); the platform keeps (1 - alpha) U.  The values of the last
-    tables asked for are kept (a solve and its certificate ask for the same ones, 004's Figure 7
-    10 000 times); each call gets its own copies."""
+    be equal where U is (axiom B.ii); the platform keeps (1 - alpha) U.  The Shapley values of the
+    last small tables asked for are kept (a solve and its certificate ask for the same ones, 004's
+    Figure 7 10 000 times); each call gets its own copies."""
     a = _alpha_table(game, alpha)
     u = np.ascontiguousarray(game.table, dtype=float)
-    users = _shapley_users(u.tobytes(), u.shape, a.tobytes()) * a
-    return FairValues("fair_values", 2, game.levels, users, (1.0 - a) * u, u.copy(), a)
+    if u.size * u.ndim <= KEPT_VALUES:
+        shapley = _kept_shapley_users(u.tobytes(), u.shape, a.tobytes())
+    else:
+        shapley = _shapley_users(u, a)
+    return FairValues("fair_values", 2, game.levels, shapley * a, (1.0 - a) * u, u.copy(), a)
 
 
-@functools.lru_cache(maxsize=8)  # N K^N values each: a few tables, not a sweep's worth
-def _shapley_users(table: bytes, shape: tuple[int, ...], alpha: bytes) -> np.ndarray:
-    """Shapley(S -> U(eps_S)) of every user at every level vector (read-only: callers scale a copy),
-    after the check that alpha is one value wherever U is one value."""
-    u, a = (np.frombuffer(b, dtype=float).reshape(shape) for b in (table, alpha))
+KEPT_VALUES = 1 << 16
+"""Tables with at most this many values N K^N have their Shapley values kept (8 of them)."""
+
+
+def _shapley_users(u: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """Shapley(S -> U(eps_S)) of every user at every level vector, after the check that alpha is
+    one value wherever U is one value."""
     same = u.reshape(-1)
     order = np.argsort(same, kind="stable")
     flat_a = a.reshape(-1)[order]
@@ -133,7 +138,13 @@ def _shapley_users(table: bytes, shape: tuple[int, ...], alpha: bytes) -> np.nda
     d = dividends(u)
     size = _support_size(d.shape)
     g = np.divide(d, size, out=np.zeros_like(d), where=size > 0)
-    users = _user_values(_zeta(g))
+    return _user_values(_zeta(g))
+
+
+@functools.lru_cache(maxsize=8)
+def _kept_shapley_users(table: bytes, shape: tuple[int, ...], alpha: bytes) -> np.ndarray:
+    """:func:`_shapley_users` of a table and alpha given as bytes, kept (read-only: callers scale a copy)."""
+    users = _shapley_users(*(np.frombuffer(b, dtype=float).reshape(shape) for b in (table, alpha)))
     users.flags.writeable = False
     return users
 

@@ -36,6 +36,7 @@ as ties.  Each equilibrium returned is checked by its regrets against every pure
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -215,6 +216,11 @@ def _pairs_small(la: list[list[float]], lb: list[list[float]]) -> list[Pair]:
             for mx, x in vp for my, y in vq if mx | my == full]
 
 
+def _nan_max(values: list[float]) -> float:
+    """max(values), NaN when one is NaN (as numpy's; Python's max skips a NaN after the first)."""
+    return math.nan if any(v != v for v in values) else max(values)
+
+
 def _equilibria_small(a: np.ndarray, b: np.ndarray) -> list[BimatrixEquilibrium]:
     """The equilibria of a small game and their regrets in plain Python floats (numpy's per-call
     cost would be most of the time)."""
@@ -225,8 +231,8 @@ def _equilibria_small(a: np.ndarray, b: np.ndarray) -> list[BimatrixEquilibrium]
         x, y = [v / sx for v in x], [v / sy for v in y]
         ay = [sum(p * q for p, q in zip(row, y, strict=True)) for row in la]  # the pure rows' payoffs
         xb = [sum(p * q for p, q in zip(x, col, strict=True)) for col in lb]  # the pure columns' payoffs
-        regret = max(max(ay) - sum(p * q for p, q in zip(x, ay, strict=True)),
-                     max(xb) - sum(p * q for p, q in zip(xb, y, strict=True)))
+        regret = _nan_max([_nan_max(ay) - sum(p * q for p, q in zip(x, ay, strict=True)),
+                           _nan_max(xb) - sum(p * q for p, q in zip(xb, y, strict=True))])
         found.append(BimatrixEquilibrium(np.array(x), np.array(y), rows, cols, 0.0, regret))
     return found
 

@@ -109,6 +109,18 @@ def test_plain_python_and_batched_paths_give_the_same_equilibria_and_regrets(kin
         assert abs(p.max_regret - q.max_regret) <= 1e-12 * max(np.abs(a).max(), np.abs(b).max(), 1.0)
 
 
+def test_regrets_that_overflow_are_nan_and_not_verified():
+    """Payoffs a few ulps below the largest double overflow in the regrets: NaN, never hidden by
+    the small games' plain-Python max (which skips a NaN that is not first)."""
+    top = np.finfo(float).max
+    ulp = top - np.nextafter(top, 0)
+    a = top - np.array([[1, 3, 3], [2, 3, 1], [3, 2, 2]]) * ulp
+    b = top - np.array([[3, 0, 3], [1, 0, 0], [0, 1, 1]]) * ulp
+    with np.errstate(all="ignore"):
+        r = vertex_equilibria(a, b)
+    assert not r.verified and any(np.isnan(e.max_regret) for e in r.equilibria)
+
+
 def test_any_units_and_shifts_give_the_same_equilibria():
     a, b = _game("ties", (4, 4), 5)
     ref = _profiles(vertex_equilibria(a, b))

@@ -130,6 +130,21 @@ def test_alpha_must_follow_U():
     np.testing.assert_allclose(ok.users.sum(axis=0), ok.alpha * g.table)
 
 
+def test_large_tables_are_computed_not_kept(monkeypatch: pytest.MonkeyPatch):
+    """Above KEPT_VALUES values the Shapley values are computed on every call and not kept; they
+    are the kept path's numbers."""
+    from mechopt.privacy import fairvalue
+
+    g, other = _random_game(5, 4, 3), _random_game(6, 4, 3)  # 4 x 3^4 = 324 values each
+    kept = fair_values_users(g).users
+    monkeypatch.setattr(fairvalue, "KEPT_VALUES", 323)
+    before = fairvalue._kept_shapley_users.cache_info()
+    np.testing.assert_array_equal(fair_values_users(g).users, kept)
+    fair_values_users(other)
+    after = fairvalue._kept_shapley_users.cache_info()
+    assert (after.hits, after.misses) == (before.hits, before.misses)
+
+
 def test_kept_values_are_copies_and_the_check_runs_every_time():
     """The values of a table asked for again come from the kept ones: each call gets its own
     arrays (writing into one does not reach the next call), and a bad alpha is refused every time."""
