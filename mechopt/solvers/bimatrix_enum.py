@@ -206,9 +206,8 @@ def _pairs_small(la: list[list[float]], lb: list[list[float]]) -> list[Pair]:
     """:func:`_pairs` in plain Python (small games; payoffs in [1, 2], B transposed: ``lb[j]`` is
     column j of B)."""
     m, n = len(la), len(lb)
-    eye = [[1.0 if i == k else 0.0 for i in range(max(m, n))] for k in range(max(m, n))]
-    vp = polytope_vertices_small([lb[j] + eye[j][:n] for j in range(n)], list(range(m, m + n)))
-    vq = polytope_vertices_small([eye[i][:m] + la[i] for i in range(m)], list(range(m)))
+    vp = polytope_vertices_small([lb[j] + [float(k == j) for k in range(n)] for j in range(n)], list(range(m, m + n)))
+    vq = polytope_vertices_small([[float(k == i) for k in range(m)] + la[i] for i in range(m)], list(range(m)))
     vp = [(mx, x[:m]) for mx, x in vp.items() if any(x[:m])]  # not the origins
     vq = [(my, y[m:]) for my, y in vq.items() if any(y[m:])]
     full = (1 << (m + n)) - 1
